@@ -1,0 +1,68 @@
+# MLQA: `make run` to try the site, `make test` to check it. See README.md.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+PYTEST  := $(VENV)/bin/pytest
+# The first Python >= 3.12 on PATH (Django 6 needs it); pyenv users get 3.12 from .python-version.
+PYTHON  ?= $(shell for p in python3.12 python3.13 python3.14 python3; do \
+             if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; \
+             then echo $$p; break; fi; done)
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
+WORKERS ?= 2
+PYTEST_ARGS ?=
+
+.PHONY: install run serve setup-db test test-sqlite test-postgres test-browser lint format clean
+
+$(VENV)/.installed: pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "MLQA needs Python 3.12 or newer (Django 6). Install it (e.g. 'pyenv install 3.12' or your OS package) and run make again." >&2; \
+	  exit 1; fi
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+# Migrate, load the question bank and the demo accounts. Safe to repeat: nothing is duplicated or lost.
+setup-db: install
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py import_seeds
+	DEBUG=1 $(PY) manage.py create_demo_accounts
+
+run: setup-db
+	@echo "MLQA is starting at http://$(HOST):$(PORT)/ (Ctrl+C to stop). Mails are printed here."
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+# The production way: collected, fingerprinted static files, DEBUG off, gunicorn with several workers.
+serve: setup-db
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(VENV)/bin/gunicorn mlqa.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+test-sqlite: install
+	env -u DATABASE_URL -u REDIS_URL $(PYTEST) -m "not browser" -n 2 $(PYTEST_ARGS)
+
+test-postgres: install
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "test-postgres needs DATABASE_URL=postgres://..." >&2; exit 1;; esac
+	$(PYTEST) -m "not browser" -n 2 --create-db $(PYTEST_ARGS)
+
+test-browser: install
+	env -u DATABASE_URL $(PYTEST) -m browser $(PYTEST_ARGS)
+
+# Lint, then the whole suite on SQLite, then again on PostgreSQL when DATABASE_URL points at one.
+test: lint test-sqlite
+	@case "$$DATABASE_URL" in \
+	  postgres*) $(MAKE) --no-print-directory test-postgres ;; \
+	  *) echo "(PostgreSQL suite skipped: set DATABASE_URL=postgres://... to run it too)" ;; \
+	esac
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,61 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+MODERATORS_GROUP = "Moderators"
+MODERATE_PERMISSION = "accounts.moderate"
+
+
+class UserQuerySet(models.QuerySet):
+    def active(self):
+        """Users who have not deleted their account."""
+        return self.filter(deleted_at__isnull=True)
+
+
+class MemberManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    """A member of MLQA. Deleting an account anonymises the row so that answers and votes stay."""
+
+    display_name = models.CharField(max_length=50, blank=True, help_text="Shown instead of your username. Optional.")
+    bio = models.TextField(max_length=500, blank=True, help_text="A few words about you (plain text, 500 characters at most).")
+    reputation = models.IntegerField(default=0)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = MemberManager()
+
+    class Meta:
+        permissions = [("moderate", "Can moderate posts, flags and users")]
+
+    def __str__(self):
+        return self.public_name
+
+    @property
+    def is_deleted(self):
+        return self.deleted_at is not None
+
+    @property
+    def public_name(self):
+        if self.is_deleted:
+            return "deleted user"
+        return self.display_name or self.username
+
+    @property
+    def is_moderator(self):
+        return self.is_active and not self.is_deleted and self.has_perm(MODERATE_PERMISSION)
+
+    def get_absolute_url(self):
+        return reverse("accounts:profile", kwargs={"username": self.username})
+
+    def anonymise(self):
+        """Strip personal data from this row; the caller removes related personal records."""
+        self.username = f"deleted-{self.pk}"
+        self.email = ""
+        self.first_name = self.last_name = self.display_name = self.bio = ""
+        self.is_active = False
+        self.is_staff = self.is_superuser = False
+        self.deleted_at = timezone.now()
+        self.set_unusable_password()

@@ -1,0 +1,42 @@
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+
+from questions.models import Answer
+
+from .forms import AccountDeleteForm, ProfileForm
+from .models import User
+from .services import user_delete
+
+
+def profile(request, username):
+    """Public profile: name, member since, reputation and published answers. Never the e-mail."""
+    member = get_object_or_404(User.objects.active(), username=username)
+    answers = Answer.objects.visible().filter(author=member).select_related("question").order_by("-created_at")
+    answers = Paginator(answers, 20).get_page(request.GET.get("page"))
+    return render(request, "accounts/profile.html", {"member": member, "answers": answers})
+
+
+@login_required
+def settings_edit(request):
+    """The signed-in user's own settings: display name and bio."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Your profile was saved.")
+        return redirect("accounts:settings")
+    return render(request, "accounts/settings.html", {"form": form})
+
+
+@login_required
+def account_delete(request):
+    """Delete the signed-in user's account after they type their username."""
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user_delete(user=request.user)
+        logout(request)
+        messages.success(request, "Your account was deleted. Your answers stay, shown as from a deleted user.")
+        return redirect("home")
+    return render(request, "accounts/delete.html", {"form": form})

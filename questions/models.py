@@ -1,0 +1,204 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from .markdown import render_markdown
+
+
+class TopicQuerySet(models.QuerySet):
+    def with_question_counts(self):
+        return self.annotate(question_count=models.Count("questions"))
+
+
+class Topic(models.Model):
+    """One entry of the fixed vocabulary of ML interview topics."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=80, unique=True)
+    description = models.TextField()
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists and menus.")
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("questions:topic", kwargs={"slug": self.slug})
+
+
+class Source(models.Model):
+    """A seed document the question bank was imported from, for attribution."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    filename = models.CharField(max_length=120, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    url = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["filename"]
+
+    def __str__(self):
+        return self.title
+
+
+class Kind(models.TextChoices):
+    QUESTION = "question", "Question"
+    TOPIC = "topic", "Topic to explain"
+
+
+class Difficulty(models.TextChoices):
+    EASY = "easy", "Easy"
+    MEDIUM = "medium", "Medium"
+    HARD = "hard", "Hard"
+    UNRATED = "unrated", "Unrated"
+
+
+# Sort key for "difficulty" ordering: unrated questions go last.
+DIFFICULTY_RANK = {Difficulty.EASY: 1, Difficulty.MEDIUM: 2, Difficulty.HARD: 3, Difficulty.UNRATED: 4}
+
+
+class QuestionQuerySet(models.QuerySet):
+    def with_list_data(self):
+        """What a list row shows, fetched with the questions so a page costs one query."""
+        return self.select_related("topic")
+
+
+class Question(models.Model):
+    """An interview question (or a topic to explain), imported from seeds or proposed by a user."""
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=80, allow_unicode=False, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.QUESTION)
+    difficulty = models.CharField(max_length=10, choices=Difficulty.choices, default=Difficulty.UNRATED)
+    difficulty_rank = models.PositiveSmallIntegerField(default=DIFFICULTY_RANK[Difficulty.UNRATED], editable=False)
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="questions")
+    body = models.TextField(blank=True, help_text="Optional details, in Markdown.")
+    body_html = models.TextField(blank=True, editable=False)
+    # Normalised title: the same question from several documents (case, hyphens, emoji) is one row.
+    dedup_key = models.CharField(max_length=300, unique=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="questions"
+    )
+    sources = models.ManyToManyField(Source, through="QuestionSource", related_name="questions")
+    # Denormalised counters, updated by the services that change them.
+    answer_count = models.PositiveIntegerField(default=0, help_text="Published community answers.")
+    has_reference_answer = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_activity_at", "-id"]
+        indexes = [
+            models.Index(fields=["-last_activity_at", "-id"], name="question_activity_idx"),
+            models.Index(fields=["topic", "-last_activity_at"], name="question_topic_activity_idx"),
+            models.Index(fields=["difficulty_rank", "-id"], name="question_difficulty_idx"),
+            models.Index(fields=["-answer_count", "-id"], name="question_answers_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def prompt(self):
+        """The title as a reader should take it: topics to explain say so."""
+        if self.kind == Kind.TOPIC:
+            return f"Explain: {self.title}"
+        return self.title
+
+    @property
+    def needs_answer(self):
+        return self.answer_count == 0 and not self.has_reference_answer
+
+    def get_absolute_url(self):
+        return reverse("questions:detail", kwargs={"pk": self.pk, "slug": self.slug or "q"})
+
+    def save(self, *args, **kwargs):
+        self.slug = slugify(self.title)[:80].strip("-") or "q"
+        self.difficulty_rank = DIFFICULTY_RANK[self.difficulty]
+        self.body_html = render_markdown(self.body) if self.body else ""
+        super().save(*args, **kwargs)
+
+
+class QuestionSource(models.Model):
+    """Where a question appears in a seed document (1-based line of its title)."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="source_links")
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="question_links")
+    line = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["source__filename", "line"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "line"], name="questionsource_unique_line"),
+        ]
+
+    def __str__(self):
+        return f"{self.source.filename}:{self.line}"
+
+
+class AnswerQuerySet(models.QuerySet):
+    def visible(self):
+        """Answers anyone may read: published and not deleted."""
+        return self.filter(deleted_at__isnull=True)
+
+    def community(self):
+        return self.filter(source__isnull=True)
+
+    def references(self):
+        return self.filter(source__isnull=False)
+
+
+class Answer(models.Model):
+    """An answer to a question: written by a user, or a reference answer taken from a seed source."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="answers"
+    )
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT, related_name="answers")
+    body = models.TextField()
+    body_html = models.TextField(editable=False)
+    score = models.IntegerField(default=0)
+    is_canonical = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AnswerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_canonical", "-score", "created_at"]
+        constraints = [
+            # A reference answer belongs to its source document, never to a user.
+            models.CheckConstraint(condition=Q(author__isnull=True) | Q(source__isnull=True), name="answer_author_xor_source"),
+            models.UniqueConstraint(fields=["question", "source"], condition=Q(source__isnull=False), name="answer_one_reference_per_source"),
+            models.UniqueConstraint(fields=["question"], condition=Q(is_canonical=True), name="answer_one_canonical_per_question"),
+        ]
+        indexes = [
+            models.Index(fields=["question", "-score"], name="answer_question_score_idx"),
+            models.Index(fields=["author", "-created_at"], name="answer_author_idx"),
+        ]
+
+    def __str__(self):
+        return f"Answer {self.pk} to {self.question_id}"
+
+    @property
+    def is_reference(self):
+        return self.source_id is not None
+
+    def get_absolute_url(self):
+        return f"{self.question.get_absolute_url()}#answer-{self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)

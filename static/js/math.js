@@ -1,0 +1,86 @@
+/*
+ * Typeset the math that questions/markdown.py writes, using KaTeX
+ * (static/vendor/katex/katex.min.js must load first). The Markdown renderer
+ * (pymdownx.arithmatex, generic mode) outputs
+ *   <span class="arithmatex">\( ... \)</span>   inline
+ *   <div class="arithmatex">\[ ... \]</div>     display
+ * If this script or KaTeX doesn't run, the raw TeX stays on the page and is
+ * still readable.
+ *
+ * The file is external because the CSP forbids inline scripts. katex.render
+ * builds DOM nodes and sets their styles through CSSOM. Pouring
+ * renderToString output into innerHTML would put style="" attributes in
+ * markup, which the CSP's style-src blocks.
+ *
+ * Include it with:
+ *   <script src="{% static 'vendor/katex/katex.min.js' %}" defer></script>
+ *   <script src="{% static 'js/math.js' %}" defer></script>
+ */
+(function () {
+  "use strict";
+
+  // User-written TeX is untrusted. trust:false refuses \href, \url,
+  // \includegraphics, \htmlClass and the like. maxExpand and maxSize limit
+  // macro bombs and huge boxes that could cover the page.
+  var OPTIONS = {
+    throwOnError: false,
+    trust: false,
+    strict: "ignore",
+    maxExpand: 1000,
+    maxSize: 20
+  };
+  var INLINE = /^\\\(([\s\S]*)\\\)$/;
+  var DISPLAY = /^\\\[([\s\S]*)\\\]$/;
+  var DONE = "data-math-rendered";
+
+  function renderMath(root) {
+    if (typeof window.katex === "undefined") {
+      return; // leave the readable TeX as it is
+    }
+    var elements = (root || document).querySelectorAll(".arithmatex:not([" + DONE + "])");
+    Array.prototype.forEach.call(elements, function (el) {
+      if (!el.isConnected || el.hasAttribute(DONE)) {
+        return; // e.g. nested inside an element typeset earlier in this loop
+      }
+      var tex = el.textContent.trim();
+      var display = false;
+      var match = INLINE.exec(tex);
+      if (!match) {
+        match = DISPLAY.exec(tex);
+        display = true;
+      }
+      if (!match) {
+        return; // not arithmatex output; leave it untouched
+      }
+      var options = { displayMode: display };
+      for (var key in OPTIONS) {
+        options[key] = OPTIONS[key];
+      }
+      try {
+        window.katex.render(match[1], el, options);
+        el.setAttribute(DONE, "");
+      } catch (err) {
+        // throwOnError:false already turns TeX errors into red source text;
+        // anything else (e.g. maxExpand) leaves the raw TeX in place.
+      }
+    });
+  }
+
+  function start() {
+    renderMath(document);
+    // htmx may not be on the page; the listener just never fires then. The
+    // whole document is scanned again because with an outerHTML swap,
+    // event.target is the element that was replaced.
+    document.body.addEventListener("htmx:afterSwap", function () {
+      renderMath(document);
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+
+  window.mlqaRenderMath = renderMath;
+})();
