@@ -1,12 +1,12 @@
 from django.urls import path
 
-from . import views
+from .views import browse, detail
 
 app_name = "questions"
 
 urlpatterns = [
-    path("", views.question_list, name="list"),
-    path("topics/<slug:slug>/", views.topic_detail, name="topic"),
-    path("<int:pk>/", views.question_detail, name="detail-short"),
-    path("<int:pk>/<slug:slug>/", views.question_detail, name="detail"),
+    path("", browse.question_list, name="list"),
+    path("topics/<slug:slug>/", browse.topic_detail, name="topic"),
+    path("<int:pk>/", detail.question_detail, name="detail-short"),
+    path("<int:pk>/<slug:slug>/", detail.question_detail, name="detail"),
 ]

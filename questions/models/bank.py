@@ -1,11 +1,12 @@
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .markdown import render_markdown
+from ..markdown import render_markdown
 
 
 class TopicQuerySet(models.QuerySet):
@@ -93,6 +94,8 @@ class Question(models.Model):
     has_reference_answer = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(default=timezone.now)
+    # PostgreSQL full-text document (title A, body B, answers C), kept by questions.search; unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = QuestionQuerySet.as_manager()
 
@@ -144,61 +147,3 @@ class QuestionSource(models.Model):
 
     def __str__(self):
         return f"{self.source.filename}:{self.line}"
-
-
-class AnswerQuerySet(models.QuerySet):
-    def visible(self):
-        """Answers anyone may read: published and not deleted."""
-        return self.filter(deleted_at__isnull=True)
-
-    def community(self):
-        return self.filter(source__isnull=True)
-
-    def references(self):
-        return self.filter(source__isnull=False)
-
-
-class Answer(models.Model):
-    """An answer to a question: written by a user, or a reference answer taken from a seed source."""
-
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="answers"
-    )
-    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT, related_name="answers")
-    body = models.TextField()
-    body_html = models.TextField(editable=False)
-    score = models.IntegerField(default=0)
-    is_canonical = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(default=timezone.now)
-    deleted_at = models.DateTimeField(null=True, blank=True)
-
-    objects = AnswerQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-is_canonical", "-score", "created_at"]
-        constraints = [
-            # A reference answer belongs to its source document, never to a user.
-            models.CheckConstraint(condition=Q(author__isnull=True) | Q(source__isnull=True), name="answer_author_xor_source"),
-            models.UniqueConstraint(fields=["question", "source"], condition=Q(source__isnull=False), name="answer_one_reference_per_source"),
-            models.UniqueConstraint(fields=["question"], condition=Q(is_canonical=True), name="answer_one_canonical_per_question"),
-        ]
-        indexes = [
-            models.Index(fields=["question", "-score"], name="answer_question_score_idx"),
-            models.Index(fields=["author", "-created_at"], name="answer_author_idx"),
-        ]
-
-    def __str__(self):
-        return f"Answer {self.pk} to {self.question_id}"
-
-    @property
-    def is_reference(self):
-        return self.source_id is not None
-
-    def get_absolute_url(self):
-        return f"{self.question.get_absolute_url()}#answer-{self.pk}"
-
-    def save(self, *args, **kwargs):
-        self.body_html = render_markdown(self.body)
-        super().save(*args, **kwargs)

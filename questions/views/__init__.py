@@ -1,0 +1,1 @@
+"""Views of the questions app, one module per area: browsing, the question page, answers, votes, comments."""
