@@ -17,9 +17,17 @@ def has_verified_email(user) -> bool:
 
 
 def refuse(request, reason, status=403):
-    """A clear refusal in the site layout (403 by default); htmx requests get just the message."""
-    template = "errors/refusal_fragment.html" if getattr(request, "htmx", False) else "errors/403.html"
-    return render(request, template, {"reason": reason}, status=status)
+    """A clear refusal in the site layout (403 by default).
+
+    htmx requests get just the message, swapped into the page's message area rather than into
+    the element that asked (a vote box must not be replaced by an error).
+    """
+    if getattr(request, "htmx", False):
+        response = render(request, "errors/refusal_fragment.html", {"reason": reason}, status=status)
+        response["HX-Retarget"] = "#htmx-messages"
+        response["HX-Reswap"] = "innerHTML"
+        return response
+    return render(request, "errors/403.html", {"reason": reason}, status=status)
 
 
 def verified_email_required(view):

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from questions.views import notifications
+
 from . import views
 
 urlpatterns = [
@@ -8,6 +10,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("questions/", include("questions.urls")),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/<int:pk>/", notifications.notification_open, name="notification-open"),
+    path("notifications/read/", notifications.notifications_read_all, name="notifications-read"),
     path("admin/", admin.site.urls),
 ]
 

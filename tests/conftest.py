@@ -22,6 +22,8 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def _plain_static_and_fresh_cache(settings):
     # The manifest storage needs collectstatic; rate limits and caches must not leak between tests.
+    # Fast hashing: tests create many users; real hashers are Django's concern, not ours.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     from django.core.cache import cache
 

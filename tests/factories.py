@@ -1,4 +1,5 @@
 import factory
+from django.db.models import F
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 
@@ -65,3 +66,13 @@ class AnswerFactory(factory.django.DjangoModelFactory):
     question = factory.SubFactory(QuestionFactory)
     author = factory.SubFactory(UserFactory)
     body = factory.Faker("paragraph", nb_sentences=5)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Keep the question's denormalised counters true, as the answer services do.
+        answer = super()._create(model_class, *args, **kwargs)
+        if answer.source_id:
+            Question.objects.filter(pk=answer.question_id).update(has_reference_answer=True)
+        else:
+            Question.objects.filter(pk=answer.question_id).update(answer_count=F("answer_count") + 1)
+        return answer

@@ -42,21 +42,30 @@ NOT_ITEMS = {
 END_OF_CONTENT = {dedup_key("References"), dedup_key("Citation")}
 _CITATION_RE = re.compile(r"^If you found our work useful")
 _QUOTED_QUESTION_RE = re.compile(r"^\u201c(.+\?)\u201d$")
+# First words of prose paragraphs that stand alone like headings in 002.
 _PROSE_OPENERS = frozenset(
-    "a an the it it’s it's this these that those by however in remember regarding so thus hence "
-    "note approach there we our here also for as".split()
-)
+    ["a", "an", "the", "it", "it’s", "it's", "this", "these", "that", "those", "by", "however", "in",
+     "remember", "regarding", "so", "thus", "hence", "note", "approach", "there", "we", "our", "here",
+     "also", "for", "as"]
+)  # fmt: skip
 
 
 def _split_title(title: str) -> tuple[str, str]:
-    """"How do you avoid #overfitting? Try one (or more) of the following:" -> question, lead-in."""
+    """ "How do you avoid #overfitting? Try one (or more) of the following:" -> question, lead-in."""
     if title.endswith(":") and "?" in title:
         cut = title.rindex("?") + 1
         return title[:cut], title[cut:].strip()
     return title, ""
 
 
-def _item(title_line: str, line_no: int, body: list[str], *, bullet_space: bool, section: str | None) -> SeedItem:
+def _item(
+    title_line: str,
+    line_no: int,
+    body: list[str],
+    *,
+    bullet_space: bool,
+    section: str | None,
+) -> SeedItem:
     raw, lead_in = _split_title(title_line.strip())
     title = clean_title(raw)
     answer = to_markdown(([lead_in, ""] if lead_in else []) + body, bullet_space=bullet_space)
@@ -73,15 +82,33 @@ def _item(title_line: str, line_no: int, body: list[str], *, bullet_space: bool,
     )
 
 
-def _collect(lines: list[str], starts: list[tuple[int, str | None]], *, bullet_space: bool, section_at) -> list[SeedItem]:
-    """Items from sorted (line index, title or None) boundaries; None ends the previous item."""
+def _collect(
+    lines: list[str],
+    starts: list[tuple[int, str | None, bool]],
+    *,
+    bullet_space: bool,
+    section_at,
+) -> list[SeedItem]:
+    """Items from sorted boundaries (line index, title, title is restored).
+
+    A None title ends the previous item without starting one. A restored
+    title names a section whose first line is already part of its body.
+    """
     items = []
-    for n, (start, title) in enumerate(starts):
+    for n, (start, title, restored) in enumerate(starts):
         if title is None:
             continue
         end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
-        body_start = start + 1 if title == lines[start].strip() or start + 1 <= end else start
-        items.append(_item(title, start + 1, lines[body_start:end], bullet_space=bullet_space, section=section_at(start)))
+        body = lines[start if restored else start + 1 : end]
+        items.append(
+            _item(
+                title,
+                start + 1,
+                body,
+                bullet_space=bullet_space,
+                section=section_at(start),
+            )
+        )
     return items
 
 
@@ -93,7 +120,7 @@ def _quoted_question(line: str) -> str | None:
 def parse_toc(lines: list[str]) -> list[SeedItem]:
     toc_end = next(i for i in range(1, len(lines)) if lines[i] and not lines[i][0].isspace())
     toc = {dedup_key(line) for line in lines[1:toc_end] if line.strip()}
-    starts: list[tuple[int, str | None]] = []
+    starts: list[tuple[int, str | None, bool]] = []
     sections: list[tuple[int, str]] = []
     for i in range(toc_end, len(lines)):
         line = lines[i]
@@ -103,16 +130,16 @@ def parse_toc(lines: list[str]) -> list[SeedItem]:
         after_answer = i > toc_end and lines[i - 1].strip() != ""
         if key in toc or (after_answer and line.rstrip().endswith("?") and not line.startswith("\u201c")):
             if key in END_OF_CONTENT:
-                starts.append((i, None))
+                starts.append((i, None, False))
                 break
             if key in NOT_ITEMS:
                 if key == dedup_key("Deep Learning Questions"):
                     sections.append((i, line.strip()))
-                starts.append((i, None))
+                starts.append((i, None, False))
             else:
-                starts.append((i, line.strip()))
+                starts.append((i, line.strip(), False))
         elif quoted := _quoted_question(line):
-            starts.append((i, quoted))
+            starts.append((i, quoted, False))
 
     def section_at(index: int) -> str | None:
         return next((name for start, name in reversed(sections) if start < index), None)
@@ -125,32 +152,33 @@ def _looks_like_title(line: str) -> bool:
     first = re.split(r"[\s,]+", text, maxsplit=1)[0].lower()
     if text[-1] in ":," or first in _PROSE_OPENERS or re.match(r"^\d+\)", text) or is_code(text):
         return False
-    return text.startswith("-") is False and not text.startswith("#")
+    return not text.startswith(("-", "#"))
 
 
 def parse_article(lines: list[str]) -> list[SeedItem]:
-    starts: list[tuple[int, str | None]] = []
+    starts: list[tuple[int, str | None, bool]] = []
     for i, line in enumerate(lines):
         if not line.strip() or line[0].isspace():
-            if line.strip() and i >= 2 and not lines[i - 1].strip() and not lines[i - 2].strip():
-                # Two blank lines: a heading was lost here (see restored.py).
-                if title := restored_title("article", line):
-                    starts.append((i, title))
+            lost_heading = line.strip() and i >= 2 and not lines[i - 1].strip() and not lines[i - 2].strip()
+            if lost_heading and (title := restored_title("article", line)):  # see restored.py
+                starts.append((i, title, True))
             continue
         if _CITATION_RE.match(line):
-            starts.append((i, None))
+            starts.append((i, None, False))
             break
         if quoted := _quoted_question(line):
-            starts.append((i, quoted))
+            starts.append((i, quoted, False))
             continue
         blank_before = i == 0 or not lines[i - 1].strip()
         blank_after = i + 1 == len(lines) or not lines[i + 1].strip()
         if blank_before and blank_after and _looks_like_title(line):
             title = line.strip()
             if dedup_key(_split_title(title)[0]) in NOT_ITEMS:
-                starts.append((i, None))
+                starts.append((i, None, False))
             else:
-                starts.append((i, title))
+                starts.append((i, title, False))
         elif blank_before and blank_after and line.rstrip().endswith(":") and "?" in line:
-            starts.append((i, line.strip()))  # "How do you avoid #overfitting? Try one (or more) of the following:"
+            starts.append(
+                (i, line.strip(), False)
+            )  # "How do you avoid #overfitting? Try one (or more) of the following:"
     return _collect(lines, starts, bullet_space=False, section_at=lambda index: None)

@@ -22,13 +22,13 @@ _RANK = {UNRATED: 0, EASY: 1, MEDIUM: 2, HARD: 3}
 DIFFICULTY_RE = re.compile(r"\s*((?:[\U0001f476\u2b50\U0001f680]\ufe0f?)+)\s*[A-Za-z]?\s*$")
 
 # First words that make a title something to answer rather than a topic to explain.
-_QUESTION_OPENERS = frozenset(
-    "what why how when which who whom whose where is are was were can could do does did "
-    "should would will shall may might if given explain describe define compare contrast "
-    "mention list name discuss write implement derive briefly state tell you suppose "
-    "imagine assume".split()
-)
-_INTERROGATIVES = frozenset("what why when which who whom whose where".split())
+_INTERROGATIVES = frozenset(["what", "why", "when", "which", "who", "whom", "whose", "where"])
+_QUESTION_OPENERS = _INTERROGATIVES | frozenset(
+    ["how", "is", "are", "was", "were", "can", "could", "do", "does", "did", "should", "would",
+     "will", "shall", "may", "might", "if", "given", "explain", "describe", "define", "compare",
+     "contrast", "mention", "list", "name", "discuss", "write", "implement", "derive", "briefly",
+     "state", "tell", "you", "suppose", "imagine", "assume"]
+)  # fmt: skip
 
 # Typos in titles, fixed so the page reads well. Whole words only; answers are
 # left as the source wrote them.
@@ -56,7 +56,7 @@ def clean_title(text: str) -> str:
     text, _ = split_difficulty(text)
     text = re.sub(r"(?<!\w)#(?=\w)", "", text)  # "#overfitting" -> "overfitting"
     text = " ".join(text.split())
-    text = text.strip().strip("\u201c\u201d\"").strip()
+    text = text.strip().strip('\u201c\u201d"').strip()
     text = _TYPO_RE.sub(lambda m: _TITLE_TYPOS[m.group(1)], text)
     if text[:1].islower():
         text = text[0].upper() + text[1:]
@@ -68,7 +68,7 @@ def clean_title(text: str) -> str:
 
 
 def kind_for_title(title: str) -> str:
-    """"question" for questions and tasks, "topic" for things to explain ("Bagging vs Boosting")."""
+    """ "question" for questions and tasks, "topic" for things to explain ("Bagging vs Boosting")."""
     first = re.split(r"[\s,:/]+", title.strip(), maxsplit=1)[0].lower()
     if title.rstrip().endswith("?") or first in _QUESTION_OPENERS:
         return QUESTION

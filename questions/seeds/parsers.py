@@ -25,6 +25,7 @@ class SeedItem:
     topic: str  # topic slug from TOPICS
     line: int  # 1-based line of the title in the document
     answer: str  # reference answer as Markdown, "" if none
+    topic_from_section: bool = False  # whether ``section`` decided the topic (000's headings do)
 
 
 class SeedFormatError(ValueError):
@@ -65,7 +66,12 @@ def parse_document(filename: str, text: str) -> list[SeedItem]:
     if not text.strip():
         raise SeedFormatError(filename, "the document is empty")
     fmt = detect_format(text)
-    parsers = {"theory": theory.parse, "toc": aman.parse_toc, "article": aman.parse_article, "notes": notes.parse}
+    parsers = {
+        "theory": theory.parse,
+        "toc": aman.parse_toc,
+        "article": aman.parse_article,
+        "notes": notes.parse,
+    }
     if fmt is None:
         raise SeedFormatError(
             filename,

@@ -24,24 +24,39 @@ _RESTORED: dict[str, list[tuple[str, str]]] = {
     "notes": [
         ("Given a data point, we compute the K nearest data points", "KNN"),
         ("can perform linear, nonlinear, or outlier detection", "SVM"),
-        ("To address overfitting, we can use an ensemble method called bagging", "Bagging"),
+        (
+            "To address overfitting, we can use an ensemble method called bagging",
+            "Bagging",
+        ),
         ("How it works", "Boosting"),
         ("Instead of using trivial functions (such as hard voting)", "Stacking"),
         ("A feedforward neural network where we have multiple layers", "MLP"),
         ("The Conv layer is the building block of a Convolutional Network", "CNN"),
         ("RNN is another paradigm of neural network", "RNN and LSTM"),
-        ("Shallow, two-layer neural networks that are trained to construct linguistic context", "word2vec"),
+        (
+            "Shallow, two-layer neural networks that are trained to construct linguistic context",
+            "word2vec",
+        ),
     ],
     "article": [
-        ("Multicollinearity refers to the high correlation between input features", "Multicollinearity"),
+        (
+            "Multicollinearity refers to the high correlation between input features",
+            "Multicollinearity",
+        ),
         ("Randomness plays a role in machine learning models", "Random state"),
         ("Underfitting occurs when a model is too simple", "Underfitting"),
         ("Overfitting happens when a model is overly complex", "Overfitting"),
         ("Machine learning (ML) systems, like any software systems", "MLOps"),
-        ("An epoch represents a complete cycle through the entire training dataset", "Epoch"),
+        (
+            "An epoch represents a complete cycle through the entire training dataset",
+            "Epoch",
+        ),
         ("\u201cLoss is the penalty for a bad prediction", "Loss"),
         ("\u201cIn AI inference and machine learning, sparsity refers to", "Sparsity"),
-        ("Inference in a model refers to the process of applying a trained model", "Inference"),
+        (
+            "Inference in a model refers to the process of applying a trained model",
+            "Inference",
+        ),
     ],
 }
 # Compare on the de-duplication key so bullets, spacing and hyphens don't matter.

@@ -57,7 +57,7 @@ _RULES: list[tuple[str, str]] = [
     ("recommender-systems", r"recommend|collaborative filtering|cold start|implicit feedback"),
     ("ranking-search", r"ranking|\bsearch\b|information retrieval|precision and recall at k|average precision at k"),
     ("time-series", r"time series|\btrend\b"),
-    ("computer-vision", r"\bcnns?\b|convolution|pooling|image|augmentation|object (detection|segmentation)|transfer learning|resnet|vgg|computer vision"),
+    ("computer-vision", r"\bcnns?\b|convolution|pooling|image|augmentation|object (detection|segmentation)|transfer learning|computer vision"),
     ("nlp", r"\btext\b|\bwords?\b|ngrams?|tfidf|embedding|word2vec|\brnns?\b|lstm"),
     ("learning-paradigms", r"active learning|weak supervision|weakly supervised|online learning|\brl\b|reinforcement"),
     ("mlops", r"production|deploy|mlops|inference|drift|continuous (training|testing)|ondevice|offline results|model file|workflow for machine learning"),
@@ -65,14 +65,14 @@ _RULES: list[tuple[str, str]] = [
     ("clustering", r"cluster|kmeans|dbscan|unsupervised"),
     ("dimensionality-reduction", r"dimensionality|\bpca\b|principal component|singular value|\bsvd\b|tsne"),
     ("trees-ensembles", r"\btrees?\b|forest|boosting|bagging|stacking|xgboost|lightgbm|ensemble|information gain"),
-    ("classical-models", r"\bsvms?\b|support vector|kernel|naive bayes|nearest neighbou?r|\bk ?nn\b|pros and cons"),
+    ("classical-models", r"\bsvms?\b|support vector|kernel|naive bayes|nearest neighbou?r|\bk ?nn\b|models?: pros and cons"),
+    ("probability-statistics", r"probability|distribution|dice|\bcoin\b|birthdays?|correlation|central limit|hypothesis|pvalue|\bmean\b|median|skew|selection bias|sample size|statistic|bernoulli|binomial"),
     ("linear-models", r"linear regression|logistic regression|linear models?|normal equation|\bregression\b"),
     ("neural-networks", r"neural|deep learning|activation|sigmoid|relu|initiali[sz]e|weights? randomly|backpropagation|vanishing|residual|skip connection|dropout|batch normali[sz]ation|group normali[sz]ation|parameter sharing|\bmlps?\b|hidden units|deep network"),
     ("optimization", r"gradient descent|\bsgd\b|learning rate|\badam\b|batch size|\bepochs?\b|step or iteration|\bloss\b|optimi[sz]"),
-    ("probability-statistics", r"probability|distribution|dice|\bcoin\b|birthdays?|correlation|central limit|hypothesis|pvalue|\bmean\b|median|skew|selection bias|sample size|statistic|bernoulli|binomial"),
-    ("model-evaluation", r"validation|metric|accuracy|precision|recall|\bf1\b|\broc\b|\bauc\b|confusion|squared error|absolute error|\bmse\b|\brmse\b|hyper ?parameter|grid search|model architecture|underperforming|evaluat"),
-    ("data-preparation", r"outlier|missing|imbalance|categorical|one ?hot|encoding|feature (selection|scaling|normali[sz]ation|engineering)|normali[sz]ation|standardi[sz]|features|data leak|leakage|multicollinearity|data diversity|balancing data|less data|low amount of data|random state"),
-    ("ml-fundamentals", r"supervised|overfitting|underfitting|bias|variance|generative|discriminative|parametric|classification"),
+    ("model-evaluation", r"validation|\bmetrics?\b|accuracy|precision|recall|\bf1\b|\broc\b|\bauc\b|confusion|squared error|absolute error|\bmse\b|\brmse\b|hyper ?parameter|grid search|model architecture|underperforming|evaluat|tuning|random state"),
+    ("data-preparation", r"outlier|missing|imbalance|categorical|one ?hot|encoding|feature (selection|scaling|normali[sz]ation|engineering)|normali[sz]ation|standardi[sz]|data leak|leakage|multicollinearity|data diversity|balancing data|less data|low amount of data|small dataset"),
+    ("ml-fundamentals", r"supervised|overfitting|underfitting|bias|variance|generative|discriminative|parametric|classification|\bparams\b"),
 ]  # fmt: skip
 _COMPILED = [(slug, re.compile(pattern)) for slug, pattern in _RULES]
 

@@ -1,19 +1,71 @@
-from django.core.paginator import Paginator
+from django.core.paginator import InvalidPage, Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from ..filters import QuestionFilter
 from ..models import Question, Topic
+from ..search import attach_snippets
 
 PAGE_SIZE = 25
+_MAX_PAGE_DIGITS = 12
 
 
 def question_list(request):
-    """Every question in the bank, most recently active first."""
-    page = Paginator(Question.objects.with_list_data(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "questions/question_list.html", {"page": page})
+    """Every question in the bank, filtered, searched and sorted from the query string."""
+    context = _filtered_page(request, Question.objects.with_list_data())
+    return render(request, "questions/question_list.html", context)
 
 
 def topic_detail(request, slug):
-    """One topic: its description and its questions."""
+    """One topic: its description, how many questions it has, and the same filtered list."""
     topic = get_object_or_404(Topic, slug=slug)
-    page = Paginator(topic.questions.with_list_data(), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "questions/topic_detail.html", {"topic": topic, "page": page})
+    context = _filtered_page(
+        request, topic.questions.with_list_data(), fixed_topic=topic
+    )
+    context.update(topic=topic, topic_question_count=topic.questions.count())
+    return render(request, "questions/topic_detail.html", context)
+
+
+def _filtered_page(request, queryset, fixed_topic=None):
+    """One page of filtered questions: invalid filters and page numbers are shown, never fatal.
+
+    A page number that is not a positive whole number shows page 1 with a note; one past the end is a 404.
+    """
+    filterset = QuestionFilter(request.GET, queryset=queryset, fixed_topic=fixed_topic)
+    paginator = Paginator(filterset.qs, PAGE_SIZE)
+    raw_page = request.GET.get("page", "").strip()
+    number, page_error = 1, ""
+    if (
+        raw_page.isascii()
+        and raw_page.isdigit()
+        and int(raw_page[:_MAX_PAGE_DIGITS]) >= 1
+    ):
+        if len(raw_page) > _MAX_PAGE_DIGITS:
+            raise Http404(
+                "No such page."
+            )  # more digits than any page count: past the end
+        number = int(raw_page)
+    elif raw_page:
+        page_error = (
+            "The page number must be a whole number from 1 up, so this is page 1."
+        )
+    try:
+        page = paginator.page(number)
+    except InvalidPage as error:
+        raise Http404("No such page.") from error
+    page.object_list = list(page.object_list)
+    search_text = filterset.search_text
+    if search_text:
+        attach_snippets(page.object_list, search_text)
+    return {
+        "filter": filterset,
+        "page": page,
+        "page_numbers": list(
+            paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=0)
+        ),
+        "page_error": page_error,
+        "query_string": filterset.query_string(),
+        "is_filtered": filterset.is_filtered(),
+        # Overrides the context processor's raw value: the header box shows what was searched for.
+        "search_query": search_text,
+    }

@@ -1,0 +1,188 @@
+"""The question list's filters, search and sort orders, all read from the query string."""
+
+import re
+from urllib.parse import urlencode
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, F, OuterRef, Subquery, TextChoices
+
+from .models import Answer, Difficulty, Kind, Question, QuestionSource, Source, Topic
+from .search import MAX_QUERY_LENGTH, clean_query, search_questions
+
+_SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,80}$")
+
+
+class Status(TextChoices):
+    NEEDS_ANSWER = "needs-answer", "Needs an answer"
+    ANSWERED = "answered", "Answered"
+    CANONICAL = "canonical", "Has a canonical answer"
+
+
+class Sort(TextChoices):
+    ACTIVITY = "activity", "Recent activity"
+    VOTES = "votes", "Most votes"
+    ANSWERS = "answers", "Most answers"
+    DIFFICULTY = "difficulty", "Difficulty, easy first"
+    RELEVANCE = "relevance", "Relevance (when searching)"
+
+
+# Each order ends with the columns of a Question index, so a page is an index scan.
+ORDERINGS = {
+    Sort.ACTIVITY: ("-last_activity_at", "-id"),
+    Sort.ANSWERS: ("-answer_count", "-id"),
+    Sort.DIFFICULTY: ("difficulty_rank", "-id"),
+}
+
+
+class SearchQueryField(forms.CharField):
+    """Free text that is cleaned rather than refused: NUL bytes dropped, cut to MAX_QUERY_LENGTH."""
+
+    def to_python(self, value):
+        return clean_query(super().to_python(value))
+
+
+class SearchFilter(django_filters.CharFilter):
+    field_class = SearchQueryField
+
+
+class SlugChoiceField(django_filters.fields.ModelChoiceField):
+    """A choice of object by slug; anything that cannot be a slug is refused without a query."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not _SLUG_RE.match(str(value)):
+            raise ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class SlugChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = SlugChoiceField
+
+
+class QuestionFilter(django_filters.FilterSet):
+    """Filters, search and sort for a list of questions. Pass `fixed_topic` on a topic's page."""
+
+    q = SearchFilter(
+        label="Search",
+        method="applied_later",
+        widget=forms.SearchInput(
+            attrs={"maxlength": MAX_QUERY_LENGTH, "placeholder": "Words, or “a phrase”"}
+        ),
+    )
+    topic = SlugChoiceFilter(
+        queryset=Topic.objects.all(), to_field_name="slug", empty_label="Any topic"
+    )
+    difficulty = django_filters.ChoiceFilter(
+        choices=Difficulty.choices, empty_label="Any difficulty"
+    )
+    kind = django_filters.ChoiceFilter(
+        label="Type", choices=Kind.choices, empty_label="Questions and topics"
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status",
+        choices=Status.choices,
+        method="filter_status",
+        empty_label="Any status",
+    )
+    source = SlugChoiceFilter(
+        label="Source document",
+        queryset=Source.objects.all(),
+        to_field_name="slug",
+        method="filter_source",
+        empty_label="Any source",
+    )
+    sort = django_filters.ChoiceFilter(
+        label="Sort by", choices=Sort.choices, method="applied_later", empty_label=None
+    )
+
+    class Meta:
+        model = Question
+        fields = []
+
+    def __init__(self, data=None, *args, fixed_topic=None, **kwargs):
+        self.original_data = data if data is not None else {}
+        if data is not None and not data.get("sort"):
+            # The select shows the order actually used: relevance when searching, else activity.
+            data = data.copy()
+            data["sort"] = (
+                Sort.RELEVANCE if clean_query(data.get("q")) else Sort.ACTIVITY
+            )
+        super().__init__(data, *args, **kwargs)
+        if fixed_topic is not None:
+            del self.filters["topic"]
+
+    def applied_later(self, queryset, name, value):
+        return queryset  # search and sort need each other: see filter_queryset
+
+    def filter_status(self, queryset, name, value):
+        if value == Status.NEEDS_ANSWER:
+            return queryset.filter(answer_count=0, has_reference_answer=False)
+        if value == Status.ANSWERED:
+            return queryset.exclude(answer_count=0, has_reference_answer=False)
+        canonical = Answer.objects.visible().filter(
+            question=OuterRef("pk"), is_canonical=True
+        )
+        return queryset.filter(Exists(canonical))
+
+    def filter_source(self, queryset, name, value):
+        # Exists, not a join: a question may appear on several lines of one document.
+        return queryset.filter(
+            Exists(QuestionSource.objects.filter(question=OuterRef("pk"), source=value))
+        )
+
+    @property
+    def search_text(self):
+        """The cleaned search query, or "" when not searching."""
+        if not self.is_bound:
+            return ""
+        self.form.is_valid()  # cleans every field; an invalid filter elsewhere keeps the query
+        return self.form.cleaned_data.get("q", "")
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        data = self.form.cleaned_data
+        query = data.get("q", "")
+        if query:
+            queryset = search_questions(queryset, query)
+        sort = data.get("sort") or Sort.ACTIVITY
+        if sort == Sort.RELEVANCE and query:
+            return queryset.order_by("-search_rank", "-last_activity_at", "-id")
+        if sort == Sort.VOTES:
+            # The best answer's score: one indexed lookup per question (answer_question_score_idx).
+            best = (
+                Answer.objects.visible()
+                .filter(question=OuterRef("pk"))
+                .order_by("-score")
+                .values("score")[:1]
+            )
+            return queryset.annotate(top_score=Subquery(best)).order_by(
+                F("top_score").desc(nulls_last=True), "-last_activity_at", "-id"
+            )
+        return queryset.order_by(*ORDERINGS.get(sort, ORDERINGS[Sort.ACTIVITY]))
+
+    def chosen(self):
+        """The valid, non-empty values the visitor chose (a default sort is not a choice), as strings."""
+        if not self.is_bound:
+            return {}
+        self.form.is_valid()
+        chosen = {}
+        for name in self.form.fields:
+            value = (
+                self.form.cleaned_data["q"]
+                if name == "q"
+                else self.original_data.get(name)
+            )
+            if value and name not in self.form.errors:
+                chosen[name] = value
+        return chosen
+
+    def is_filtered(self):
+        """Whether anything narrows the list (sorting does not)."""
+        return any(name != "sort" for name in self.chosen())
+
+    def query_string(self):
+        """The chosen filters, URL-encoded: page links keep them."""
+        return urlencode(self.chosen())

@@ -1,0 +1,50 @@
+from django import forms
+
+from .models import ANSWER_MAX_LENGTH, ANSWER_MIN_LENGTH, COMMENT_MAX_LENGTH, COMMENT_MIN_LENGTH, Answer, Comment
+
+
+def _clean_text(text):
+    """Normalise line endings and drop control characters other than newlines and tabs."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable() or ch.isspace()).strip()
+
+
+class AnswerForm(forms.ModelForm):
+    class Meta:
+        model = Answer
+        fields = ["body"]
+        labels = {"body": "Your answer"}
+        help_texts = {
+            "body": (
+                "Markdown: **bold**, `code`, ```python fenced blocks```, lists, links. "
+                "Math: \\( x^2 \\) inline, $$ \\sum_i x_i $$ on its own line."
+            )
+        }
+        widgets = {"body": forms.Textarea(attrs={"rows": 12, "maxlength": ANSWER_MAX_LENGTH})}
+
+    def clean_body(self):
+        body = _clean_text(self.cleaned_data["body"])
+        if len(body) < ANSWER_MIN_LENGTH:
+            raise forms.ValidationError(
+                f"An answer needs at least {ANSWER_MIN_LENGTH} characters (this one has {len(body)}): explain a little more."
+            )
+        if len(body) > ANSWER_MAX_LENGTH:
+            raise forms.ValidationError(f"An answer can have at most {ANSWER_MAX_LENGTH:,} characters (this one has {len(body):,}).")
+        return body
+
+
+class CommentForm(forms.ModelForm):
+    class Meta:
+        model = Comment
+        fields = ["body"]
+        labels = {"body": "Comment"}
+        help_texts = {"body": f"Plain text, {COMMENT_MIN_LENGTH}–{COMMENT_MAX_LENGTH} characters; links are allowed."}
+        widgets = {"body": forms.Textarea(attrs={"rows": 2, "maxlength": COMMENT_MAX_LENGTH})}
+
+    def clean_body(self):
+        body = _clean_text(self.cleaned_data["body"])
+        if len(body) < COMMENT_MIN_LENGTH:
+            raise forms.ValidationError(f"A comment needs at least {COMMENT_MIN_LENGTH} characters.")
+        if len(body) > COMMENT_MAX_LENGTH:
+            raise forms.ValidationError(f"A comment can have at most {COMMENT_MAX_LENGTH} characters (this one has {len(body)}).")
+        return body

@@ -1,0 +1,46 @@
+from http import HTTPStatus
+
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import refuse, verified_email_required
+
+from ..models import Answer
+from ..services.votes import VoteRefused, vote_cast
+
+VOTE_VALUES = {"1": 1, "-1": -1}
+
+
+def _refusal(request, refused: VoteRefused):
+    # Without JavaScript a missing answer is the site's ordinary 404 page; htmx gets the message
+    # in the page's message area (refuse() retargets it) instead of a whole page inside the box.
+    if refused.status == HTTPStatus.NOT_FOUND and not request.htmx:
+        raise Http404(refused.message)
+    return refuse(request, refused.message, refused.status)
+
+
+@require_POST
+@verified_email_required
+def vote_answer(request, pk):
+    """Members with a verified e-mail vote an answer up or down, or undo or switch their vote."""
+    try:
+        answer = Answer.objects.select_related("question").get(pk=pk)
+        value = VOTE_VALUES.get(request.POST.get("value"))
+        if value is None:
+            raise VoteRefused(
+                "Choose an upvote (1) or a downvote (-1).", HTTPStatus.BAD_REQUEST
+            )
+        result = vote_cast(user=request.user, answer=answer, value=value)
+    except Answer.DoesNotExist:
+        return _refusal(
+            request, VoteRefused("There is no such answer.", HTTPStatus.NOT_FOUND)
+        )
+    except VoteRefused as refused:
+        return _refusal(request, refused)
+    if request.htmx:
+        answer.score, answer.my_vote = result.score, result.my_vote
+        return render(
+            request, "questions/includes/vote_box.html#vote-box", {"answer": answer}
+        )
+    return HttpResponseRedirect(answer.get_absolute_url(), status=HTTPStatus.SEE_OTHER)
