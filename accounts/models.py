@@ -20,8 +20,14 @@ class MemberManager(UserManager.from_queryset(UserQuerySet)):
 class User(AbstractUser):
     """A member of MLQA. Deleting an account anonymises the row so that answers and votes stay."""
 
-    display_name = models.CharField(max_length=50, blank=True, help_text="Shown instead of your username. Optional.")
-    bio = models.TextField(max_length=500, blank=True, help_text="A few words about you (plain text, 500 characters at most).")
+    display_name = models.CharField(
+        max_length=50, blank=True, help_text="Shown instead of your username. Optional."
+    )
+    bio = models.TextField(
+        max_length=500,
+        blank=True,
+        help_text="A few words about you (plain text, 500 characters at most).",
+    )
     reputation = models.IntegerField(default=0)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -45,7 +51,11 @@ class User(AbstractUser):
 
     @property
     def is_moderator(self):
-        return self.is_active and not self.is_deleted and self.has_perm(MODERATE_PERMISSION)
+        return (
+            self.is_active
+            and not self.is_deleted
+            and self.has_perm(MODERATE_PERMISSION)
+        )
 
     def get_absolute_url(self):
         return reverse("accounts:profile", kwargs={"username": self.username})

@@ -12,7 +12,9 @@ def has_verified_email(user) -> bool:
         return False
     cached = getattr(user, "_has_verified_email", None)
     if cached is None:
-        cached = user._has_verified_email = EmailAddress.objects.filter(user=user, verified=True).exists()
+        cached = user._has_verified_email = EmailAddress.objects.filter(
+            user=user, verified=True
+        ).exists()
     return cached
 
 
@@ -23,7 +25,9 @@ def refuse(request, reason, status=403):
     the element that asked (a vote box must not be replaced by an error).
     """
     if getattr(request, "htmx", False):
-        response = render(request, "errors/refusal_fragment.html", {"reason": reason}, status=status)
+        response = render(
+            request, "errors/refusal_fragment.html", {"reason": reason}, status=status
+        )
         response["HX-Retarget"] = "#htmx-messages"
         response["HX-Reswap"] = "innerHTML"
         return response
@@ -37,7 +41,10 @@ def verified_email_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not has_verified_email(request.user):
-            return refuse(request, "Verify your e-mail address before you post or vote: follow the link in the mail we sent you.")
+            return refuse(
+                request,
+                "Verify your e-mail address before you post or vote: follow the link in the mail we sent you.",
+            )
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -1,5 +1,6 @@
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from .models import MODERATORS_GROUP, User
@@ -25,9 +26,23 @@ def _private_relations():
     return PRIVATE_MODELS
 
 
+def moderators_group() -> Group:
+    """The Moderators group with its permission (made by a migration; remade if a test flushed it)."""
+    group, created = Group.objects.get_or_create(name=MODERATORS_GROUP)
+    if created:
+        content_type = ContentType.objects.get_for_model(User)
+        permission, _ = Permission.objects.get_or_create(
+            codename="moderate",
+            content_type=content_type,
+            defaults={"name": "Can moderate posts, flags and users"},
+        )
+        group.permissions.add(permission)
+    return group
+
+
 @transaction.atomic
 def moderator_set(*, user: User, is_moderator: bool) -> None:
-    group = Group.objects.get(name=MODERATORS_GROUP)
+    group = moderators_group()
     if is_moderator:
         user.groups.add(group)
     else:

@@ -14,9 +14,16 @@ from .services import user_delete
 def profile(request, username):
     """Public profile: name, member since, reputation and published answers. Never the e-mail."""
     member = get_object_or_404(User.objects.active(), username=username)
-    answers = Answer.objects.visible().filter(author=member).select_related("question").order_by("-created_at")
+    answers = (
+        Answer.objects.visible()
+        .filter(author=member)
+        .select_related("question")
+        .order_by("-created_at")
+    )
     answers = Paginator(answers, 20).get_page(request.GET.get("page"))
-    return render(request, "accounts/profile.html", {"member": member, "answers": answers})
+    return render(
+        request, "accounts/profile.html", {"member": member, "answers": answers}
+    )
 
 
 @login_required
@@ -37,6 +44,9 @@ def account_delete(request):
     if request.method == "POST" and form.is_valid():
         user_delete(user=request.user)
         logout(request)
-        messages.success(request, "Your account was deleted. Your answers stay, shown as from a deleted user.")
+        messages.success(
+            request,
+            "Your account was deleted. Your answers stay, shown as from a deleted user.",
+        )
         return redirect("home")
     return render(request, "accounts/delete.html", {"form": form})

@@ -43,9 +43,14 @@ if not SECRET_KEY:
             "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(50))'`."
         )
     # Only ever used on a developer's machine: production refuses to start without its own.
-    SECRET_KEY = "dev-only-insecure-key-mlqa-0b7d3f9e1c5a4e8f9d2b6a7c3e1f0d9b8a7c6e5f4d3c2b1a"
+    SECRET_KEY = (
+        "dev-only-insecure-key-mlqa-0b7d3f9e1c5a4e8f9d2b6a7c3e1f0d9b8a7c6e5f4d3c2b1a"
+    )
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS",
+    [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"],
+)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_ID = 1
 SITE_NAME = "MLQA"
@@ -118,17 +123,30 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 if not IS_POSTGRES:
     # SQLite: wait for a busy writer instead of failing at once; WAL lets readers go on meanwhile.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 
 # CACHES
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+    }
     # Sessions read from Redis, written through to the database: several app servers share them.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "mlqa"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "mlqa",
+        }
+    }
 
 # AUTH
 AUTH_USER_MODEL = "accounts.User"
@@ -137,7 +155,9 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
@@ -157,7 +177,14 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[MLQA] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
-ACCOUNT_USERNAME_BLACKLIST = ["admin", "moderator", "mlqa", "deleted", "anonymous", "root"]
+ACCOUNT_USERNAME_BLACKLIST = [
+    "admin",
+    "moderator",
+    "mlqa",
+    "deleted",
+    "anonymous",
+    "root",
+]
 # allauth's own rate limits (login failures, sign-up, confirmation mails, password reset) stay on
 # with its defaults; they use the cache above.
 
@@ -206,7 +233,9 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
+    SECURE_HSTS_SECONDS = int(
+        os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365))
+    )
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 

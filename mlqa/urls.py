@@ -11,8 +11,16 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("questions/", include("questions.urls")),
     path("notifications/", notifications.notification_list, name="notifications"),
-    path("notifications/<int:pk>/", notifications.notification_open, name="notification-open"),
-    path("notifications/read/", notifications.notifications_read_all, name="notifications-read"),
+    path(
+        "notifications/<int:pk>/",
+        notifications.notification_open,
+        name="notification-open",
+    ),
+    path(
+        "notifications/read/",
+        notifications.notifications_read_all,
+        name="notifications-read",
+    ),
     path("admin/", admin.site.urls),
 ]
 

@@ -25,7 +25,7 @@ class Sort(TextChoices):
     VOTES = "votes", "Most votes"
     ANSWERS = "answers", "Most answers"
     DIFFICULTY = "difficulty", "Difficulty, easy first"
-    RELEVANCE = "relevance", "Relevance (when searching)"
+    RELEVANCE = "relevance", "Relevance"  # when searching; otherwise recent activity
 
 
 # Each order ends with the columns of a Question index, so a page is an index scan.

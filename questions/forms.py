@@ -1,12 +1,21 @@
 from django import forms
 
-from .models import ANSWER_MAX_LENGTH, ANSWER_MIN_LENGTH, COMMENT_MAX_LENGTH, COMMENT_MIN_LENGTH, Answer, Comment
+from .models import (
+    ANSWER_MAX_LENGTH,
+    ANSWER_MIN_LENGTH,
+    COMMENT_MAX_LENGTH,
+    COMMENT_MIN_LENGTH,
+    Answer,
+    Comment,
+)
 
 
 def _clean_text(text):
     """Normalise line endings and drop control characters other than newlines and tabs."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable() or ch.isspace()).strip()
+    return "".join(
+        ch for ch in text if ch in "\n\t" or ch.isprintable() or ch.isspace()
+    ).strip()
 
 
 class AnswerForm(forms.ModelForm):
@@ -20,7 +29,9 @@ class AnswerForm(forms.ModelForm):
                 "Math: \\( x^2 \\) inline, $$ \\sum_i x_i $$ on its own line."
             )
         }
-        widgets = {"body": forms.Textarea(attrs={"rows": 12, "maxlength": ANSWER_MAX_LENGTH})}
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 12, "maxlength": ANSWER_MAX_LENGTH})
+        }
 
     def clean_body(self):
         body = _clean_text(self.cleaned_data["body"])
@@ -29,7 +40,9 @@ class AnswerForm(forms.ModelForm):
                 f"An answer needs at least {ANSWER_MIN_LENGTH} characters (this one has {len(body)}): explain a little more."
             )
         if len(body) > ANSWER_MAX_LENGTH:
-            raise forms.ValidationError(f"An answer can have at most {ANSWER_MAX_LENGTH:,} characters (this one has {len(body):,}).")
+            raise forms.ValidationError(
+                f"An answer can have at most {ANSWER_MAX_LENGTH:,} characters (this one has {len(body):,})."
+            )
         return body
 
 
@@ -38,13 +51,21 @@ class CommentForm(forms.ModelForm):
         model = Comment
         fields = ["body"]
         labels = {"body": "Comment"}
-        help_texts = {"body": f"Plain text, {COMMENT_MIN_LENGTH}–{COMMENT_MAX_LENGTH} characters; links are allowed."}
-        widgets = {"body": forms.Textarea(attrs={"rows": 2, "maxlength": COMMENT_MAX_LENGTH})}
+        help_texts = {
+            "body": f"Plain text, {COMMENT_MIN_LENGTH}–{COMMENT_MAX_LENGTH} characters; links are allowed."
+        }
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 2, "maxlength": COMMENT_MAX_LENGTH})
+        }
 
     def clean_body(self):
         body = _clean_text(self.cleaned_data["body"])
         if len(body) < COMMENT_MIN_LENGTH:
-            raise forms.ValidationError(f"A comment needs at least {COMMENT_MIN_LENGTH} characters.")
+            raise forms.ValidationError(
+                f"A comment needs at least {COMMENT_MIN_LENGTH} characters."
+            )
         if len(body) > COMMENT_MAX_LENGTH:
-            raise forms.ValidationError(f"A comment can have at most {COMMENT_MAX_LENGTH} characters (this one has {len(body)}).")
+            raise forms.ValidationError(
+                f"A comment can have at most {COMMENT_MAX_LENGTH} characters (this one has {len(body)})."
+            )
         return body

@@ -119,6 +119,8 @@ def import_seeds(paths: list[Path] | None = None) -> ImportReport:
             parsed.append((name, parse_document(name, text)))
         except SeedFormatError as exc:
             raise SeedImportError(str(exc)) from exc
+        except Exception as exc:  # a parser bug on an odd document: still say which file
+            raise SeedImportError(f"{name}: could not be parsed ({type(exc).__name__}: {exc})") from exc
     bank, stats = build_bank(parsed)
     report = ImportReport(documents=stats)
     with transaction.atomic():

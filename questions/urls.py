@@ -9,16 +9,24 @@ urlpatterns = [
     path("topics/<slug:slug>/", browse.topic_detail, name="topic"),
     path("<int:pk>/", detail.question_detail, name="detail-short"),
     path("<int:pk>/answer/", answers.answer_create_view, name="answer-create"),
-    path("<int:pk>/comments/", comments.question_comment_create, name="question-comment"),
+    path(
+        "<int:pk>/comments/", comments.question_comment_create, name="question-comment"
+    ),
     path("<int:pk>/follow/", notifications.question_follow, name="follow"),
     path("answers/preview/", answers.answer_preview, name="answer-preview"),
     path("answers/<int:pk>/edit/", answers.answer_edit_view, name="answer-edit"),
     path("answers/<int:pk>/delete/", answers.answer_delete_view, name="answer-delete"),
     path("answers/<int:pk>/history/", answers.answer_history, name="answer-history"),
     path("answers/<int:pk>/vote/", votes.vote_answer, name="answer-vote"),
-    path("answers/<int:pk>/comments/", comments.answer_comment_create, name="answer-comment"),
+    path(
+        "answers/<int:pk>/comments/",
+        comments.answer_comment_create,
+        name="answer-comment",
+    ),
     path("comments/<int:pk>/edit/", comments.comment_edit_view, name="comment-edit"),
-    path("comments/<int:pk>/delete/", comments.comment_delete_view, name="comment-delete"),
+    path(
+        "comments/<int:pk>/delete/", comments.comment_delete_view, name="comment-delete"
+    ),
     # Last: a slug could otherwise shadow the action paths above ("answer", "comments", "follow").
     path("<int:pk>/<slug:slug>/", detail.question_detail, name="detail"),
 ]

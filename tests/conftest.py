@@ -13,7 +13,9 @@ def pytest_collection_modifyitems(config, items):
     """PostgreSQL-only tests are skipped on SQLite; on PostgreSQL they always run."""
     if settings.IS_POSTGRES:
         return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: run with DATABASE_URL=postgres://...")
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL: run with DATABASE_URL=postgres://..."
+    )
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
@@ -24,7 +26,12 @@ def _plain_static_and_fresh_cache(settings):
     # The manifest storage needs collectstatic; rate limits and caches must not leak between tests.
     # Fast hashing: tests create many users; real hashers are Django's concern, not ours.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
     from django.core.cache import cache
 
     cache.clear()

@@ -1,9 +1,9 @@
 import factory
-from django.db.models import F
 from allauth.account.models import EmailAddress
-from django.contrib.auth.models import Group
+from django.db.models import F
 
-from accounts.models import MODERATORS_GROUP, User
+from accounts.models import User
+from accounts.services import moderator_set
 from questions.models import Answer, Difficulty, Question, Source, Topic
 
 PASSWORD = "correct-horse-battery-staple"
@@ -22,12 +22,14 @@ class UserFactory(factory.django.DjangoModelFactory):
     def verified(obj, create, extracted, **kwargs):
         """Users have a verified primary e-mail unless built with verified=False."""
         if create and extracted is not False:
-            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+            EmailAddress.objects.create(
+                user=obj, email=obj.email, verified=True, primary=True
+            )
 
     @factory.post_generation
     def moderator(obj, create, extracted, **kwargs):
         if create and extracted:
-            obj.groups.add(Group.objects.get(name=MODERATORS_GROUP))
+            moderator_set(user=obj, is_moderator=True)
 
 
 class TopicFactory(factory.django.DjangoModelFactory):
@@ -53,7 +55,9 @@ class QuestionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Question
 
-    title = factory.Sequence(lambda n: f"What is concept number {n} in machine learning?")
+    title = factory.Sequence(
+        lambda n: f"What is concept number {n} in machine learning?"
+    )
     dedup_key = factory.LazyAttribute(lambda q: q.title.lower())
     topic = factory.SubFactory(TopicFactory)
     difficulty = Difficulty.MEDIUM
@@ -72,7 +76,11 @@ class AnswerFactory(factory.django.DjangoModelFactory):
         # Keep the question's denormalised counters true, as the answer services do.
         answer = super()._create(model_class, *args, **kwargs)
         if answer.source_id:
-            Question.objects.filter(pk=answer.question_id).update(has_reference_answer=True)
+            Question.objects.filter(pk=answer.question_id).update(
+                has_reference_answer=True
+            )
         else:
-            Question.objects.filter(pk=answer.question_id).update(answer_count=F("answer_count") + 1)
+            Question.objects.filter(pk=answer.question_id).update(
+                answer_count=F("answer_count") + 1
+            )
         return answer

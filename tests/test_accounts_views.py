@@ -17,7 +17,12 @@ pytestmark = pytest.mark.django_db
 def sign_up(client, username="ada", email="ada@example.com"):
     return client.post(
         reverse("account_signup"),
-        {"username": username, "email": email, "password1": PASSWORD, "password2": PASSWORD},
+        {
+            "username": username,
+            "email": email,
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
     )
 
 
@@ -31,10 +36,14 @@ def test_sign_up_verify_email_then_log_in(client):
     # Mandatory verification: logging in before confirming only re-sends the mail.
     assert len(mail.outbox) == 1
     client.logout()
-    response = client.post(reverse("account_login"), {"login": "ada", "password": PASSWORD})
+    response = client.post(
+        reverse("account_login"), {"login": "ada", "password": PASSWORD}
+    )
     assert response["Location"] == reverse("account_email_verification_sent")
 
-    confirm_url = re.search(r"https?://[^/]+(/accounts/confirm-email/[^\s]+/)", mail.outbox[0].body).group(1)
+    confirm_url = re.search(
+        r"https?://[^/]+(/accounts/confirm-email/[^\s]+/)", mail.outbox[0].body
+    ).group(1)
     assert client.get(confirm_url).status_code == HTTPStatus.OK
     response = client.post(confirm_url)
     assert response.status_code == HTTPStatus.FOUND
@@ -42,7 +51,9 @@ def test_sign_up_verify_email_then_log_in(client):
 
     client.logout()
     for login in ("ada", "ada@example.com"):  # by username or by e-mail
-        response = client.post(reverse("account_login"), {"login": login, "password": PASSWORD})
+        response = client.post(
+            reverse("account_login"), {"login": login, "password": PASSWORD}
+        )
         assert response.status_code == HTTPStatus.FOUND
         assert response["Location"] == reverse("home")
         assert client.get(reverse("home")).context["user"] == user
@@ -63,7 +74,12 @@ def test_sign_up_with_a_taken_email_creates_nothing_and_tells_the_owner(client):
 def test_sign_up_rejects_bad_input_and_keeps_it(client):
     response = client.post(
         reverse("account_signup"),
-        {"username": "second", "email": "second@example.com", "password1": PASSWORD, "password2": "different"},
+        {
+            "username": "second",
+            "email": "second@example.com",
+            "password1": PASSWORD,
+            "password2": "different",
+        },
     )
     assert response.status_code == HTTPStatus.OK
     html = response.content.decode()
@@ -81,8 +97,12 @@ def test_password_reset_sends_a_mail(client, user):
 
 def test_login_failures_are_rate_limited(client, user):
     for _ in range(5):
-        client.post(reverse("account_login"), {"login": user.username, "password": "wrong"})
-    response = client.post(reverse("account_login"), {"login": user.username, "password": PASSWORD})
+        client.post(
+            reverse("account_login"), {"login": user.username, "password": "wrong"}
+        )
+    response = client.post(
+        reverse("account_login"), {"login": user.username, "password": PASSWORD}
+    )
     assert response.status_code in {HTTPStatus.OK, HTTPStatus.TOO_MANY_REQUESTS}
     assert "_auth_user_id" not in client.session
 
@@ -102,7 +122,10 @@ def test_profile_is_public_and_never_shows_the_email(client, user):
 
 
 def test_profile_of_unknown_user_is_404(client, db):
-    assert client.get(reverse("accounts:profile", args=["nobody"])).status_code == HTTPStatus.NOT_FOUND
+    assert (
+        client.get(reverse("accounts:profile", args=["nobody"])).status_code
+        == HTTPStatus.NOT_FOUND
+    )
 
 
 def test_settings_needs_login(client):
@@ -112,14 +135,19 @@ def test_settings_needs_login(client):
 
 
 def test_settings_saves_display_name_and_bio(user_client, user):
-    response = user_client.post(reverse("accounts:settings"), {"display_name": "  Grace   H ", "bio": "Compilers."})
+    response = user_client.post(
+        reverse("accounts:settings"),
+        {"display_name": "  Grace   H ", "bio": "Compilers."},
+    )
     assert response.status_code == HTTPStatus.FOUND
     user.refresh_from_db()
     assert (user.display_name, user.bio) == ("Grace H", "Compilers.")
 
 
 def test_settings_rejects_bad_input_and_keeps_it(user_client, user):
-    response = user_client.post(reverse("accounts:settings"), {"display_name": "x" * 60, "bio": "kept text"})
+    response = user_client.post(
+        reverse("accounts:settings"), {"display_name": "x" * 60, "bio": "kept text"}
+    )
     assert response.status_code == HTTPStatus.OK
     html = response.content.decode()
     assert "at most 50 characters" in html
@@ -136,7 +164,9 @@ def test_delete_account_removes_personal_data_and_keeps_answers(client, user):
     assert response.status_code == HTTPStatus.OK
     assert "not your username" in response.content.decode()
 
-    response = client.post(reverse("accounts:delete"), {"confirm_username": user.username})
+    response = client.post(
+        reverse("accounts:delete"), {"confirm_username": user.username}
+    )
     assert response.status_code == HTTPStatus.FOUND
     user.refresh_from_db()
     assert user.is_deleted and not user.is_active
@@ -150,7 +180,10 @@ def test_delete_account_removes_personal_data_and_keeps_answers(client, user):
     assert answer.body[:40] in html
     assert "deleted user" in html
     # The old account can no longer sign in, and its profile is gone.
-    assert client.get(reverse("accounts:profile", args=[user.username])).status_code == HTTPStatus.NOT_FOUND
+    assert (
+        client.get(reverse("accounts:profile", args=[user.username])).status_code
+        == HTTPStatus.NOT_FOUND
+    )
 
 
 def test_moderator_command_grants_and_revokes(user):

@@ -11,7 +11,11 @@ from tests.factories import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"])
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
+    ids=["desktop", "phone"],
+)
 def test_sign_up_verify_and_log_in(page, live_server, viewport):
     page.set_viewport_size(viewport)
     size = "phone" if viewport["width"] < 600 else "desktop"
@@ -20,7 +24,9 @@ def test_sign_up_verify_and_log_in(page, live_server, viewport):
     page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
 
     page.goto(live_server.url)
-    expect(page.get_by_role("heading", level=1)).to_contain_text("machine-learning interviews")
+    expect(page.get_by_role("heading", level=1)).to_contain_text(
+        "machine-learning interviews"
+    )
     assert_accessible(page)
     screenshot(page, f"home-{size}")
 
@@ -35,7 +41,9 @@ def test_sign_up_verify_and_log_in(page, live_server, viewport):
     expect(page.get_by_role("heading", level=1)).to_contain_text("Verify")
     assert_accessible(page)
 
-    confirm_path = re.search(r"(/accounts/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
+    confirm_path = re.search(
+        r"(/accounts/confirm-email/\S+/)", mail.outbox[-1].body
+    ).group(1)
     page.goto(live_server.url + confirm_path)
     assert_accessible(page)
     page.get_by_role("button", name="Confirm").click()
@@ -46,7 +54,9 @@ def test_sign_up_verify_and_log_in(page, live_server, viewport):
     expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign in")
     page.get_by_role("link", name="Sign in").click()
     assert_accessible(page)
-    page.get_by_placeholder(re.compile("Username or email", re.I)).fill("alan@example.com")
+    page.get_by_placeholder(re.compile("Username or email", re.I)).fill(
+        "alan@example.com"
+    )
     page.get_by_placeholder("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
     expect(page.get_by_role("navigation", name="Account")).to_contain_text("turing")

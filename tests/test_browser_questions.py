@@ -3,7 +3,13 @@ from playwright.sync_api import expect
 
 from questions.models import Answer, Comment, Vote
 from tests.browser import assert_accessible, screenshot
-from tests.factories import PASSWORD, AnswerFactory, QuestionFactory, TopicFactory, UserFactory
+from tests.factories import (
+    PASSWORD,
+    AnswerFactory,
+    QuestionFactory,
+    TopicFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,10 +31,16 @@ def log_in(page, live_server, user):
     page.get_by_placeholder("Username or email").fill(user.username)
     page.get_by_placeholder("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("navigation", name="Account")).to_contain_text(user.username)
+    expect(page.get_by_role("navigation", name="Account")).to_contain_text(
+        user.username
+    )
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"])
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
+    ids=["desktop", "phone"],
+)
 def test_search_answer_vote_and_comment(page, live_server, viewport):
     page.set_viewport_size(viewport)
     size = "phone" if viewport["width"] < 600 else "desktop"
@@ -37,19 +49,26 @@ def test_search_answer_vote_and_comment(page, live_server, viewport):
     topic = TopicFactory(slug="neural-networks", name="Neural networks")
     question = QuestionFactory(title="How does backpropagation work?", topic=topic)
     QuestionFactory(title="What is a decision tree?")
-    other_answer = AnswerFactory(question=question, body="It propagates the error backwards through the network using derivatives.")
+    other_answer = AnswerFactory(
+        question=question,
+        body="It propagates the error backwards through the network using derivatives.",
+    )
     me = UserFactory(username="learner")
     log_in(page, live_server, me)
 
     # Search from the header, open the question.
     page.get_by_role("searchbox", name="Search questions").fill("backpropagation")
     page.get_by_role("searchbox", name="Search questions").press("Enter")
-    expect(page.get_by_role("link", name="How does backpropagation work?")).to_be_visible()
+    expect(
+        page.get_by_role("link", name="How does backpropagation work?")
+    ).to_be_visible()
     expect(page.get_by_role("link", name="What is a decision tree?")).to_have_count(0)
     assert_accessible(page)
     screenshot(page, f"search-{size}")
     page.get_by_role("link", name="How does backpropagation work?").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("How does backpropagation work?")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "How does backpropagation work?"
+    )
     assert_accessible(page)
 
     # Live preview, then post: code is highlighted and math rendered by KaTeX.
@@ -68,16 +87,22 @@ def test_search_answer_vote_and_comment(page, live_server, viewport):
     box = page.locator(f"#vote-box-{other_answer.pk}")
     box.get_by_role("button", name="Upvote").click()
     expect(box.locator(".vote-score")).to_contain_text("1")
-    expect(box.get_by_role("button", name="Upvote")).to_have_attribute("aria-pressed", "true")
+    expect(box.get_by_role("button", name="Upvote")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     assert page.evaluate("window.__sameDocument") is True
     assert Vote.objects.get(user=me, answer=other_answer).value == 1
 
     # Comment on it, also in place.
     other_card = page.locator(f"#answer-{other_answer.pk}")
     other_card.get_by_text("Add a comment").click()
-    other_card.get_by_role("textbox", name="Comment").fill("Could you add the chain rule formula?")
+    other_card.get_by_role("textbox", name="Comment").fill(
+        "Could you add the chain rule formula?"
+    )
     other_card.get_by_role("button", name="Add comment").click()
-    expect(other_card.locator(".comment")).to_contain_text("Could you add the chain rule formula?")
+    expect(other_card.locator(".comment")).to_contain_text(
+        "Could you add the chain rule formula?"
+    )
     assert page.evaluate("window.__sameDocument") is True
     assert Comment.objects.get().author == me
     assert_accessible(page)

@@ -9,7 +9,19 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def run_manage(*args, **env):
-    clean_env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "MLQA_PRODUCTION", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    clean_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "SECRET_KEY",
+            "DEBUG",
+            "MLQA_PRODUCTION",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=BASE_DIR,
@@ -39,7 +51,7 @@ def test_check_deploy_is_clean_with_production_settings():
         "--fail-level",
         "WARNING",
         MLQA_PRODUCTION="1",
-        SECRET_KEY="k8#Jw2!pQz7vN4xT0bL9mR3sY6cF1hD5gA8eU2iO7wK4nM0qX3zV9tB6rC1yP5jS" ,
+        SECRET_KEY="k8#Jw2!pQz7vN4xT0bL9mR3sY6cF1hD5gA8eU2iO7wK4nM0qX3zV9tB6rC1yP5jS",
         ALLOWED_HOSTS="mlqa.example.org",
     )
     assert result.returncode == 0, result.stderr + result.stdout
@@ -47,7 +59,12 @@ def test_check_deploy_is_clean_with_production_settings():
 
 
 def test_debug_is_off_unless_set():
-    result = run_manage("shell", "--no-imports", "-c", "from django.conf import settings; print(settings.DEBUG, settings.DATABASES['default']['ENGINE'])")
+    result = run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.DEBUG, settings.DATABASES['default']['ENGINE'])",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "django.db.backends.sqlite3"]
 
@@ -60,11 +77,19 @@ def test_database_url_selects_postgresql():
         "from django.conf import settings; d = settings.DATABASES['default']; print(d['ENGINE'], d['NAME'], d['CONN_HEALTH_CHECKS'])",
         DATABASE_URL="postgres://someone@db.example:5432/mlqa",
     )
-    assert result.stdout.split() == ["django.db.backends.postgresql", "mlqa", "True"], result.stderr
+    assert result.stdout.split() == ["django.db.backends.postgresql", "mlqa", "True"], (
+        result.stderr
+    )
 
 
 def test_redis_url_selects_redis_cache():
     result = run_manage(
-        "shell", "--no-imports", "-c", "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])", REDIS_URL="redis://127.0.0.1:6379/3"
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+        REDIS_URL="redis://127.0.0.1:6379/3",
     )
-    assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache", result.stderr
+    assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache", (
+        result.stderr
+    )

@@ -5,13 +5,21 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from questions.models import Answer, AnswerRevision, Notification, Question, QuestionFollow
+from questions.models import (
+    Answer,
+    AnswerRevision,
+    Notification,
+    Question,
+    QuestionFollow,
+)
 from questions.services.answers import answer_create, answer_delete, answer_edit
 from tests.factories import AnswerFactory, QuestionFactory, SourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-GOOD_BODY = "Gradient descent moves the weights against the gradient of the loss, step by step."
+GOOD_BODY = (
+    "Gradient descent moves the weights against the gradient of the loss, step by step."
+)
 CODE_AND_MATH = "Use a learning rate \\( \\eta \\).\n\n```python\nw = w - lr * grad\n```\n\n$$ w_{t+1} = w_t - \\eta \\nabla L $$\n"
 
 
@@ -40,9 +48,15 @@ def test_followers_hear_about_new_answers_but_not_the_author(user):
 def test_answer_edit_keeps_each_change_as_a_revision(user):
     answer = answer_create(question=QuestionFactory(), author=user, body=GOOD_BODY)
     answer_edit(answer=answer, editor=user, body=GOOD_BODY)  # unchanged: no revision
-    answer = answer_edit(answer=answer, editor=user, body=GOOD_BODY + " With momentum it converges faster.")
+    answer = answer_edit(
+        answer=answer,
+        editor=user,
+        body=GOOD_BODY + " With momentum it converges faster.",
+    )
     assert answer.revision_count == 2
-    assert list(AnswerRevision.objects.filter(answer=answer).values_list("number", flat=True)) == [1, 2]
+    assert list(
+        AnswerRevision.objects.filter(answer=answer).values_list("number", flat=True)
+    ) == [1, 2]
 
 
 def test_answer_delete_is_soft_and_updates_the_count(user):
@@ -55,7 +69,9 @@ def test_answer_delete_is_soft_and_updates_the_count(user):
 
 
 def post_answer(client, question, body, **extra):
-    return client.post(reverse("questions:answer-create", args=[question.pk]), {"body": body, **extra})
+    return client.post(
+        reverse("questions:answer-create", args=[question.pk]), {"body": body, **extra}
+    )
 
 
 def test_anonymous_visitor_is_sent_to_log_in(client):
@@ -87,9 +103,15 @@ def test_posting_an_answer_renders_code_and_math(user_client):
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [("too short", "at least 30 characters"), ("x" * 30_001, "at most 30000 characters"), ("   " * 20, "required")],
+    [
+        ("too short", "at least 30 characters"),
+        ("x" * 30_001, "at most 30000 characters"),
+        ("   " * 20, "required"),
+    ],
 )
-def test_rejected_answer_is_shown_again_with_the_text_and_reason(user_client, body, message):
+def test_rejected_answer_is_shown_again_with_the_text_and_reason(
+    user_client, body, message
+):
     question = QuestionFactory()
     response = post_answer(user_client, question, body)
     assert response.status_code == HTTPStatus.BAD_REQUEST
@@ -111,7 +133,10 @@ def test_preview_without_javascript_keeps_the_text_and_posts_nothing(user_client
 
 
 def test_live_preview_renders_sanitised_markdown(user_client):
-    response = user_client.post(reverse("questions:answer-preview"), {"body": "**bold** <script>alert(1)</script>"})
+    response = user_client.post(
+        reverse("questions:answer-preview"),
+        {"body": "**bold** <script>alert(1)</script>"},
+    )
     assert response.status_code == HTTPStatus.OK
     html = response.content.decode()
     assert "<strong>bold</strong>" in html and "<script>" not in html
@@ -120,13 +145,20 @@ def test_live_preview_renders_sanitised_markdown(user_client):
 def test_author_edits_answer_and_history_shows_the_diff(client, user):
     answer = answer_create(question=QuestionFactory(), author=user, body=GOOD_BODY)
     client.force_login(user)
-    assert client.get(reverse("questions:answer-edit", args=[answer.pk])).status_code == HTTPStatus.OK
+    assert (
+        client.get(reverse("questions:answer-edit", args=[answer.pk])).status_code
+        == HTTPStatus.OK
+    )
     new_body = GOOD_BODY + "\n\nMomentum adds a velocity term."
-    response = client.post(reverse("questions:answer-edit", args=[answer.pk]), {"body": new_body})
+    response = client.post(
+        reverse("questions:answer-edit", args=[answer.pk]), {"body": new_body}
+    )
     assert response.status_code == HTTPStatus.FOUND
     answer.refresh_from_db()
     assert answer.body == new_body and answer.revision_count == 2
-    html = client.get(reverse("questions:answer-history", args=[answer.pk])).content.decode()
+    html = client.get(
+        reverse("questions:answer-history", args=[answer.pk])
+    ).content.decode()
     assert "Revision 2" in html and "Revision 1 (original)" in html
     assert '<span class="diff-add">+ Momentum adds a velocity term.</span>' in html
 
@@ -134,7 +166,9 @@ def test_author_edits_answer_and_history_shows_the_diff(client, user):
 def test_invalid_edit_keeps_the_text(client, user):
     answer = AnswerFactory(author=user, body=GOOD_BODY)
     client.force_login(user)
-    response = client.post(reverse("questions:answer-edit", args=[answer.pk]), {"body": "short but mine"})
+    response = client.post(
+        reverse("questions:answer-edit", args=[answer.pk]), {"body": "short but mine"}
+    )
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "short but mine" in response.content.decode()
     answer.refresh_from_db()
@@ -145,30 +179,73 @@ def test_only_the_author_or_a_moderator_edits_or_deletes(client, user, moderator
     answer = AnswerFactory(author=user)
     other = UserFactory()
     client.force_login(other)
-    assert client.get(reverse("questions:answer-edit", args=[answer.pk])).status_code == HTTPStatus.FORBIDDEN
-    assert client.post(reverse("questions:answer-delete", args=[answer.pk])).status_code == HTTPStatus.FORBIDDEN
+    assert (
+        client.get(reverse("questions:answer-edit", args=[answer.pk])).status_code
+        == HTTPStatus.FORBIDDEN
+    )
+    assert (
+        client.post(reverse("questions:answer-delete", args=[answer.pk])).status_code
+        == HTTPStatus.FORBIDDEN
+    )
     client.force_login(moderator)
-    assert client.get(reverse("questions:answer-edit", args=[answer.pk])).status_code == HTTPStatus.OK
+    assert (
+        client.get(reverse("questions:answer-edit", args=[answer.pk])).status_code
+        == HTTPStatus.OK
+    )
     client.force_login(user)
-    assert client.post(reverse("questions:answer-delete", args=[answer.pk])).status_code == HTTPStatus.FOUND
-    assert client.get(answer.question.get_absolute_url()).content.decode().count(answer.body[:30]) == 0
+    assert (
+        client.post(reverse("questions:answer-delete", args=[answer.pk])).status_code
+        == HTTPStatus.FOUND
+    )
+    assert (
+        client.get(answer.question.get_absolute_url())
+        .content.decode()
+        .count(answer.body[:30])
+        == 0
+    )
 
 
 def test_question_page_orders_canonical_first_then_score_with_newest_toggle(client):
     question = QuestionFactory()
-    old_high = AnswerFactory(question=question, score=5, body="High scoring older answer " * 3, created_at=timezone.now() - timedelta(days=2))
-    new_low = AnswerFactory(question=question, score=1, body="Low scoring newer answer " * 3)
-    canonical = AnswerFactory(question=question, score=0, is_canonical=True, body="The canonical answer text " * 3)
-    reference = AnswerFactory(question=question, author=None, source=SourceFactory(title="Some Collection"), body="Reference text from a source " * 3)
+    old_high = AnswerFactory(
+        question=question,
+        score=5,
+        body="High scoring older answer " * 3,
+        created_at=timezone.now() - timedelta(days=2),
+    )
+    new_low = AnswerFactory(
+        question=question, score=1, body="Low scoring newer answer " * 3
+    )
+    canonical = AnswerFactory(
+        question=question,
+        score=0,
+        is_canonical=True,
+        body="The canonical answer text " * 3,
+    )
+    reference = AnswerFactory(
+        question=question,
+        author=None,
+        source=SourceFactory(title="Some Collection"),
+        body="Reference text from a source " * 3,
+    )
     html = client.get(question.get_absolute_url()).content.decode()
-    positions = [html.index(f'id="answer-{a.pk}"') for a in (canonical, old_high, new_low, reference)]
+    positions = [
+        html.index(f'id="answer-{a.pk}"')
+        for a in (canonical, old_high, new_low, reference)
+    ]
     assert positions == sorted(positions)
     assert "Canonical answer" in html and "Some Collection" in html
     html = client.get(question.get_absolute_url() + "?answers=newest").content.decode()
-    assert html.index(f'id="answer-{canonical.pk}"') < html.index(f'id="answer-{new_low.pk}"') < html.index(f'id="answer-{old_high.pk}"')
+    assert (
+        html.index(f'id="answer-{canonical.pk}"')
+        < html.index(f'id="answer-{new_low.pk}"')
+        < html.index(f'id="answer-{old_high.pk}"')
+    )
 
 
-def test_question_page_query_count_does_not_grow_with_answers_and_comments(client, user, django_assert_max_num_queries):
+def test_question_page_query_count_does_not_grow_with_answers_and_comments(
+    client, user, django_assert_max_num_queries
+):
     from questions.services.comments import comment_create
 
     question = QuestionFactory()

@@ -27,14 +27,24 @@ def test_commenting_on_your_own_answer_notifies_nobody(user):
 
 
 def test_comment_links_are_safe(user):
-    comment = comment_create(author=user, body="See https://example.com/x <script>alert(1)</script>", question=QuestionFactory())
-    assert '<a href="https://example.com/x" rel="nofollow ugc noopener">' in comment.body_html
+    comment = comment_create(
+        author=user,
+        body="See https://example.com/x <script>alert(1)</script>",
+        question=QuestionFactory(),
+    )
+    assert (
+        '<a href="https://example.com/x" rel="nofollow ugc noopener">'
+        in comment.body_html
+    )
     assert "<script>" not in comment.body_html and "&lt;script&gt;" in comment.body_html
 
 
 def test_add_comment_without_javascript_redirects_to_it(user_client):
     answer = AnswerFactory()
-    response = user_client.post(reverse("questions:answer-comment", args=[answer.pk]), {"body": "Good point here."})
+    response = user_client.post(
+        reverse("questions:answer-comment", args=[answer.pk]),
+        {"body": "Good point here."},
+    )
     comment = Comment.objects.get()
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"].endswith(f"#comment-{comment.pk}")
@@ -43,53 +53,89 @@ def test_add_comment_without_javascript_redirects_to_it(user_client):
 def test_add_comment_with_htmx_returns_the_thread(user_client):
     question = QuestionFactory()
     response = user_client.post(
-        reverse("questions:question-comment", args=[question.pk]), {"body": "Is this about L1 or L2?"}, HTTP_HX_REQUEST="true"
+        reverse("questions:question-comment", args=[question.pk]),
+        {"body": "Is this about L1 or L2?"},
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == HTTPStatus.OK
     html = response.content.decode()
-    assert f'id="comments-question-{question.pk}"' in html and "Is this about L1 or L2?" in html
+    assert (
+        f'id="comments-question-{question.pk}"' in html
+        and "Is this about L1 or L2?" in html
+    )
     assert "<html" not in html
 
 
 @pytest.mark.parametrize("body", ["hey", "x" * 601])
 def test_bad_comment_is_refused_and_kept(user_client, body):
     answer = AnswerFactory()
-    response = user_client.post(reverse("questions:answer-comment", args=[answer.pk]), {"body": body}, HTTP_HX_REQUEST="true")
+    response = user_client.post(
+        reverse("questions:answer-comment", args=[answer.pk]),
+        {"body": body},
+        HTTP_HX_REQUEST="true",
+    )
     assert response.status_code == HTTPStatus.BAD_REQUEST
     html = response.content.decode()
     assert body[:100] in html and "characters" in html
-    response = user_client.post(reverse("questions:answer-comment", args=[answer.pk]), {"body": body})
-    assert response.status_code == HTTPStatus.BAD_REQUEST and body[:100] in response.content.decode()
+    response = user_client.post(
+        reverse("questions:answer-comment", args=[answer.pk]), {"body": body}
+    )
+    assert (
+        response.status_code == HTTPStatus.BAD_REQUEST
+        and body[:100] in response.content.decode()
+    )
     assert not Comment.objects.exists()
 
 
 def test_comment_permissions(client):
     question = QuestionFactory()
     url = reverse("questions:question-comment", args=[question.pk])
-    assert client.post(url, {"body": "Anonymous remark"})["Location"].startswith(reverse("account_login"))
+    assert client.post(url, {"body": "Anonymous remark"})["Location"].startswith(
+        reverse("account_login")
+    )
     client.force_login(UserFactory(verified=False))
-    assert client.post(url, {"body": "Unverified remark"}).status_code == HTTPStatus.FORBIDDEN
+    assert (
+        client.post(url, {"body": "Unverified remark"}).status_code
+        == HTTPStatus.FORBIDDEN
+    )
     assert not Comment.objects.exists()
 
 
 def test_author_edits_within_five_minutes_only(client, user):
-    comment = comment_create(author=user, body="First version.", question=QuestionFactory())
+    comment = comment_create(
+        author=user, body="First version.", question=QuestionFactory()
+    )
     client.force_login(user)
     url = reverse("questions:comment-edit", args=[comment.pk])
     assert client.post(url, {"body": "Second version."}).status_code == HTTPStatus.FOUND
     assert Comment.objects.get().body == "Second version."
     Comment.objects.update(created_at=timezone.now() - timedelta(minutes=6))
-    assert client.post(url, {"body": "Third version."}).status_code == HTTPStatus.FORBIDDEN
+    assert (
+        client.post(url, {"body": "Third version."}).status_code == HTTPStatus.FORBIDDEN
+    )
     assert Comment.objects.get().body == "Second version."
 
 
 def test_others_cannot_edit_or_delete_but_moderators_can(client, user, moderator):
-    comment = comment_create(author=user, body="Mine, all mine.", answer=AnswerFactory())
+    comment = comment_create(
+        author=user, body="Mine, all mine.", answer=AnswerFactory()
+    )
     client.force_login(UserFactory())
-    assert client.post(reverse("questions:comment-edit", args=[comment.pk]), {"body": "Hijacked!"}).status_code == HTTPStatus.FORBIDDEN
-    assert client.post(reverse("questions:comment-delete", args=[comment.pk])).status_code == HTTPStatus.FORBIDDEN
+    assert (
+        client.post(
+            reverse("questions:comment-edit", args=[comment.pk]), {"body": "Hijacked!"}
+        ).status_code
+        == HTTPStatus.FORBIDDEN
+    )
+    assert (
+        client.post(reverse("questions:comment-delete", args=[comment.pk])).status_code
+        == HTTPStatus.FORBIDDEN
+    )
     client.force_login(moderator)
-    assert client.post(reverse("questions:comment-delete", args=[comment.pk])).status_code == HTTPStatus.FOUND
+    assert (
+        client.post(reverse("questions:comment-delete", args=[comment.pk])).status_code
+        == HTTPStatus.FOUND
+    )
     comment.refresh_from_db()
     assert comment.is_deleted
     assert Answer.objects.get(pk=comment.answer_id).comment_count == 0

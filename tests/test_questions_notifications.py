@@ -15,10 +15,15 @@ def test_unread_count_in_header_and_opening_marks_read(client, user):
     comment_create(author=UserFactory(), body="Please add a source.", answer=answer)
     client.force_login(user)
     html = client.get(reverse("home")).content.decode()
-    assert '<span class="unread-count">1<span class="visually-hidden"> unread</span></span>' in html
+    assert (
+        '<span class="unread-count">1<span class="visually-hidden"> unread</span></span>'
+        in html
+    )
     notification = Notification.objects.get()
     response = client.get(reverse("notification-open", args=[notification.pk]))
-    assert response.status_code == HTTPStatus.FOUND and "#comment-" in response["Location"]
+    assert (
+        response.status_code == HTTPStatus.FOUND and "#comment-" in response["Location"]
+    )
     notification.refresh_from_db()
     assert notification.read_at is not None
     assert "unread-count" not in client.get(reverse("home")).content.decode()
@@ -26,15 +31,22 @@ def test_unread_count_in_header_and_opening_marks_read(client, user):
 
 def test_notifications_are_private(client, user):
     other = UserFactory()
-    notification = Notification.objects.create(recipient=other, kind="comment", message="secret", url="/")
+    notification = Notification.objects.create(
+        recipient=other, kind="comment", message="secret", url="/"
+    )
     client.force_login(user)
-    assert client.get(reverse("notification-open", args=[notification.pk])).status_code == HTTPStatus.NOT_FOUND
+    assert (
+        client.get(reverse("notification-open", args=[notification.pk])).status_code
+        == HTTPStatus.NOT_FOUND
+    )
     assert "secret" not in client.get(reverse("notifications")).content.decode()
 
 
 def test_mark_all_read(client, user):
     for i in range(3):
-        Notification.objects.create(recipient=user, kind="answer", message=f"n{i}", url="/")
+        Notification.objects.create(
+            recipient=user, kind="answer", message=f"n{i}", url="/"
+        )
     client.force_login(user)
     assert client.post(reverse("notifications-read")).status_code == HTTPStatus.FOUND
     assert not Notification.objects.unread().exists()
@@ -53,5 +65,9 @@ def test_follow_toggle_with_and_without_htmx(client, user):
 
 def test_anonymous_cannot_follow_or_read_notifications(client):
     question = QuestionFactory()
-    assert client.post(reverse("questions:follow", args=[question.pk]))["Location"].startswith(reverse("account_login"))
-    assert client.get(reverse("notifications"))["Location"].startswith(reverse("account_login"))
+    assert client.post(reverse("questions:follow", args=[question.pk]))[
+        "Location"
+    ].startswith(reverse("account_login"))
+    assert client.get(reverse("notifications"))["Location"].startswith(
+        reverse("account_login")
+    )

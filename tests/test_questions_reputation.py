@@ -20,12 +20,6 @@ from tests.factories import AnswerFactory, QuestionFactory, SourceFactory, UserF
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Every factory user hashes a password; the default hasher makes that half a second each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def reputation_of(user):
     return User.objects.values_list("reputation", flat=True).get(pk=user.pk)
 

@@ -23,12 +23,6 @@ from tests.factories import AnswerFactory, QuestionFactory, SourceFactory, UserF
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Every factory user hashes a password; the default hasher makes that half a second each.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 

@@ -1,6 +1,27 @@
-from .answers import ANSWER_MAX_LENGTH, ANSWER_MIN_LENGTH, Answer, AnswerQuerySet, AnswerRevision, Vote
-from .bank import DIFFICULTY_RANK, Difficulty, Kind, Question, QuestionQuerySet, QuestionSource, Source, Topic
-from .comments import COMMENT_EDIT_WINDOW, COMMENT_MAX_LENGTH, COMMENT_MIN_LENGTH, Comment
+from .answers import (
+    ANSWER_MAX_LENGTH,
+    ANSWER_MIN_LENGTH,
+    Answer,
+    AnswerQuerySet,
+    AnswerRevision,
+    Vote,
+)
+from .bank import (
+    DIFFICULTY_RANK,
+    Difficulty,
+    Kind,
+    Question,
+    QuestionQuerySet,
+    QuestionSource,
+    Source,
+    Topic,
+)
+from .comments import (
+    COMMENT_EDIT_WINDOW,
+    COMMENT_MAX_LENGTH,
+    COMMENT_MIN_LENGTH,
+    Comment,
+)
 from .notifications import Notification, QuestionFollow
 
 __all__ = [

@@ -29,11 +29,19 @@ class AnswerQuerySet(models.QuerySet):
 class Answer(models.Model):
     """An answer to a question: written by a user, or a reference answer taken from a seed source."""
 
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="answers"
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="answers"
     )
-    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT, related_name="answers")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="answers",
+    )
+    source = models.ForeignKey(
+        Source, null=True, blank=True, on_delete=models.PROTECT, related_name="answers"
+    )
     body = models.TextField(max_length=ANSWER_MAX_LENGTH)
     body_html = models.TextField(editable=False)
     score = models.IntegerField(default=0, editable=False)
@@ -41,7 +49,12 @@ class Answer(models.Model):
     revision_count = models.PositiveIntegerField(default=0, editable=False)
     is_canonical = models.BooleanField(default=False, editable=False)
     canonical_marked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     canonical_marked_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -54,17 +67,37 @@ class Answer(models.Model):
         ordering = ["-is_canonical", "-score", "created_at"]
         constraints = [
             # A reference answer belongs to its source document, never to a user.
-            models.CheckConstraint(condition=Q(author__isnull=True) | Q(source__isnull=True), name="answer_author_xor_source"),
-            models.UniqueConstraint(fields=["question", "source"], condition=Q(source__isnull=False), name="answer_one_reference_per_source"),
-            models.UniqueConstraint(fields=["question"], condition=Q(is_canonical=True), name="answer_one_canonical_per_question"),
+            models.CheckConstraint(
+                condition=Q(author__isnull=True) | Q(source__isnull=True),
+                name="answer_author_xor_source",
+            ),
+            models.UniqueConstraint(
+                fields=["question", "source"],
+                condition=Q(source__isnull=False),
+                name="answer_one_reference_per_source",
+            ),
+            models.UniqueConstraint(
+                fields=["question"],
+                condition=Q(is_canonical=True),
+                name="answer_one_canonical_per_question",
+            ),
         ]
         indexes = [
-            models.Index(fields=["question", "-score"], name="answer_question_score_idx"),
+            models.Index(
+                fields=["question", "-score"], name="answer_question_score_idx"
+            ),
             models.Index(fields=["author", "-created_at"], name="answer_author_idx"),
         ]
 
     def __str__(self):
         return f"Answer {self.pk} to question {self.question_id}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_markdown(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return f"{self.question.get_absolute_url()}#answer-{self.pk}"
 
     @property
     def is_reference(self):
@@ -75,28 +108,33 @@ class Answer(models.Model):
         return self.deleted_at is not None
 
     def is_editable_by(self, user):
-        return user.is_authenticated and not self.is_deleted and (self.author_id == user.pk or user.is_moderator)
-
-    def get_absolute_url(self):
-        return f"{self.question.get_absolute_url()}#answer-{self.pk}"
-
-    def save(self, *args, **kwargs):
-        self.body_html = render_markdown(self.body)
-        super().save(*args, **kwargs)
+        return (
+            user.is_authenticated
+            and not self.is_deleted
+            and (self.author_id == user.pk or user.is_moderator)
+        )
 
 
 class AnswerRevision(models.Model):
     """One saved version of an answer's text: number 1 is the original."""
 
-    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="revisions")
+    answer = models.ForeignKey(
+        Answer, on_delete=models.CASCADE, related_name="revisions"
+    )
     number = models.PositiveIntegerField()
-    editor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["answer", "number"]
-        constraints = [models.UniqueConstraint(fields=["answer", "number"], name="answerrevision_unique_number")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["answer", "number"], name="answerrevision_unique_number"
+            )
+        ]
 
     def __str__(self):
         return f"Revision {self.number} of answer {self.answer_id}"
@@ -108,17 +146,25 @@ class Vote(models.Model):
     UP = 1
     DOWN = -1
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes"
+    )
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="votes")
     value = models.SmallIntegerField(choices=[(UP, "Up"), (DOWN, "Down")])
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "answer"], name="vote_one_per_user_per_answer"),
-            models.CheckConstraint(condition=Q(value__in=[1, -1]), name="vote_value_up_or_down"),
+            models.UniqueConstraint(
+                fields=["user", "answer"], name="vote_one_per_user_per_answer"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__in=[1, -1]), name="vote_value_up_or_down"
+            ),
         ]
-        indexes = [models.Index(fields=["user", "-created_at"], name="vote_user_recent_idx")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="vote_user_recent_idx")
+        ]
 
     def __str__(self):
         return f"{self.user_id} {self.value:+d} on answer {self.answer_id}"

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -20,7 +19,9 @@ class Topic(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=80, unique=True)
     description = models.TextField()
-    position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists and menus.")
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Order in lists and menus."
+    )
 
     objects = TopicQuerySet.as_manager()
 
@@ -63,7 +64,12 @@ class Difficulty(models.TextChoices):
 
 
 # Sort key for "difficulty" ordering: unrated questions go last.
-DIFFICULTY_RANK = {Difficulty.EASY: 1, Difficulty.MEDIUM: 2, Difficulty.HARD: 3, Difficulty.UNRATED: 4}
+DIFFICULTY_RANK = {
+    Difficulty.EASY: 1,
+    Difficulty.MEDIUM: 2,
+    Difficulty.HARD: 3,
+    Difficulty.UNRATED: 4,
+}
 
 
 class QuestionQuerySet(models.QuerySet):
@@ -78,19 +84,31 @@ class Question(models.Model):
     title = models.CharField(max_length=300)
     slug = models.SlugField(max_length=80, allow_unicode=False, blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.QUESTION)
-    difficulty = models.CharField(max_length=10, choices=Difficulty.choices, default=Difficulty.UNRATED)
-    difficulty_rank = models.PositiveSmallIntegerField(default=DIFFICULTY_RANK[Difficulty.UNRATED], editable=False)
+    difficulty = models.CharField(
+        max_length=10, choices=Difficulty.choices, default=Difficulty.UNRATED
+    )
+    difficulty_rank = models.PositiveSmallIntegerField(
+        default=DIFFICULTY_RANK[Difficulty.UNRATED], editable=False
+    )
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="questions")
     body = models.TextField(blank=True, help_text="Optional details, in Markdown.")
     body_html = models.TextField(blank=True, editable=False)
     # Normalised title: the same question from several documents (case, hyphens, emoji) is one row.
     dedup_key = models.CharField(max_length=300, unique=True)
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="questions"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="questions",
     )
-    sources = models.ManyToManyField(Source, through="QuestionSource", related_name="questions")
+    sources = models.ManyToManyField(
+        Source, through="QuestionSource", related_name="questions"
+    )
     # Denormalised counters, updated by the services that change them.
-    answer_count = models.PositiveIntegerField(default=0, help_text="Published community answers.")
+    answer_count = models.PositiveIntegerField(
+        default=0, help_text="Published community answers."
+    )
     has_reference_answer = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(default=timezone.now)
@@ -102,14 +120,32 @@ class Question(models.Model):
     class Meta:
         ordering = ["-last_activity_at", "-id"]
         indexes = [
-            models.Index(fields=["-last_activity_at", "-id"], name="question_activity_idx"),
-            models.Index(fields=["topic", "-last_activity_at"], name="question_topic_activity_idx"),
-            models.Index(fields=["difficulty_rank", "-id"], name="question_difficulty_idx"),
+            models.Index(
+                fields=["-last_activity_at", "-id"], name="question_activity_idx"
+            ),
+            models.Index(
+                fields=["topic", "-last_activity_at"],
+                name="question_topic_activity_idx",
+            ),
+            models.Index(
+                fields=["difficulty_rank", "-id"], name="question_difficulty_idx"
+            ),
             models.Index(fields=["-answer_count", "-id"], name="question_answers_idx"),
         ]
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.slug = slugify(self.title)[:80].strip("-") or "q"
+        self.difficulty_rank = DIFFICULTY_RANK[self.difficulty]
+        self.body_html = render_markdown(self.body) if self.body else ""
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse(
+            "questions:detail", kwargs={"pk": self.pk, "slug": self.slug or "q"}
+        )
 
     @property
     def prompt(self):
@@ -122,27 +158,24 @@ class Question(models.Model):
     def needs_answer(self):
         return self.answer_count == 0 and not self.has_reference_answer
 
-    def get_absolute_url(self):
-        return reverse("questions:detail", kwargs={"pk": self.pk, "slug": self.slug or "q"})
-
-    def save(self, *args, **kwargs):
-        self.slug = slugify(self.title)[:80].strip("-") or "q"
-        self.difficulty_rank = DIFFICULTY_RANK[self.difficulty]
-        self.body_html = render_markdown(self.body) if self.body else ""
-        super().save(*args, **kwargs)
-
 
 class QuestionSource(models.Model):
     """Where a question appears in a seed document (1-based line of its title)."""
 
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="source_links")
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="question_links")
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="source_links"
+    )
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="question_links"
+    )
     line = models.PositiveIntegerField()
 
     class Meta:
         ordering = ["source__filename", "line"]
         constraints = [
-            models.UniqueConstraint(fields=["source", "line"], name="questionsource_unique_line"),
+            models.UniqueConstraint(
+                fields=["source", "line"], name="questionsource_unique_line"
+            ),
         ]
 
     def __str__(self):

@@ -22,9 +22,22 @@ class CommentQuerySet(models.QuerySet):
 class Comment(models.Model):
     """A short plain-text remark (links allowed) on an answer or on a question."""
 
-    answer = models.ForeignKey(Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="comments")
-    question = models.ForeignKey(Question, null=True, blank=True, on_delete=models.CASCADE, related_name="comments")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="comments")
+    answer = models.ForeignKey(
+        Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    question = models.ForeignKey(
+        Question,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="comments",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+    )
     body = models.TextField(max_length=COMMENT_MAX_LENGTH)
     body_html = models.TextField(editable=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -38,17 +51,32 @@ class Comment(models.Model):
         constraints = [
             # On exactly one thing: an answer or a question.
             models.CheckConstraint(
-                condition=(Q(answer__isnull=False) & Q(question__isnull=True)) | (Q(answer__isnull=True) & Q(question__isnull=False)),
+                condition=(Q(answer__isnull=False) & Q(question__isnull=True))
+                | (Q(answer__isnull=True) & Q(question__isnull=False)),
                 name="comment_on_answer_xor_question",
             ),
         ]
         indexes = [
             models.Index(fields=["answer", "created_at"], name="comment_answer_idx"),
-            models.Index(fields=["question", "created_at"], name="comment_question_idx"),
+            models.Index(
+                fields=["question", "created_at"], name="comment_question_idx"
+            ),
         ]
 
     def __str__(self):
         return f"Comment {self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_plain_text(self.body)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        target = (
+            self.answer.get_absolute_url()
+            if self.answer_id
+            else self.question.get_absolute_url()
+        )
+        return target.split("#")[0] + f"#comment-{self.pk}"
 
     @property
     def is_deleted(self):
@@ -60,15 +88,14 @@ class Comment(models.Model):
             return False
         if user.is_moderator:
             return True
-        return self.author_id == user.pk and (now or timezone.now()) - self.created_at <= COMMENT_EDIT_WINDOW
+        return (
+            self.author_id == user.pk
+            and (now or timezone.now()) - self.created_at <= COMMENT_EDIT_WINDOW
+        )
 
     def is_deletable_by(self, user):
-        return user.is_authenticated and not self.is_deleted and (self.author_id == user.pk or user.is_moderator)
-
-    def get_absolute_url(self):
-        target = self.answer.get_absolute_url() if self.answer_id else self.question.get_absolute_url()
-        return target.split("#")[0] + f"#comment-{self.pk}"
-
-    def save(self, *args, **kwargs):
-        self.body_html = render_plain_text(self.body)
-        super().save(*args, **kwargs)
+        return (
+            user.is_authenticated
+            and not self.is_deleted
+            and (self.author_id == user.pk or user.is_moderator)
+        )

@@ -118,7 +118,7 @@ def _quoted_question(line: str) -> str | None:
 
 
 def parse_toc(lines: list[str]) -> list[SeedItem]:
-    toc_end = next(i for i in range(1, len(lines)) if lines[i] and not lines[i][0].isspace())
+    toc_end = next((i for i in range(1, len(lines)) if lines[i] and not lines[i][0].isspace()), len(lines))
     toc = {dedup_key(line) for line in lines[1:toc_end] if line.strip()}
     starts: list[tuple[int, str | None, bool]] = []
     sections: list[tuple[int, str]] = []

@@ -34,7 +34,7 @@ _PROSE_RE = re.compile(r"[A-Za-z]+(?: [A-Za-z]+){5,}[.?!]$")  # six words ending
 
 # Math in the scrapes: \( \), \[ \], $$ $$ and single dollars (one document);
 # and the code spans _join_split_code() makes (the sources have no backticks).
-_MATH_RE = re.compile(r"`[^`\n]+`|\\\(.+?\\\)|\\\[.+?\\\]|\$\$.+?\$\$|\$(?!\s)[^$\n]+?(?<!\s)\$")
+_PROTECTED_RE = re.compile(r"`[^`\n]+`|\\\(.+?\\\)|\\\[.+?\\\]|\$\$.+?\$\$|\$(?!\s)[^$\n]+?(?<!\s)\$")
 # What is left of an image: its caption "(Source image)".
 _IMAGE_PLACEHOLDER_RE = re.compile(r"^\s*(•\s*)?\(source image\)\s*$", re.IGNORECASE)
 _ESCAPE_RE = re.compile(r"([\\`*_])")
@@ -56,7 +56,7 @@ def _escape_plain(text: str) -> str:
 def inline(text: str) -> str:
     """Escape Markdown syntax outside math; rewrite math into the renderer's syntax."""
     out, last = [], 0
-    for match in _MATH_RE.finditer(text):
+    for match in _PROTECTED_RE.finditer(text):
         out.append(_escape_plain(text[last : match.start()]))
         math = match.group(0)
         if math.startswith(("\\[", "$$")):  # display math inside a sentence or a bullet
@@ -79,7 +79,7 @@ def _is_label(text: str) -> bool:
     """A short stand-alone line such as "Pros", "Cons" or a model name: a sub-heading."""
     words = text.split()
     # "kNearest Neighbor" lost its hyphen but is still a name; "heapq" is a stray code word.
-    named = text[0].isupper() or any(ch.isupper() for ch in words[0][1:]) if words else False
+    named = bool(words) and (text[0].isupper() or any(ch.isupper() for ch in words[0][1:]))
     return 0 < len(words) <= 6 and text[-1] not in ".:,;?!" and named
 
 

@@ -19,7 +19,9 @@ def answer_create(*, question, author, body) -> Answer:
     answer = Answer(question=question, author=author, body=body, revision_count=1)
     answer.full_clean()
     answer.save()
-    AnswerRevision.objects.create(answer=answer, number=1, editor=author, body=body, created_at=answer.created_at)
+    AnswerRevision.objects.create(
+        answer=answer, number=1, editor=author, body=body, created_at=answer.created_at
+    )
     _touch_question(question.pk, answer_delta=1)
     notify_new_answer(answer=answer)
     QuestionFollow.objects.get_or_create(user=author, question=question)
@@ -39,7 +41,11 @@ def answer_edit(*, answer, editor, body) -> Answer:
     answer.full_clean()
     answer.save()
     AnswerRevision.objects.create(
-        answer=answer, number=answer.revision_count, editor=editor, body=body, created_at=answer.updated_at
+        answer=answer,
+        number=answer.revision_count,
+        editor=editor,
+        body=body,
+        created_at=answer.updated_at,
     )
     _touch_question(answer.question_id)
     search_index_update([answer.question_id])

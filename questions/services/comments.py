@@ -41,5 +41,7 @@ def comment_delete(*, comment) -> Comment:
     comment.deleted_at = timezone.now()
     comment.save(update_fields=["deleted_at"])
     if comment.answer_id:
-        Answer.objects.filter(pk=comment.answer_id).update(comment_count=F("comment_count") - 1)
+        Answer.objects.filter(pk=comment.answer_id).update(
+            comment_count=F("comment_count") - 1
+        )
     return comment

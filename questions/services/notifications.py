@@ -6,9 +6,15 @@ from ..models import Notification, QuestionFollow
 
 def notification_send(*, recipient, kind, message, url, actor=None):
     """Tell one user something happened, unless they did it themselves or their account is gone."""
-    if recipient is None or recipient.is_deleted or (actor is not None and recipient.pk == actor.pk):
+    if (
+        recipient is None
+        or recipient.is_deleted
+        or (actor is not None and recipient.pk == actor.pk)
+    ):
         return None
-    return Notification.objects.create(recipient=recipient, actor=actor, kind=kind, message=message[:300], url=url)
+    return Notification.objects.create(
+        recipient=recipient, actor=actor, kind=kind, message=message[:300], url=url
+    )
 
 
 def notify_new_answer(*, answer):
@@ -21,7 +27,13 @@ def notify_new_answer(*, answer):
     )
     message = f"New answer on “{answer.question.prompt[:200]}”"
     Notification.objects.bulk_create(
-        Notification(recipient_id=user_id, actor=answer.author, kind=Notification.Kind.ANSWER, message=message, url=answer.get_absolute_url())
+        Notification(
+            recipient_id=user_id,
+            actor=answer.author,
+            kind=Notification.Kind.ANSWER,
+            message=message,
+            url=answer.get_absolute_url(),
+        )
         for user_id in followers
     )
 

@@ -22,13 +22,17 @@ def answer_create_view(request, pk):
     if "preview" in request.POST:
         body = request.POST.get("body", "")[:ANSWER_MAX_LENGTH]
         form = AnswerForm(initial={"body": body})
-        context = question_page_context(request, question, answer_form=form, answer_preview=render_markdown(body))
+        context = question_page_context(
+            request, question, answer_form=form, answer_preview=render_markdown(body)
+        )
         return render(request, "questions/question_detail.html", context)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         context = question_page_context(request, question, answer_form=form)
         return render(request, "questions/question_detail.html", context, status=400)
-    answer = answer_create(question=question, author=request.user, body=form.cleaned_data["body"])
+    answer = answer_create(
+        question=question, author=request.user, body=form.cleaned_data["body"]
+    )
     messages.success(request, "Your answer was posted.")
     return redirect(answer.get_absolute_url())
 
@@ -37,11 +41,15 @@ def answer_create_view(request, pk):
 def answer_preview(request):
     """The live preview (htmx): the Markdown rendered exactly as it will be stored."""
     html = render_markdown(request.POST.get("body", "")[:ANSWER_MAX_LENGTH])
-    return render(request, "questions/includes/answer_preview.html", {"answer_preview": html})
+    return render(
+        request, "questions/includes/answer_preview.html", {"answer_preview": html}
+    )
 
 
 def _editable_answer(request, pk):
-    answer = get_object_or_404(Answer.objects.visible().select_related("question", "question__topic"), pk=pk)
+    answer = get_object_or_404(
+        Answer.objects.visible().select_related("question", "question__topic"), pk=pk
+    )
     if not answer.is_editable_by(request.user):
         raise PermissionDenied
     return answer
@@ -57,17 +65,26 @@ def answer_edit_view(request, pk):
         if "preview" in request.POST:
             preview = render_markdown(request.POST.get("body", "")[:ANSWER_MAX_LENGTH])
         elif form.is_valid():
-            answer_edit(answer=answer, editor=request.user, body=form.cleaned_data["body"])
+            answer_edit(
+                answer=answer, editor=request.user, body=form.cleaned_data["body"]
+            )
             messages.success(request, "Your edit was saved.")
             return redirect(answer.get_absolute_url())
     status = 400 if request.method == "POST" and preview is None else 200
-    return render(request, "questions/answer_edit.html", {"answer": answer, "form": form, "answer_preview": preview}, status=status)
+    return render(
+        request,
+        "questions/answer_edit.html",
+        {"answer": answer, "form": form, "answer_preview": preview},
+        status=status,
+    )
 
 
 @require_POST
 @verified_email_required
 def answer_delete_view(request, pk):
-    answer = get_object_or_404(Answer.objects.visible().select_related("question"), pk=pk)
+    answer = get_object_or_404(
+        Answer.objects.visible().select_related("question"), pk=pk
+    )
     if not (answer.author_id == request.user.pk or request.user.is_moderator):
         raise PermissionDenied
     answer_delete(answer=answer, by=request.user)
@@ -77,20 +94,28 @@ def answer_delete_view(request, pk):
 
 def answer_history(request, pk):
     """Every revision of an answer, each shown as a line diff against the one before."""
-    answer = get_object_or_404(Answer.objects.visible().select_related("question", "author"), pk=pk)
+    answer = get_object_or_404(
+        Answer.objects.visible().select_related("question", "author"), pk=pk
+    )
     revisions = list(answer.revisions.select_related("editor"))
     previous = ""
     for revision in revisions:
         revision.diff_lines = _diff_lines(previous, revision.body)
         previous = revision.body
     revisions.reverse()
-    return render(request, "questions/answer_history.html", {"answer": answer, "revisions": revisions})
+    return render(
+        request,
+        "questions/answer_history.html",
+        {"answer": answer, "revisions": revisions},
+    )
 
 
 def _diff_lines(old, new):
     """(kind, text) pairs for a readable unified diff: kind is "add", "del", "hunk" or "same"."""
     lines = []
-    for line in list(difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=2))[2:]:
+    for line in list(
+        difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=2)
+    )[2:]:
         kind = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
         lines.append((kind, line[1:] if kind != "hunk" else "…"))
     return lines

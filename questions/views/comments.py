@@ -14,8 +14,18 @@ def _render_thread(request, *, answer=None, question=None, form=None, status=200
     """The comment thread of one answer or question: the htmx partial after a change."""
     target = answer or question
     comments = target.comments.visible().select_related("author")
-    context = {"comments": comments, "answer": answer, "question": question, "comment_form": form or CommentForm()}
-    return render(request, "questions/includes/comments.html#comment-thread", context, status=status)
+    context = {
+        "comments": comments,
+        "answer": answer,
+        "question": question,
+        "comment_form": form or CommentForm(),
+    }
+    return render(
+        request,
+        "questions/includes/comments.html#comment-thread",
+        context,
+        status=status,
+    )
 
 
 def _comment_on(request, *, answer=None, question=None):
@@ -23,9 +33,21 @@ def _comment_on(request, *, answer=None, question=None):
     target = answer or question
     if not form.is_valid():
         if request.htmx:
-            return _render_thread(request, answer=answer, question=question, form=form, status=400)
-        return render(request, "questions/comment_form.html", {"form": form, "target": target, "answer": answer}, status=400)
-    comment = comment_create(author=request.user, body=form.cleaned_data["body"], answer=answer, question=question)
+            return _render_thread(
+                request, answer=answer, question=question, form=form, status=400
+            )
+        return render(
+            request,
+            "questions/comment_form.html",
+            {"form": form, "target": target, "answer": answer},
+            status=400,
+        )
+    comment = comment_create(
+        author=request.user,
+        body=form.cleaned_data["body"],
+        answer=answer,
+        question=question,
+    )
     if request.htmx:
         return _render_thread(request, answer=answer, question=question)
     return redirect(comment.get_absolute_url())
@@ -34,7 +56,9 @@ def _comment_on(request, *, answer=None, question=None):
 @require_POST
 @verified_email_required
 def answer_comment_create(request, pk):
-    answer = get_object_or_404(Answer.objects.visible().select_related("question", "author"), pk=pk)
+    answer = get_object_or_404(
+        Answer.objects.visible().select_related("question", "author"), pk=pk
+    )
     return _comment_on(request, answer=answer)
 
 
@@ -47,22 +71,33 @@ def question_comment_create(request, pk):
 @verified_email_required
 def comment_edit_view(request, pk):
     """Authors edit their comment within five minutes of posting it."""
-    comment = get_object_or_404(Comment.objects.visible().select_related("answer", "question"), pk=pk)
+    comment = get_object_or_404(
+        Comment.objects.visible().select_related("answer", "question"), pk=pk
+    )
     if not comment.is_editable_by(request.user):
-        raise PermissionDenied("Comments can only be edited by their author, within 5 minutes of posting.")
+        raise PermissionDenied(
+            "Comments can only be edited by their author, within 5 minutes of posting."
+        )
     form = CommentForm(request.POST or None, instance=comment)
     if request.method == "POST" and form.is_valid():
         comment_edit(comment=comment, body=form.cleaned_data["body"])
         messages.success(request, "Your comment was saved.")
         return redirect(comment.get_absolute_url())
     status = 400 if request.method == "POST" else 200
-    return render(request, "questions/comment_form.html", {"form": form, "comment": comment}, status=status)
+    return render(
+        request,
+        "questions/comment_form.html",
+        {"form": form, "comment": comment},
+        status=status,
+    )
 
 
 @require_POST
 @verified_email_required
 def comment_delete_view(request, pk):
-    comment = get_object_or_404(Comment.objects.visible().select_related("answer", "question"), pk=pk)
+    comment = get_object_or_404(
+        Comment.objects.visible().select_related("answer", "question"), pk=pk
+    )
     if not comment.is_deletable_by(request.user):
         raise PermissionDenied
     comment_delete(comment=comment)

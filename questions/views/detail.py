@@ -13,16 +13,28 @@ ANSWER_ORDERS = {
 def question_page_context(request, question, **extra):
     """Everything the question page shows, in a fixed number of queries whatever the counts."""
     user = request.user
-    order = request.GET.get("answers") if request.GET.get("answers") in ANSWER_ORDERS else "score"
+    order = (
+        request.GET.get("answers")
+        if request.GET.get("answers") in ANSWER_ORDERS
+        else "score"
+    )
     my_vote = (
-        Subquery(Vote.objects.filter(answer=OuterRef("pk"), user=user).values("value")[:1])
+        Subquery(
+            Vote.objects.filter(answer=OuterRef("pk"), user=user).values("value")[:1]
+        )
         if user.is_authenticated
         else Value(None, output_field=SmallIntegerField())
     )
     answers = list(
         question.answers.for_question_page()
         .annotate(my_vote=my_vote)
-        .prefetch_related(Prefetch("comments", queryset=Comment.objects.visible().select_related("author"), to_attr="visible_comments"))
+        .prefetch_related(
+            Prefetch(
+                "comments",
+                queryset=Comment.objects.visible().select_related("author"),
+                to_attr="visible_comments",
+            )
+        )
         .order_by(*ANSWER_ORDERS[order])
     )
     canonical = [a for a in answers if a.is_canonical]
@@ -37,10 +49,12 @@ def question_page_context(request, question, **extra):
         "answer_order": order,
         "question_comments": question.comments.visible().select_related("author"),
         "source_links": question.source_links.select_related("source"),
-        "is_following": user.is_authenticated and QuestionFollow.objects.filter(user=user, question=question).exists(),
+        "is_following": user.is_authenticated
+        and QuestionFollow.objects.filter(user=user, question=question).exists(),
         "answer_form": AnswerForm(),
         "comment_form": CommentForm(),
-        "already_answered": user.is_authenticated and any(a.author_id == user.pk for a in answers),
+        "already_answered": user.is_authenticated
+        and any(a.author_id == user.pk for a in answers),
     }
     context.update(extra)
     return context
@@ -51,4 +65,8 @@ def question_detail(request, pk, slug=None):
     question = get_object_or_404(Question.objects.select_related("topic"), pk=pk)
     if slug != question.slug:
         return redirect(question, permanent=True)
-    return render(request, "questions/question_detail.html", question_page_context(request, question))
+    return render(
+        request,
+        "questions/question_detail.html",
+        question_page_context(request, question),
+    )

@@ -11,7 +11,9 @@ from ..services.notifications import notifications_mark_read, question_follow_to
 @login_required
 def notification_list(request):
     """The signed-in user's notifications, newest first."""
-    notifications = Notification.objects.filter(recipient=request.user).select_related("actor")
+    notifications = Notification.objects.filter(recipient=request.user).select_related(
+        "actor"
+    )
     page = Paginator(notifications, 30).get_page(request.GET.get("page"))
     return render(request, "questions/notifications.html", {"page": page})
 
@@ -21,7 +23,9 @@ def notification_open(request, pk):
     """Mark one notification read and go to what it is about."""
     notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
     notifications_mark_read(user=request.user, ids=[notification.pk])
-    if not url_has_allowed_host_and_scheme(notification.url, allowed_hosts={request.get_host()}):
+    if not url_has_allowed_host_and_scheme(
+        notification.url, allowed_hosts={request.get_host()}
+    ):
         return redirect("notifications")
     return redirect(notification.url)
 
@@ -39,5 +43,9 @@ def question_follow(request, pk):
     question = get_object_or_404(Question, pk=pk)
     following = question_follow_toggle(user=request.user, question=question)
     if request.htmx:
-        return render(request, "questions/question_detail.html#follow-button", {"question": question, "is_following": following})
+        return render(
+            request,
+            "questions/question_detail.html#follow-button",
+            {"question": question, "is_following": following},
+        )
     return redirect(question)
