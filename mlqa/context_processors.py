@@ -11,7 +11,7 @@ def site(request):
 
     return {
         "SITE_NAME": settings.SITE_NAME,
-        "search_query": request.GET.get("q", "")[:200],
+        "search_query": request.GET.get("q", "").replace("\x00", "")[:200],
         "unread_notifications": unread_notifications
         if request.user.is_authenticated
         else 0,

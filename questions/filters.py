@@ -11,7 +11,7 @@ from django.db.models import Exists, F, OuterRef, Subquery, TextChoices
 from .models import Answer, Difficulty, Kind, Question, QuestionSource, Source, Topic
 from .search import MAX_QUERY_LENGTH, clean_query, search_questions
 
-_SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,80}$")
+_SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 
 
 class Status(TextChoices):
@@ -28,7 +28,7 @@ class Sort(TextChoices):
     RELEVANCE = "relevance", "Relevance"  # when searching; otherwise recent activity
 
 
-# Each order ends with the columns of a Question index, so a page is an index scan.
+# Each order is the column list of a Question index, so a page is an index scan.
 ORDERINGS = {
     Sort.ACTIVITY: ("-last_activity_at", "-id"),
     Sort.ANSWERS: ("-answer_count", "-id"),
@@ -51,7 +51,7 @@ class SlugChoiceField(django_filters.fields.ModelChoiceField):
     """A choice of object by slug; anything that cannot be a slug is refused without a query."""
 
     def to_python(self, value):
-        if value not in self.empty_values and not _SLUG_RE.match(str(value)):
+        if value not in self.empty_values and not _SLUG_RE.fullmatch(str(value)):
             raise ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice"
             )

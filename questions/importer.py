@@ -14,7 +14,6 @@ brought back, since a moderator may have removed it. A question left with no
 source and no community content (answers, comments) is deleted.
 """
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,13 +22,26 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.text import slugify
 
-from .models import Answer, AnswerRevision, Comment, Question, QuestionSource, Source, Topic
+from .models import (
+    Answer,
+    AnswerRevision,
+    Comment,
+    Question,
+    QuestionSource,
+    Source,
+    Topic,
+)
 from .search import search_index_update
-from .seeds import TOPICS, BankQuestion, DocumentStats, SeedFormatError, build_bank, parse_document
+from .seeds import (
+    TOPICS,
+    BankQuestion,
+    DocumentStats,
+    SeedFormatError,
+    build_bank,
+    parse_document,
+)
+from .seeds.documents import default_paths, load_metadata, read_documents
 from .seeds.normalize import UNRATED, preferred_title
-
-SEED_DIR = Path(__file__).resolve().parent / "seed_data"
-METADATA_FILE = SEED_DIR / "sources.json"
 
 
 class SeedImportError(Exception):
@@ -53,90 +65,81 @@ class ImportReport:
 
     @property
     def changed(self) -> bool:
-        questions = (self.created, self.updated, self.removed)
-        answers = (self.answers_created, self.answers_updated, self.answers_removed)
-        others = (self.topics_created, self.topics_updated, self.sources_created, self.sources_updated)
-        return any(questions + answers + others)
+        return any(
+            v for k, v in vars(self).items() if k not in ("documents", "unchanged")
+        )
 
     def lines(self) -> list[str]:
         """What the import command prints: per document, totals, then what changed."""
         out = [
-            f"{d.document}: {d.found} questions found, {d.answered} with an answer, {d.merged} merged as duplicates"
+            f"{d.document}: {d.found} questions found, {d.answered} with an answer, "
+            f"{d.merged} merged as duplicates"
             for d in self.documents
         ]
-        found, answered, merged = (sum(getattr(d, f) for d in self.documents) for f in ("found", "answered", "merged"))
-        out.append(f"Total: {found} found, {answered} with an answer, {merged} merged -> {found - merged} questions")
-        out.append(
-            f"Questions: {self.created} created, {self.updated} updated, {self.unchanged} unchanged, {self.removed} removed"
-        )
-        out.append(
-            f"Reference answers: {self.answers_created} created, {self.answers_updated} updated, "
-            f"{self.answers_removed} removed"
-        )
-        if self.topics_created or self.topics_updated or self.sources_created or self.sources_updated:
+        found = sum(d.found for d in self.documents)
+        answered = sum(d.answered for d in self.documents)
+        merged = sum(d.merged for d in self.documents)
+        out += [
+            f"Total: {found} found, {answered} with an answer, {merged} merged "
+            f"-> {found - merged} questions",
+            f"Questions: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.removed} removed",
+            f"Reference answers: {self.answers_created} created, "
+            f"{self.answers_updated} updated, {self.answers_removed} removed",
+        ]
+        if (
+            self.topics_created
+            + self.topics_updated
+            + self.sources_created
+            + self.sources_updated
+        ):
             out.append(
                 f"Topics: {self.topics_created} created, {self.topics_updated} updated; "
                 f"sources: {self.sources_created} created, {self.sources_updated} updated"
             )
-        out.append("Changes saved." if self.changed else "Nothing changed: the database already matches the documents.")
+        if self.changed:
+            out.append("Changes saved.")
+        else:
+            out.append("Nothing changed: the database already matches the documents.")
         return out
-
-
-def default_paths() -> list[Path]:
-    return sorted(SEED_DIR.glob("*.txt"))
-
-
-def read_documents(paths: list[Path]) -> list[tuple[str, str]]:
-    """(file name, text) for each path; unreadable, non-UTF-8 or duplicate files are errors."""
-    documents, seen = [], set()
-    for path in paths:
-        path = Path(path)
-        if path.name in seen:
-            raise SeedImportError(f"{path.name}: given twice (documents are told apart by file name)")
-        seen.add(path.name)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise SeedImportError(f"{path}: can't read the file ({exc.strerror})") from exc
-        try:
-            documents.append((path.name, raw.decode("utf-8")))
-        except UnicodeDecodeError as exc:
-            raise SeedImportError(f"{path.name}: not UTF-8 text (invalid byte at offset {exc.start})") from exc
-    return documents
-
-
-def load_metadata(path: Path = METADATA_FILE) -> dict[str, dict]:
-    """sources.json by file name: slug, title, description, origin and url of each shipped document."""
-    return {entry["filename"]: entry for entry in json.loads(path.read_text(encoding="utf-8"))}
 
 
 def import_seeds(paths: list[Path] | None = None) -> ImportReport:
     """Import the documents at ``paths`` (default: the shipped ones) in one transaction."""
-    documents = read_documents(list(paths) if paths else default_paths())
     parsed = []
-    for name, text in documents:
-        try:
-            parsed.append((name, parse_document(name, text)))
-        except SeedFormatError as exc:
-            raise SeedImportError(str(exc)) from exc
-        except Exception as exc:  # a parser bug on an odd document: still say which file
-            raise SeedImportError(f"{name}: could not be parsed ({type(exc).__name__}: {exc})") from exc
+    try:
+        for name, text in read_documents(list(paths) if paths else default_paths()):
+            parsed.append((name, _parse(name, text)))
+    except SeedFormatError as exc:
+        raise SeedImportError(str(exc)) from exc
     bank, stats = build_bank(parsed)
     report = ImportReport(documents=stats)
     with transaction.atomic():
         topics = _sync_topics(report)
-        sources = _sync_sources([name for name, _ in documents], load_metadata(), report)
+        sources = _sync_sources([name for name, _ in parsed], load_metadata(), report)
         _QuestionSync(bank, topics, sources, report).run()
         search_index_update()  # PostgreSQL full-text documents; a no-op on SQLite
     return report
 
 
+def _parse(name: str, text: str):
+    try:
+        return parse_document(name, text)
+    except SeedFormatError:
+        raise
+    except Exception as exc:
+        # A parser bug on an unusual document: still say which file it was.
+        reason = f"could not be parsed ({type(exc).__name__}: {exc})"
+        raise SeedFormatError(name, reason) from exc
+
+
 def _save_if_changed(obj, values: dict) -> bool:
-    changed = {name: value for name, value in values.items() if getattr(obj, name) != value}
+    changed = {k: v for k, v in values.items() if getattr(obj, k) != v}
     for name, value in changed.items():
         setattr(obj, name, value)
     if changed or obj.pk is None:
-        obj.full_clean(validate_unique=False, validate_constraints=False)  # the database checks those
+        # Uniqueness and constraints are the database's job (and cost a query each here).
+        obj.full_clean(validate_unique=False, validate_constraints=False)
         obj.save()
     return bool(changed)
 
@@ -146,7 +149,11 @@ def _sync_topics(report: ImportReport) -> dict[str, Topic]:
     for position, entry in enumerate(TOPICS):
         topic = topics.get(entry.slug) or Topic(slug=entry.slug)
         created = topic.pk is None
-        values = {"name": entry.name, "description": entry.description, "position": position}
+        values = {
+            "name": entry.name,
+            "description": entry.description,
+            "position": position,
+        }
         if _save_if_changed(topic, values) or created:
             report.topics_created += created
             report.topics_updated += not created
@@ -154,25 +161,29 @@ def _sync_topics(report: ImportReport) -> dict[str, Topic]:
     return topics
 
 
-def _sync_sources(filenames: list[str], metadata: dict[str, dict], report: ImportReport) -> dict[str, Source]:
-    existing = {source.filename: source for source in Source.objects.filter(filename__in=filenames)}
+def _sync_sources(filenames: list[str], metadata: dict, report: ImportReport) -> dict:
+    """A Source per document, described by sources.json where it has an entry."""
+    existing = {s.filename: s for s in Source.objects.filter(filename__in=filenames)}
     sources = {}
     for filename in filenames:
-        source = existing.get(filename)
+        source = existing.get(filename) or Source(filename=filename)
         meta = metadata.get(filename)
         if meta:
-            description = f"{meta['description']} {meta.get('origin', '')}".strip()
             values = {
                 "slug": meta["slug"],
                 "title": meta["title"],
-                "description": description,
                 "url": meta.get("url", ""),
             }
-        elif source:
+            values["description"] = (
+                f"{meta['description']} {meta.get('origin', '')}".strip()
+            )
+        elif source.pk:
             values = {}  # a document sources.json doesn't describe keeps what it has
         else:
-            values = {"slug": _free_slug(Path(filename).stem), "title": Path(filename).stem}
-        source = source or Source(filename=filename)
+            values = {
+                "slug": _free_slug(Path(filename).stem),
+                "title": Path(filename).stem,
+            }
         created = source.pk is None
         if _save_if_changed(source, values) or created:
             report.sources_created += created
@@ -191,10 +202,15 @@ def _free_slug(text: str) -> str:
 
 
 class _QuestionSync:
-    """Bring the questions, links and reference answers of this run's sources in line with the bank."""
+    """Bring this run's sources' questions, links and reference answers in line with the bank."""
 
-    def __init__(self, bank: list[BankQuestion], topics: dict[str, Topic], sources: dict[str, Source], report):
-        self.bank, self.topics, self.sources, self.report = bank, topics, sources, report
+    def __init__(self, bank: list[BankQuestion], topics: dict, sources: dict, report):
+        self.bank, self.topics, self.sources, self.report = (
+            bank,
+            topics,
+            sources,
+            report,
+        )
         self.source_ids = {source.pk for source in sources.values()}
         self.links = list(QuestionSource.objects.filter(source_id__in=self.source_ids))
         self.touched: set[int] = set()  # questions whose links or answers changed
@@ -202,8 +218,9 @@ class _QuestionSync:
 
     def run(self):
         questions = self._match()
+        known = [q.pk for q in questions.values() if q.pk]
         outside = set(  # questions that also appear in documents outside this run
-            QuestionSource.objects.filter(question_id__in=[q.pk for q in questions.values() if q.pk])
+            QuestionSource.objects.filter(question_id__in=known)
             .exclude(source_id__in=self.source_ids)
             .values_list("question_id", flat=True)
         )
@@ -211,7 +228,9 @@ class _QuestionSync:
         for bq in self.bank:
             question = questions[bq.key]
             is_new = question.pk is None
-            if _save_if_changed(question, self._fields(bq, question, question.pk in outside)):
+            if _save_if_changed(
+                question, self._fields(bq, question, question.pk in outside)
+            ):
                 updated.add(question.pk)
             if is_new:
                 created.add(question.pk)
@@ -235,34 +254,37 @@ class _QuestionSync:
         questions = Question.objects.in_bulk(list(keys), field_name="dedup_key")
         linked = Question.objects.in_bulk({link.question_id for link in self.links})
         gone = {pk for pk, q in linked.items() if q.dedup_key not in keys}
-        old_line = {(link.source_id, link.question_id): link.line for link in self.links}
+        old_line = {(ln.source_id, ln.question_id): ln.line for ln in self.links}
         for bq in self.bank:
             if bq.key in questions:
                 continue
             for ref in bq.sources if gone else []:
                 source_id = self.sources[ref.document].pk
-                low, high = self._old_neighbour_lines(source_id, ref.line, questions, old_line)
+                low, high = self._old_neighbours(
+                    source_id, ref.line, questions, old_line
+                )
                 found = [
-                    link.question_id
-                    for link in self.links
-                    if link.source_id == source_id and low < link.line < high and link.question_id in gone
-                ]
+                    ln.question_id
+                    for ln in self.links
+                    if ln.source_id == source_id and low < ln.line < high and ln.question_id in gone
+                ]  # fmt: skip
                 if len(found) == 1:
                     questions[bq.key] = linked[found[0]]
                     gone.discard(found[0])
                     break
             else:
-                questions[bq.key] = Question(dedup_key=bq.key, topic_id=self.topics[bq.topic].pk)
+                topic_id = self.topics[bq.topic].pk
+                questions[bq.key] = Question(dedup_key=bq.key, topic_id=topic_id)
         return questions
 
-    def _old_neighbour_lines(self, source_id, line, questions, old_line) -> tuple[float, float]:
-        """Old lines of the nearest already-matched questions before and after ``line`` in a document."""
+    def _old_neighbours(
+        self, source_id, line, questions, old_line
+    ) -> tuple[float, float]:
+        """Old lines of the nearest matched questions before and after ``line`` in a document."""
         low, high = 0.0, float("inf")
         for bq in self.bank:
             question = questions.get(bq.key)
-            if question is None or question.pk is None:
-                continue
-            for ref in bq.sources:
+            for ref in bq.sources if question is not None and question.pk else []:
                 old = old_line.get((source_id, question.pk))
                 if old is None or self.sources[ref.document].pk != source_id:
                     continue
@@ -275,31 +297,38 @@ class _QuestionSync:
     def _fields(self, bq: BankQuestion, question: Question, elsewhere: bool) -> dict:
         title, difficulty, topic_id = bq.title, bq.difficulty, self.topics[bq.topic].pk
         if elsewhere and question.pk:
-            # Documents not in this run know the question too: keep what they gave it unless this run knows better.
+            # Documents not in this run know the question too: keep what they
+            # gave it unless this run knows better.
             title = preferred_title([question.title, bq.title])
-            difficulty = bq.difficulty if bq.difficulty != UNRATED else question.difficulty
-            topic_id = topic_id if bq.topic_from_section else question.topic_id
-        return {
-            "title": title[:300],
-            "kind": bq.kind,
-            "difficulty": difficulty,
-            "topic_id": topic_id,
-            "dedup_key": bq.key,
-        }
+            if difficulty == UNRATED:
+                difficulty = question.difficulty
+            if not bq.topic_from_section:
+                topic_id = question.topic_id
+        return {"title": title[:300], "kind": bq.kind, "difficulty": difficulty,
+                "topic_id": topic_id, "dedup_key": bq.key}  # fmt: skip
 
     def _sync_links(self, questions: dict[str, Question]):
         wanted = {
-            (self.sources[ref.document].pk, ref.line): questions[bq.key].pk for bq in self.bank for ref in bq.sources
+            (self.sources[ref.document].pk, ref.line): questions[bq.key].pk
+            for bq in self.bank
+            for ref in bq.sources
         }
-        stale = [link for link in self.links if wanted.get((link.source_id, link.line)) != link.question_id]
-        stale_pks = {link.pk for link in stale}
-        have = {(link.source_id, link.line) for link in self.links if link.pk not in stale_pks}
+        stale = {
+            ln.pk: ln
+            for ln in self.links
+            if wanted.get((ln.source_id, ln.line)) != ln.question_id
+        }
+        have = {(ln.source_id, ln.line) for ln in self.links if ln.pk not in stale}
         # Delete first: a line can pass from one question to another when a document is edited.
-        QuestionSource.objects.filter(pk__in=stale_pks).delete()
-        new = [QuestionSource(source_id=s, line=n, question_id=q) for (s, n), q in wanted.items() if (s, n) not in have]
+        QuestionSource.objects.filter(pk__in=stale).delete()
+        new = [
+            QuestionSource(source_id=source_id, line=line, question_id=question_id)
+            for (source_id, line), question_id in wanted.items()
+            if (source_id, line) not in have
+        ]
         QuestionSource.objects.bulk_create(new)
-        self.unlinked = {link.question_id for link in stale}
-        self.touched |= self.unlinked | {link.question_id for link in new}
+        self.unlinked = {ln.question_id for ln in stale.values()}
+        self.touched |= self.unlinked | {ln.question_id for ln in new}
 
     def _sync_answers(self, questions: dict[str, Question]):
         existing = {
@@ -315,7 +344,7 @@ class _QuestionSync:
         for (question_id, source_id), body in wanted.items():
             answer = existing.get((question_id, source_id))
             if answer is None:
-                answer = Answer(question_id=question_id, source_id=source_id, body=body, revision_count=0)
+                answer = Answer(question_id=question_id, source_id=source_id, body=body)
                 self.report.answers_created += 1
             elif answer.deleted_at is None and answer.body != body:
                 answer.body, answer.updated_at = body, now
@@ -323,33 +352,44 @@ class _QuestionSync:
             else:
                 continue  # unchanged, or removed by a moderator: leave it
             answer.revision_count += 1
-            answer.full_clean(exclude=["question", "source"], validate_unique=False, validate_constraints=False)
+            answer.full_clean(
+                exclude=["question", "source"],
+                validate_unique=False,
+                validate_constraints=False,
+            )
             answer.save()
-            # The history an answer page shows: each version of the source's text is a revision.
-            revisions.append(AnswerRevision(answer=answer, number=answer.revision_count, editor=None, body=body))
+            # Each version of the source's text is a revision, like an edited community answer.
+            revisions.append(
+                AnswerRevision(answer=answer, number=answer.revision_count, body=body)
+            )
             self.touched.add(question_id)
         AnswerRevision.objects.bulk_create(revisions)
-        gone = [a for key, a in existing.items() if key not in wanted and a.deleted_at is None]
+        gone = [
+            a
+            for key, a in existing.items()
+            if key not in wanted and a.deleted_at is None
+        ]
         Answer.objects.filter(pk__in=[a.pk for a in gone]).update(deleted_at=now)
         self.report.answers_removed = len(gone)
         self.touched |= {a.question_id for a in gone}
 
     def _sync_reference_flags(self, ids: set[int]):
-        with_reference = set(
-            Answer.objects.references().visible().filter(question_id__in=ids).values_list("question_id", flat=True)
-        )
-        for flag in (True, False):
-            matching = with_reference if flag else ids - with_reference
-            stale = Question.objects.filter(pk__in=matching).exclude(has_reference_answer=flag)
+        references = Answer.objects.references().visible().filter(question_id__in=ids)
+        with_reference = set(references.values_list("question_id", flat=True))
+        for flag, matching in ((True, with_reference), (False, ids - with_reference)):
+            stale = Question.objects.filter(pk__in=matching).exclude(
+                has_reference_answer=flag
+            )
             stale.update(has_reference_answer=flag)
 
     def _remove_orphans(self):
-        """Delete questions this run unlinked that have no source left and nothing written by users."""
+        """Delete questions this run unlinked with no source left and nothing users wrote."""
         question = OuterRef("pk")
+        community = Answer.objects.filter(question=question, source__isnull=True)
         orphans = (
             Question.objects.filter(pk__in=self.unlinked, author__isnull=True)
             .exclude(Exists(QuestionSource.objects.filter(question=question)))
-            .exclude(Exists(Answer.objects.filter(question=question, source__isnull=True)))
+            .exclude(Exists(community))
             .exclude(Exists(Comment.objects.filter(question=question)))
         )
         ids = list(orphans.values_list("pk", flat=True))

@@ -10,7 +10,14 @@ from django.core.management import CommandError, call_command
 
 from questions import importer
 from questions.importer import SeedImportError, default_paths, import_seeds
-from questions.models import Answer, AnswerRevision, Question, QuestionSource, Source, Topic
+from questions.models import (
+    Answer,
+    AnswerRevision,
+    Question,
+    QuestionSource,
+    Source,
+    Topic,
+)
 from questions.seeds import TOPICS, dedup_key
 
 pytestmark = pytest.mark.django_db
@@ -40,17 +47,31 @@ def test_import_writes_topics_sources_questions_and_reference_answers():
     report = import_seeds()
     assert time.monotonic() - started < 10
 
-    assert (report.created, report.updated, report.unchanged, report.removed) == (TOTAL_QUESTIONS, 0, 0, 0)
+    assert (report.created, report.updated, report.unchanged, report.removed) == (
+        TOTAL_QUESTIONS,
+        0,
+        0,
+        0,
+    )
     assert report.answers_created == TOTAL_REFERENCES
     assert Question.objects.count() == TOTAL_QUESTIONS
     assert QuestionSource.objects.count() == 165 + 66 + 128 + 15
     assert Answer.objects.references().count() == TOTAL_REFERENCES
-    assert not Answer.objects.filter(source__isnull=False, author__isnull=False).exists()
+    assert not Answer.objects.filter(
+        source__isnull=False, author__isnull=False
+    ).exists()
     assert AnswerRevision.objects.count() == TOTAL_REFERENCES
-    assert list(Topic.objects.values_list("slug", flat=True)) == [t.slug for t in TOPICS]
-    assert sorted(Source.objects.values_list("filename", flat=True)) == sorted(p.name for p in SHIPPED.values())
+    assert list(Topic.objects.values_list("slug", flat=True)) == [
+        t.slug for t in TOPICS
+    ]
+    assert sorted(Source.objects.values_list("filename", flat=True)) == sorted(
+        p.name for p in SHIPPED.values()
+    )
     theory = Source.objects.get(filename=SHIPPED["000"].name)
-    assert theory.url == "https://github.com/alexeygrigorev/data-science-interviews/blob/master/theory.md"
+    assert (
+        theory.url
+        == "https://github.com/alexeygrigorev/data-science-interviews/blob/master/theory.md"
+    )
     assert "theory.md" in theory.description
 
 
@@ -58,7 +79,9 @@ def test_the_same_question_in_two_documents_is_one_question_with_both_sources():
     import_seeds()
     question = Question.objects.get(dedup_key=KMEANS)
     assert question.title == "What is convergence in k-means clustering?"
-    assert [(link.source.filename[:3], link.line) for link in question.source_links.all()] == [
+    assert [
+        (link.source.filename[:3], link.line) for link in question.source_links.all()
+    ] == [
         ("001", 97),
         ("002", 604),
     ]
@@ -70,7 +93,9 @@ def test_the_same_question_in_two_documents_is_one_question_with_both_sources():
 
 def test_questions_without_a_source_answer_need_one():
     import_seeds()
-    unanswered = Question.objects.get(dedup_key=dedup_key("Is feature selection important for linear models?"))
+    unanswered = Question.objects.get(
+        dedup_key=dedup_key("Is feature selection important for linear models?")
+    )
     assert (unanswered.has_reference_answer, unanswered.needs_answer) == (False, True)
     assert unanswered.difficulty == "medium"
     assert Question.objects.filter(has_reference_answer=False).count() == 165 - 112
@@ -78,20 +103,45 @@ def test_questions_without_a_source_answer_need_one():
 
 def test_topics_to_explain_and_their_prompt():
     import_seeds()
-    topic = Question.objects.get(dedup_key=dedup_key("Batch SGD vs Minibatch SGD vs SGD"))
+    topic = Question.objects.get(
+        dedup_key=dedup_key("Batch SGD vs Minibatch SGD vs SGD")
+    )
     assert topic.kind == "topic"
     assert topic.prompt == "Explain: Batch SGD vs Minibatch SGD vs SGD"
 
 
 def test_a_second_run_changes_nothing_and_says_so():
     import_seeds()
-    snapshot = list(Question.objects.order_by("pk").values_list("pk", "title", "topic_id", "difficulty"))
+    snapshot = list(
+        Question.objects.order_by("pk").values_list(
+            "pk", "title", "topic_id", "difficulty"
+        )
+    )
     report = import_seeds()
-    assert (report.created, report.updated, report.removed, report.unchanged) == (0, 0, 0, TOTAL_QUESTIONS)
-    assert (report.answers_created, report.answers_updated, report.answers_removed) == (0, 0, 0)
-    assert not report.changed and (report.topics_updated, report.sources_updated) == (0, 0)
+    assert (report.created, report.updated, report.removed, report.unchanged) == (
+        0,
+        0,
+        0,
+        TOTAL_QUESTIONS,
+    )
+    assert (report.answers_created, report.answers_updated, report.answers_removed) == (
+        0,
+        0,
+        0,
+    )
+    assert not report.changed and (report.topics_updated, report.sources_updated) == (
+        0,
+        0,
+    )
     assert report.lines()[-1].startswith("Nothing changed")
-    assert list(Question.objects.order_by("pk").values_list("pk", "title", "topic_id", "difficulty")) == snapshot
+    assert (
+        list(
+            Question.objects.order_by("pk").values_list(
+                "pk", "title", "topic_id", "difficulty"
+            )
+        )
+        == snapshot
+    )
     assert AnswerRevision.objects.count() == TOTAL_REFERENCES
 
 
@@ -101,9 +151,17 @@ def test_an_edited_document_updates_in_place(docs):
     renamed = Question.objects.get(dedup_key=dedup_key("What are the decision trees?"))
     count = Question.objects.count()
     # Two lines inserted at the top shift every line; an answer and a title change.
-    edit(docs["000"], "Theoretical interview questions\n", "Theoretical interview questions\n\nEdited.\n")
+    edit(
+        docs["000"],
+        "Theoretical interview questions\n",
+        "Theoretical interview questions\n\nEdited.\n",
+    )
     edit(docs["000"], "What are the decision trees? 👶", "What are decision trees? 👶")
-    edit(docs["001"], "Averaging is equivalent to uniform attention.", "Averaging is the same as uniform attention.")
+    edit(
+        docs["001"],
+        "Averaging is equivalent to uniform attention.",
+        "Averaging is the same as uniform attention.",
+    )
 
     report = import_seeds(list(docs.values()))
 
@@ -112,7 +170,9 @@ def test_an_edited_document_updates_in_place(docs):
     renamed.refresh_from_db()
     assert renamed.title == "What are decision trees?"
     assert renamed.source_links.get().line == 337 + 2
-    assert report.updated == 165 + 1  # every 000 question moved two lines; one 001 answer changed
+    assert (
+        report.updated == 165 + 1
+    )  # every 000 question moved two lines; one 001 answer changed
     answer = Answer.objects.get(
         question__dedup_key=dedup_key("Explain mean/average in terms of attention."),
         source__filename=SHIPPED["001"].name,
@@ -141,7 +201,9 @@ def test_a_reference_answer_dropped_from_its_document_is_soft_deleted(docs):
     )
     report = import_seeds(list(docs.values()))
     assert report.answers_removed == 1
-    question = Question.objects.get(dedup_key=dedup_key("What is regularization? Why do we need it?"))
+    question = Question.objects.get(
+        dedup_key=dedup_key("What is regularization? Why do we need it?")
+    )
     assert question.answers.get().deleted_at is not None
     assert question.needs_answer
 
@@ -149,8 +211,16 @@ def test_a_reference_answer_dropped_from_its_document_is_soft_deleted(docs):
 def test_importing_one_document_keeps_what_the_others_gave_a_merged_question():
     import_seeds()
     report = import_seeds([SHIPPED["001"]])
-    assert (report.created, report.updated, report.removed, report.unchanged) == (0, 0, 0, 66)
-    assert Question.objects.get(dedup_key=KMEANS).title == "What is convergence in k-means clustering?"
+    assert (report.created, report.updated, report.removed, report.unchanged) == (
+        0,
+        0,
+        0,
+        66,
+    )
+    assert (
+        Question.objects.get(dedup_key=KMEANS).title
+        == "What is convergence in k-means clustering?"
+    )
 
 
 @pytest.mark.parametrize(
@@ -166,7 +236,11 @@ def test_a_bad_document_imports_nothing(tmp_path, content, message):
     bad.write_bytes(content)
     with pytest.raises(SeedImportError, match=f"^bad.txt: .*{message}"):
         import_seeds([SHIPPED["000"], bad])
-    assert not Question.objects.exists() and not Source.objects.exists() and not Topic.objects.exists()
+    assert (
+        not Question.objects.exists()
+        and not Source.objects.exists()
+        and not Topic.objects.exists()
+    )
     with pytest.raises(CommandError, match="bad.txt"):
         call_command("import_seeds", str(SHIPPED["000"]), str(bad), stdout=StringIO())
 
@@ -178,7 +252,11 @@ def test_a_failure_while_writing_rolls_everything_back(monkeypatch):
     monkeypatch.setattr(importer, "search_index_update", fail)
     with pytest.raises(RuntimeError):
         import_seeds()
-    assert not Question.objects.exists() and not Answer.objects.exists() and not Topic.objects.exists()
+    assert (
+        not Question.objects.exists()
+        and not Answer.objects.exists()
+        and not Topic.objects.exists()
+    )
 
 
 def test_a_missing_file_is_an_error(tmp_path):
@@ -196,14 +274,30 @@ def test_import_command_reports_per_document_and_totals():
         f"{SHIPPED['002'].name}: 128 questions found, 128 with an answer, 64 merged as duplicates",
         f"{SHIPPED['003'].name}: 15 questions found, 15 with an answer, 0 merged as duplicates",
     ]
-    assert lines[4] == f"Total: 374 found, 321 with an answer, 64 merged -> {TOTAL_QUESTIONS} questions"
-    assert lines[5] == f"Questions: {TOTAL_QUESTIONS} created, 0 updated, 0 unchanged, 0 removed"
-    assert lines[6] == f"Reference answers: {TOTAL_REFERENCES} created, 0 updated, 0 removed"
-    assert lines[7] == f"Topics: {len(TOPICS)} created, 0 updated; sources: 4 created, 0 updated"
+    assert (
+        lines[4]
+        == f"Total: 374 found, 321 with an answer, 64 merged -> {TOTAL_QUESTIONS} questions"
+    )
+    assert (
+        lines[5]
+        == f"Questions: {TOTAL_QUESTIONS} created, 0 updated, 0 unchanged, 0 removed"
+    )
+    assert (
+        lines[6]
+        == f"Reference answers: {TOTAL_REFERENCES} created, 0 updated, 0 removed"
+    )
+    assert (
+        lines[7]
+        == f"Topics: {len(TOPICS)} created, 0 updated; sources: 4 created, 0 updated"
+    )
     out = StringIO()
     call_command("import_seeds", stdout=out)
     assert f"0 created, 0 updated, {TOTAL_QUESTIONS} unchanged" in out.getvalue()
-    assert out.getvalue().rstrip().endswith("Nothing changed: the database already matches the documents.")
+    assert (
+        out.getvalue()
+        .rstrip()
+        .endswith("Nothing changed: the database already matches the documents.")
+    )
 
 
 def test_export_questions_writes_json_lines(tmp_path):
@@ -214,7 +308,17 @@ def test_export_questions_writes_json_lines(tmp_path):
     assert len(records) == TOTAL_QUESTIONS
     assert all(
         set(r)
-        == {"id", "title", "topic", "difficulty", "kind", "sources", "has_reference_answer", "answer_count", "url"}
+        == {
+            "id",
+            "title",
+            "topic",
+            "difficulty",
+            "kind",
+            "sources",
+            "has_reference_answer",
+            "answer_count",
+            "url",
+        }
         for r in records
     )
     kmeans = Question.objects.get(dedup_key=KMEANS)
@@ -225,7 +329,10 @@ def test_export_questions_writes_json_lines(tmp_path):
         "topic": "clustering",
         "difficulty": "unrated",
         "kind": "question",
-        "sources": [{"document": SHIPPED["001"].name, "line": 97}, {"document": SHIPPED["002"].name, "line": 604}],
+        "sources": [
+            {"document": SHIPPED["001"].name, "line": 97},
+            {"document": SHIPPED["002"].name, "line": 604},
+        ],
         "has_reference_answer": True,
         "answer_count": 0,
         "url": kmeans.get_absolute_url(),
@@ -234,5 +341,11 @@ def test_export_questions_writes_json_lines(tmp_path):
     assert {r["kind"] for r in records} == {"question", "topic"}
 
     target = tmp_path / "bank.jsonl"
-    call_command("export_questions", "--output", str(target), stdout=StringIO(), stderr=StringIO())
+    call_command(
+        "export_questions",
+        "--output",
+        str(target),
+        stdout=StringIO(),
+        stderr=StringIO(),
+    )
     assert target.read_text(encoding="utf-8") == out.getvalue()

@@ -38,7 +38,9 @@ _PARSED: dict[str, list] = {}
 
 def items_of(prefix: str):
     if prefix not in _PARSED:
-        _PARSED[prefix] = parse_document(DOC[prefix], (SEED_DIR / DOC[prefix]).read_text(encoding="utf-8"))
+        _PARSED[prefix] = parse_document(
+            DOC[prefix], (SEED_DIR / DOC[prefix]).read_text(encoding="utf-8")
+        )
     return _PARSED[prefix]
 
 
@@ -51,7 +53,9 @@ def by_line(prefix: str) -> dict:
 
 @pytest.mark.parametrize("prefix", ["000", "001", "002", "003"])
 def test_stretches_match_hand_checked_fixture(prefix):
-    expected = json.loads((FIXTURES / f"{prefix}_expected.json").read_text(encoding="utf-8"))
+    expected = json.loads(
+        (FIXTURES / f"{prefix}_expected.json").read_text(encoding="utf-8")
+    )
     assert expected["document"] == DOC[prefix]
     in_stretch = [
         {
@@ -71,7 +75,10 @@ def test_whole_documents_parse_to_the_counted_numbers():
     # 000: one item per line with a difficulty mark; 001: the 67 contents
     # entries minus 4 that are not items, plus 2 questions the contents miss
     # and the quoted question under the lead-in; 002 and 003: see the report.
-    counts = {prefix: (len(items_of(prefix)), sum(1 for i in items_of(prefix) if i.answer)) for prefix in DOC}
+    counts = {
+        prefix: (len(items_of(prefix)), sum(1 for i in items_of(prefix) if i.answer))
+        for prefix in DOC
+    }
     assert counts == {
         "000": (165, 112),
         "001": (66, 66),
@@ -92,9 +99,9 @@ def test_every_item_points_at_its_title_line():
                 "000",
                 "001",
             ):  # titles there are always the source line, cleaned
-                assert dedup_key(item.title) in dedup_key(source) or dedup_key(source).startswith(
-                    dedup_key(item.title)[:30]
-                )
+                assert dedup_key(item.title) in dedup_key(source) or dedup_key(
+                    source
+                ).startswith(dedup_key(item.title)[:30])
 
 
 def test_formats_are_recognised_by_content():
@@ -105,7 +112,9 @@ def test_formats_are_recognised_by_content():
 
 def test_no_table_of_contents_line_becomes_a_question():
     lines = lines_of("001")
-    toc_end = next(i for i in range(1, len(lines)) if lines[i] and not lines[i][0].isspace())
+    toc_end = next(
+        i for i in range(1, len(lines)) if lines[i] and not lines[i][0].isspace()
+    )
     assert toc_end == 68
     assert min(item.line for item in items_of("001")) == 70
 
@@ -156,14 +165,23 @@ def test_titles_are_clean():
         by_line("000")[94].title
         == "What is SGD — stochastic gradient descent? What’s the difference with the usual gradient descent?"
     )
-    assert by_line("000")[225].title == "What is the area under the PR curve? Is it a useful metric?"
+    assert (
+        by_line("000")[225].title
+        == "What is the area under the PR curve? Is it a useful metric?"
+    )
     assert by_line("002")[1035].title == "How do you avoid overfitting?"
-    assert by_line("002")[540].title == "How to debug when online and offline results are inconsistent"
+    assert (
+        by_line("002")[540].title
+        == "How to debug when online and offline results are inconsistent"
+    )
 
 
 def test_topics_to_explain_are_imported_as_topics():
     assert by_line("002")[49].kind == "topic"
-    assert prompt_for(by_line("002")[49].title, "topic") == "Explain: Batch SGD vs Minibatch SGD vs SGD"
+    assert (
+        prompt_for(by_line("002")[49].title, "topic")
+        == "Explain: Batch SGD vs Minibatch SGD vs SGD"
+    )
     assert by_line("000")[199].kind == "topic"  # "Precision-recall trade-off ⭐️"
     assert all(item.kind == "topic" for item in items_of("003"))
     assert prompt_for("What is dropout?", "question") == "What is dropout?"
@@ -182,7 +200,9 @@ def test_lost_sections_are_dropped_not_merged_into_the_answer_above():
     assert by_line("002")[343].title == "Underfitting"
     assert "Underfitting occurs" in by_line("002")[343].answer
     # The Pros/Cons block whose heading is missing in 002 is not appended to the answer above it.
-    assert "Simple to implement and efficient to train" not in by_line("002")[608].answer
+    assert (
+        "Simple to implement and efficient to train" not in by_line("002")[608].answer
+    )
     # The labels lost inside an answer stay in it (Bagging vs Boosting's sub-sections).
     assert "Bootstrap Aggregation" in by_line("002")[1752].answer
     # 003: sections with a lost heading get the README's title; the cookie notice is dropped.
@@ -221,19 +241,28 @@ def test_dedup_key_fits_the_column():
 
 
 def test_questions_in_001_and_002_become_one_question_with_both_sources():
-    bank, stats = build_bank([(DOC[p], items_of(p)) for p in ("000", "001", "002", "003")])
+    bank, stats = build_bank(
+        [(DOC[p], items_of(p)) for p in ("000", "001", "002", "003")]
+    )
     merged = {stat.document[:3]: stat.merged for stat in stats}
     assert merged == {"000": 0, "001": 0, "002": 64, "003": 0}
     by_key = {q.key: q for q in bank}
     kmeans = by_key[dedup_key("What is convergence in kmeans clustering?")]
-    assert kmeans.title == "What is convergence in k-means clustering?"  # the spelling with its hyphen
+    assert (
+        kmeans.title == "What is convergence in k-means clustering?"
+    )  # the spelling with its hyphen
     assert [(s.document[:3], s.line) for s in kmeans.sources] == [
         ("001", 97),
         ("002", 604),
     ]
     assert set(kmeans.reference_answers()) == {DOC["001"], DOC["002"]}
-    resnet = by_key[dedup_key("How does ResNet-50 solve the vanishing gradients problem of VGG-16?")]
-    assert resnet.title == "How does ResNet-50 solve the vanishing gradients problem of VGG-16?"
+    resnet = by_key[
+        dedup_key("How does ResNet-50 solve the vanishing gradients problem of VGG-16?")
+    ]
+    assert (
+        resnet.title
+        == "How does ResNet-50 solve the vanishing gradients problem of VGG-16?"
+    )
     assert len(bank) == 165 + 66 + 128 + 15 - 64
     assert len({q.key for q in bank}) == len(bank)
 
@@ -292,8 +321,12 @@ def test_topic_keyword_rules(text, slug):
 def test_topic_from_section_heading_where_there_is_one():
     item = by_line("000")[86]  # "What is gradient descent?" under "Linear regression"
     assert (item.section, item.topic) == ("Linear regression", "linear-models")
-    assert by_line("000")[497].topic == "optimization"  # "Optimization in neural networks"
-    assert by_line("000")[301].topic == "linear-models"  # lost heading: shares the question before it
+    assert (
+        by_line("000")[497].topic == "optimization"
+    )  # "Optimization in neural networks"
+    assert (
+        by_line("000")[301].topic == "linear-models"
+    )  # lost heading: shares the question before it
 
 
 # Titles, kinds and difficulty ----------------------------------------------------
@@ -356,15 +389,25 @@ def test_unanswered_questions_have_no_answer():
     answers = by_line("000")
     assert answers[250].answer == ""  # "Answer here"
     assert answers[197].answer == ""  # nothing before the next question
-    assert answers[323].answer == ""  # "Here are some of the feature selections:" (the list was lost)
+    assert (
+        answers[323].answer == ""
+    )  # "Here are some of the feature selections:" (the list was lost)
     assert answers[450].answer == ""  # "For specifics, refer to the above answer."
-    assert answers[10].answer == "A case when we have both features (the matrix X) and the labels (the vector y)"
+    assert (
+        answers[10].answer
+        == "A case when we have both features (the matrix X) and the labels (the vector y)"
+    )
 
 
 def test_lists_become_markdown_lists():
     answer = by_line("000")[40].answer
-    assert "\n1. Linear relationship between features and target variable.\n2. Additivity" in answer
-    assert "\n    - 1\\. No correlation between errors" in answer  # nested numbers kept as text
+    assert (
+        "\n1. Linear relationship between features and target variable.\n2. Additivity"
+        in answer
+    )
+    assert (
+        "\n    - 1\\. No correlation between errors" in answer
+    )  # nested numbers kept as text
     html = render_markdown(answer)
     assert html.count("<li>") == 7
     bullets = by_line("002")[9].answer
@@ -381,22 +424,33 @@ def test_math_survives_for_katex():
     inline = by_line("001")[70].answer
     assert r"\(O(T^2 d)\)" in inline
     aligned = by_line("001")[544].answer
-    assert "\n\n\\[\\begin{aligned}" in aligned  # display math on a paragraph of its own
+    assert (
+        "\n\n\\[\\begin{aligned}" in aligned
+    )  # display math on a paragraph of its own
     html = render_markdown(aligned)
     assert '<div class="arithmatex">\\[\\begin{aligned}' in html
     assert html.count('class="arithmatex"') == 3
-    dollars = by_line("001")[843].answer  # single dollars become \( \): the site's inline syntax
+    dollars = by_line("001")[
+        843
+    ].answer  # single dollars become \( \): the site's inline syntax
     assert r"layer \(l+t\)" in dollars and "$" not in dollars
-    in_bullet = by_line("002")[1817].answer  # \[ \] inside a bullet becomes inline display math
+    in_bullet = by_line("002")[
+        1817
+    ].answer  # \[ \] inside a bullet becomes inline display math
     assert r"- \(\displaystyle Number of steps per EPOCH" in in_bullet
 
 
 def test_code_becomes_fenced_blocks():
     sql = by_line("001")[455].answer
-    assert "```sql\nSELECT DISTINCT column, AGG_FUNC(column_or_expression), …\nFROM mytable\n" in sql
+    assert (
+        "```sql\nSELECT DISTINCT column, AGG_FUNC(column_or_expression), …\nFROM mytable\n"
+        in sql
+    )
     python = by_line("002")[257].answer
     assert "```python\nimport pandas as pd\n" in python
-    assert "\n# Load the movie ratings data\nratings_data = pd.read_csv" in python  # comments stay in the block
+    assert (
+        "\n# Load the movie ratings data\nratings_data = pd.read_csv" in python
+    )  # comments stay in the block
     r_code = by_line("000")[387].answer
     assert "```r\nrf <- foreach(" in r_code
     table = by_line("000")[186].answer
@@ -412,15 +466,21 @@ def test_inline_code_split_by_the_scrape_is_rejoined():
 
 def test_sub_headings_become_bold():
     answer = by_line("001")[106].answer
-    assert answer.startswith("**Linear Regression**\n\n**Pros**\n\n- Simple to implement")
+    assert answer.startswith(
+        "**Linear Regression**\n\n**Pros**\n\n- Simple to implement"
+    )
     assert "**kNearest Neighbor**" in answer
 
 
 def test_markdown_syntax_in_text_is_escaped():
-    markdown = to_markdown(["y = a*b for n_estimators", "", "Text with a*b and n_estimators and p<alpha."])
+    markdown = to_markdown(
+        ["y = a*b for n_estimators", "", "Text with a*b and n_estimators and p<alpha."]
+    )
     assert markdown.startswith("```\ny = a*b for n_estimators\n```")
     assert "a\\*b and n\\_estimators and p&lt;alpha." in markdown
-    assert render_markdown("- # not a heading") != render_markdown(to_markdown(["# not a heading"]))
+    assert render_markdown("- # not a heading") != render_markdown(
+        to_markdown(["# not a heading"])
+    )
 
 
 def test_title_lead_in_moves_into_the_answer():

@@ -140,6 +140,12 @@ class Question(models.Model):
         self.slug = slugify(self.title)[:80].strip("-") or "q"
         self.difficulty_rank = DIFFICULTY_RANK[self.difficulty]
         self.body_html = render_markdown(self.body) if self.body else ""
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # search_vector belongs to questions.search (raw SQL); a row loaded before it was
+            # refreshed must not write its stale copy back.
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "search_vector"
+            ]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

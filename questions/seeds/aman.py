@@ -68,7 +68,9 @@ def _item(
 ) -> SeedItem:
     raw, lead_in = _split_title(title_line.strip())
     title = clean_title(raw)
-    answer = to_markdown(([lead_in, ""] if lead_in else []) + body, bullet_space=bullet_space)
+    answer = to_markdown(
+        ([lead_in, ""] if lead_in else []) + body, bullet_space=bullet_space
+    )
     return SeedItem(
         title=title,
         kind=kind_for_title(title),
@@ -118,7 +120,10 @@ def _quoted_question(line: str) -> str | None:
 
 
 def parse_toc(lines: list[str]) -> list[SeedItem]:
-    toc_end = next((i for i in range(1, len(lines)) if lines[i] and not lines[i][0].isspace()), len(lines))
+    toc_end = next(
+        (i for i in range(1, len(lines)) if lines[i] and not lines[i][0].isspace()),
+        len(lines),
+    )
     toc = {dedup_key(line) for line in lines[1:toc_end] if line.strip()}
     starts: list[tuple[int, str | None, bool]] = []
     sections: list[tuple[int, str]] = []
@@ -128,7 +133,11 @@ def parse_toc(lines: list[str]) -> list[SeedItem]:
             continue
         key = dedup_key(line)
         after_answer = i > toc_end and lines[i - 1].strip() != ""
-        if key in toc or (after_answer and line.rstrip().endswith("?") and not line.startswith("\u201c")):
+        if key in toc or (
+            after_answer
+            and line.rstrip().endswith("?")
+            and not line.startswith("\u201c")
+        ):
             if key in END_OF_CONTENT:
                 starts.append((i, None, False))
                 break
@@ -150,7 +159,12 @@ def parse_toc(lines: list[str]) -> list[SeedItem]:
 def _looks_like_title(line: str) -> bool:
     text = line.strip()
     first = re.split(r"[\s,]+", text, maxsplit=1)[0].lower()
-    if text[-1] in ":," or first in _PROSE_OPENERS or re.match(r"^\d+\)", text) or is_code(text):
+    if (
+        text[-1] in ":,"
+        or first in _PROSE_OPENERS
+        or re.match(r"^\d+\)", text)
+        or is_code(text)
+    ):
         return False
     return not text.startswith(("-", "#"))
 
@@ -159,8 +173,15 @@ def parse_article(lines: list[str]) -> list[SeedItem]:
     starts: list[tuple[int, str | None, bool]] = []
     for i, line in enumerate(lines):
         if not line.strip() or line[0].isspace():
-            lost_heading = line.strip() and i >= 2 and not lines[i - 1].strip() and not lines[i - 2].strip()
-            if lost_heading and (title := restored_title("article", line)):  # see restored.py
+            lost_heading = (
+                line.strip()
+                and i >= 2
+                and not lines[i - 1].strip()
+                and not lines[i - 2].strip()
+            )
+            if lost_heading and (
+                title := restored_title("article", line)
+            ):  # see restored.py
                 starts.append((i, title, True))
             continue
         if _CITATION_RE.match(line):
@@ -177,7 +198,9 @@ def parse_article(lines: list[str]) -> list[SeedItem]:
                 starts.append((i, None, False))
             else:
                 starts.append((i, title, False))
-        elif blank_before and blank_after and line.rstrip().endswith(":") and "?" in line:
+        elif (
+            blank_before and blank_after and line.rstrip().endswith(":") and "?" in line
+        ):
             starts.append(
                 (i, line.strip(), False)
             )  # "How do you avoid #overfitting? Try one (or more) of the following:"

@@ -30,11 +30,15 @@ _CODE_RES = [
         r"<-|%dopar%",  # R
     )
 ]
-_PROSE_RE = re.compile(r"[A-Za-z]+(?: [A-Za-z]+){5,}[.?!]$")  # six words ending a sentence
+_PROSE_RE = re.compile(
+    r"[A-Za-z]+(?: [A-Za-z]+){5,}[.?!]$"
+)  # six words ending a sentence
 
 # Math in the scrapes: \( \), \[ \], $$ $$ and single dollars (one document);
 # and the code spans _join_split_code() makes (the sources have no backticks).
-_PROTECTED_RE = re.compile(r"`[^`\n]+`|\\\(.+?\\\)|\\\[.+?\\\]|\$\$.+?\$\$|\$(?!\s)[^$\n]+?(?<!\s)\$")
+_PROTECTED_RE = re.compile(
+    r"`[^`\n]+`|\\\(.+?\\\)|\\\[.+?\\\]|\$\$.+?\$\$|\$(?!\s)[^$\n]+?(?<!\s)\$"
+)
 # What is left of an image: its caption "(Source image)".
 _IMAGE_PLACEHOLDER_RE = re.compile(r"^\s*(•\s*)?\(source image\)\s*$", re.IGNORECASE)
 _ESCAPE_RE = re.compile(r"([\\`*_])")
@@ -79,7 +83,9 @@ def _is_label(text: str) -> bool:
     """A short stand-alone line such as "Pros", "Cons" or a model name: a sub-heading."""
     words = text.split()
     # "kNearest Neighbor" lost its hyphen but is still a name; "heapq" is a stray code word.
-    named = bool(words) and (text[0].isupper() or any(ch.isupper() for ch in words[0][1:]))
+    named = bool(words) and (
+        text[0].isupper() or any(ch.isupper() for ch in words[0][1:])
+    )
     return 0 < len(words) <= 6 and text[-1] not in ".:,;?!" and named
 
 
@@ -157,7 +163,9 @@ def _join_split_code(lines: list[str]) -> list[str]:
             and re.match(r"^[a-z,.;)]", lines[i + 1].strip() or "A")
         ):  # fmt: skip
             after = lines[i + 1].strip()
-            out[-1] = f"{out[-1].rstrip()} `{word}`{'' if after[0] in ',.;)' else ' '}{after}"
+            out[-1] = (
+                f"{out[-1].rstrip()} `{word}`{'' if after[0] in ',.;)' else ' '}{after}"
+            )
             i += 2
             continue
         out.append(lines[i])
@@ -228,7 +236,9 @@ class _Writer:
 
     def item(self, kind: str, depth: int, text: str):
         self.flush_code()
-        depth = min(depth, self.last_depth + 1)  # never deeper than one level below the last item
+        depth = min(
+            depth, self.last_depth + 1
+        )  # never deeper than one level below the last item
         if depth == 0 and self.list_kind not in (None, kind):
             self.flush_list()  # Python-Markdown would read "1." under "- " items as that item's text
         if depth == 0:
@@ -238,9 +248,13 @@ class _Writer:
         if kind == "ol" and depth > 0:
             # Nested lists switch between bullets and numbers freely in the
             # scrapes, which Python-Markdown can't nest: keep the number as text.
-            self.list_lines.append("    " * depth + "- " + re.sub(r"^(\d+)\.", r"\1\\.", text))
+            self.list_lines.append(
+                "    " * depth + "- " + re.sub(r"^(\d+)\.", r"\1\\.", text)
+            )
         else:
-            self.list_lines.append("    " * depth + ("" if kind == "ol" else "- ") + text)
+            self.list_lines.append(
+                "    " * depth + ("" if kind == "ol" else "- ") + text
+            )
 
     def paragraph(self, kind: str, text: str):
         self.flush_code()

@@ -57,7 +57,9 @@ def build_bank(
             key = dedup_key(item.title)
             question = bank.get(key)
             if question is None:
-                question = bank[key] = BankQuestion(key, item.title, item.kind, item.difficulty, item.topic)
+                question = bank[key] = BankQuestion(
+                    key, item.title, item.kind, item.difficulty, item.topic
+                )
                 question.topic_from_section = item.topic_from_section
                 titles[key] = []
             else:
@@ -69,7 +71,11 @@ def build_bank(
                     question.topic, question.topic_from_section = item.topic, True
             titles[key].append(item.title)
             question.sources.append(SourceRef(document, item.line, item.answer))
-        stats.append(DocumentStats(document, len(items), sum(1 for i in items if i.answer), merged))
+        stats.append(
+            DocumentStats(
+                document, len(items), sum(1 for i in items if i.answer), merged
+            )
+        )
     for key, question in bank.items():
         question.title = preferred_title(titles[key])
     return list(bank.values()), stats

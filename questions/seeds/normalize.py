@@ -19,10 +19,14 @@ _MARKS = {"\U0001f476": EASY, "\u2b50": MEDIUM, "\U0001f680": HARD}
 _RANK = {UNRATED: 0, EASY: 1, MEDIUM: 2, HARD: 3}
 # A run of marks at the end of a line. One stray letter after it is tolerated:
 # the scrape has "Is it a useful metric? ⭐️I".
-DIFFICULTY_RE = re.compile(r"\s*((?:[\U0001f476\u2b50\U0001f680]\ufe0f?)+)\s*[A-Za-z]?\s*$")
+DIFFICULTY_RE = re.compile(
+    r"\s*((?:[\U0001f476\u2b50\U0001f680]\ufe0f?)+)\s*[A-Za-z]?\s*$"
+)
 
 # First words that make a title something to answer rather than a topic to explain.
-_INTERROGATIVES = frozenset(["what", "why", "when", "which", "who", "whom", "whose", "where"])
+_INTERROGATIVES = frozenset(
+    ["what", "why", "when", "which", "who", "whom", "whose", "where"]
+)
 _QUESTION_OPENERS = _INTERROGATIVES | frozenset(
     ["how", "is", "are", "was", "were", "can", "could", "do", "does", "did", "should", "would",
      "will", "shall", "may", "might", "if", "given", "explain", "describe", "define", "compare",

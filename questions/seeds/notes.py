@@ -57,7 +57,9 @@ def _section(lines: list[str], start: int, end: int) -> SeedItem | None:
     else:
         return None
     # Image alt text survived as a line repeating the title ("decision tree").
-    body = [line for line in lines[body_start:end] if line.strip().lower() != title.lower()]
+    body = [
+        line for line in lines[body_start:end] if line.strip().lower() != title.lower()
+    ]
     answer = to_markdown(body)
     return SeedItem(
         title=title,

@@ -25,7 +25,9 @@ class SeedItem:
     topic: str  # topic slug from TOPICS
     line: int  # 1-based line of the title in the document
     answer: str  # reference answer as Markdown, "" if none
-    topic_from_section: bool = False  # whether ``section`` decided the topic (000's headings do)
+    topic_from_section: bool = (
+        False  # whether ``section`` decided the topic (000's headings do)
+    )
 
 
 class SeedFormatError(ValueError):
@@ -45,7 +47,9 @@ def detect_format(text: str) -> str | None:
     if sum(1 for line in lines if line.strip().lower() == "back to top") >= 2:
         return "notes"
     # A table of contents: a run of indented titles near the top that come back unindented later.
-    toc = [line.strip() for line in lines[1:200] if line.startswith(" ") and line.strip()]
+    toc = [
+        line.strip() for line in lines[1:200] if line.startswith(" ") and line.strip()
+    ]
     body = {line.strip() for line in lines if line and not line[0].isspace()}
     if len(toc) >= 5 and sum(1 for title in toc if title in body) >= 5:
         return "toc"
@@ -80,5 +84,7 @@ def parse_document(filename: str, text: str) -> list[SeedItem]:
         )
     items = parsers[fmt](text.split("\n"))
     if not items:
-        raise SeedFormatError(filename, f"no interview items found (read as the {fmt} format)")
+        raise SeedFormatError(
+            filename, f"no interview items found (read as the {fmt} format)"
+        )
     return items

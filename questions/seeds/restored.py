@@ -60,7 +60,10 @@ _RESTORED: dict[str, list[tuple[str, str]]] = {
     ],
 }
 # Compare on the de-duplication key so bullets, spacing and hyphens don't matter.
-_BY_FORMAT = {fmt: [(dedup_key(start), title) for start, title in entries] for fmt, entries in _RESTORED.items()}
+_BY_FORMAT = {
+    fmt: [(dedup_key(start), title) for start, title in entries]
+    for fmt, entries in _RESTORED.items()
+}
 
 
 def restored_title(fmt: str, first_line: str) -> str | None:

@@ -62,7 +62,11 @@ def _is_heading(lines: list[str], i: int) -> bool:
     text = " ".join(line.split())
     # Headings are a few plain words; this also rules out code ("Sigmod(x) = ...")
     # and the "Answer here" placeholder.
-    if not _HEADING_RE.fullmatch(text) or len(text.split()) > 8 or text.lower() in NO_ANSWER:
+    if (
+        not _HEADING_RE.fullmatch(text)
+        or len(text.split()) > 8
+        or text.lower() in NO_ANSWER
+    ):
         return False
     j = _next_nonblank(lines, i)
     return j is not None and _is_question(lines[j])
@@ -75,7 +79,11 @@ def _answer(lines: list[str]) -> str:
     # A lone short lead-in whose list the scrape lost ("Here are some of the
     # feature selections:") or a pointer to another answer ("For specifics,
     # refer to the above answer.") is not an answer on a page of its own.
-    if len(texts) == 1 and len(texts[0]) < 150 and (texts[0].endswith(":") or _POINTER_RE.search(texts[0])):
+    if (
+        len(texts) == 1
+        and len(texts[0]) < 150
+        and (texts[0].endswith(":") or _POINTER_RE.search(texts[0]))
+    ):
         return ""
     return to_markdown(lines)
 
@@ -97,17 +105,27 @@ def parse(lines: list[str]) -> list[SeedItem]:
         if i >= 2 and not lines[i - 1].strip() and not lines[i - 2].strip():
             section, section_start = None, i  # a lost heading: see the module docstring
         end = i + 1
-        while end < len(lines) and not _is_question(lines[end]) and not _is_heading(lines, end):
+        while (
+            end < len(lines)
+            and not _is_question(lines[end])
+            and not _is_heading(lines, end)
+        ):
             end += 1
         title = clean_title(line)
         answer = _answer(lines[i + 1 : end])
         if section:
-            topic = SECTION_TOPICS.get(section.lower()) or topic_for(title=title, answer=answer, section=section)
+            topic = SECTION_TOPICS.get(section.lower()) or topic_for(
+                title=title, answer=answer, section=section
+            )
         else:
             # Under a lost heading, a title that names no topic shares the topic of
             # the question before it: both sat under the same heading.
-            same_run = items and items[-1].section is None and items[-1].line > section_start
-            topic = classify(title) or (items[-1].topic if same_run else topic_for(title=title, answer=answer))
+            same_run = (
+                items and items[-1].section is None and items[-1].line > section_start
+            )
+            topic = classify(title) or (
+                items[-1].topic if same_run else topic_for(title=title, answer=answer)
+            )
         items.append(
             SeedItem(
                 title=title,

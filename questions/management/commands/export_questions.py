@@ -15,7 +15,10 @@ def question_record(question: Question) -> dict:
         "topic": question.topic.slug,
         "difficulty": question.difficulty,
         "kind": question.kind,
-        "sources": [{"document": link.source.filename, "line": link.line} for link in question.source_links.all()],
+        "sources": [
+            {"document": link.source.filename, "line": link.line}
+            for link in question.source_links.all()
+        ],
         "has_reference_answer": question.has_reference_answer,
         "answer_count": question.answer_count,
         "url": question.get_absolute_url(),
@@ -26,10 +29,14 @@ class Command(BaseCommand):
     help = "Write the question bank as JSON Lines, one object per question, to stdout or --output FILE."
 
     def add_arguments(self, parser):
-        parser.add_argument("--output", "-o", type=Path, help="File to write instead of stdout.")
+        parser.add_argument(
+            "--output", "-o", type=Path, help="File to write instead of stdout."
+        )
 
     def handle(self, *args, output=None, **options):
-        links = QuestionSource.objects.select_related("source").order_by("source__filename", "line")
+        links = QuestionSource.objects.select_related("source").order_by(
+            "source__filename", "line"
+        )
         questions = (
             Question.objects.select_related("topic")
             .prefetch_related(Prefetch("source_links", queryset=links))
