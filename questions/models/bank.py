@@ -144,7 +144,9 @@ class Question(models.Model):
             # search_vector belongs to questions.search (raw SQL); a row loaded before it was
             # refreshed must not write its stale copy back.
             kwargs["update_fields"] = [
-                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "search_vector"
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "search_vector"
             ]
         super().save(*args, **kwargs)
 
