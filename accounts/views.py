@@ -34,7 +34,8 @@ def settings_edit(request):
         form.save()
         messages.success(request, "Your profile was saved.")
         return redirect("accounts:settings")
-    return render(request, "accounts/settings.html", {"form": form})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/settings.html", {"form": form}, status=status)
 
 
 @login_required
@@ -49,4 +50,5 @@ def account_delete(request):
             "Your account was deleted. Your answers stay, shown as from a deleted user.",
         )
         return redirect("home")
-    return render(request, "accounts/delete.html", {"form": form})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/delete.html", {"form": form}, status=status)

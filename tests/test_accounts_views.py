@@ -148,7 +148,7 @@ def test_settings_rejects_bad_input_and_keeps_it(user_client, user):
     response = user_client.post(
         reverse("accounts:settings"), {"display_name": "x" * 60, "bio": "kept text"}
     )
-    assert response.status_code == HTTPStatus.OK
+    assert response.status_code == HTTPStatus.BAD_REQUEST
     html = response.content.decode()
     assert "at most 50 characters" in html
     assert "kept text" in html
@@ -161,7 +161,7 @@ def test_delete_account_removes_personal_data_and_keeps_answers(client, user):
     client.force_login(user)
 
     response = client.post(reverse("accounts:delete"), {"confirm_username": "wrong"})
-    assert response.status_code == HTTPStatus.OK
+    assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "not your username" in response.content.decode()
 
     response = client.post(
