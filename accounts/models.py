@@ -29,7 +29,11 @@ class User(AbstractUser):
         help_text="A few words about you (plain text, 500 characters at most).",
     )
     reputation = models.IntegerField(default=0)
+    # Answers and comments a moderator (or the trust rule) let through: new members' posts wait for review.
+    approved_post_count = models.PositiveIntegerField(default=0, editable=False)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    suspended_until = models.DateTimeField(null=True, blank=True, editable=False)
+    suspension_reason = models.CharField(max_length=300, blank=True, editable=False)
 
     objects = MemberManager()
 
@@ -48,6 +52,12 @@ class User(AbstractUser):
         if self.is_deleted:
             return "deleted user"
         return self.display_name or self.username
+
+    @property
+    def is_suspended(self):
+        return (
+            self.suspended_until is not None and self.suspended_until > timezone.now()
+        )
 
     @property
     def is_moderator(self):

@@ -34,7 +34,7 @@ def refuse(request, reason, status=403):
     return render(request, "errors/403.html", {"reason": reason}, status=status)
 
 
-def verified_email_required(view):
+def member_can_post_required(view):
     """Anonymous visitors go to the log-in page; signed-in users without a verified e-mail get a 403."""
 
     @login_required

@@ -41,9 +41,21 @@ def moderators_group() -> Group:
 
 
 @transaction.atomic
-def moderator_set(*, user: User, is_moderator: bool) -> None:
+def moderator_set(*, user: User, is_moderator: bool, actor: User | None = None) -> None:
+    """Grant or revoke the moderator role; the change is written to the audit log."""
+    from moderation.models import AuditLogEntry
+    from moderation.services import audit
+
     group = moderators_group()
+    if is_moderator == user.groups.filter(pk=group.pk).exists():
+        return
     if is_moderator:
         user.groups.add(group)
     else:
         user.groups.remove(group)
+    action = (
+        AuditLogEntry.Action.ROLE_GRANT
+        if is_moderator
+        else AuditLogEntry.Action.ROLE_REVOKE
+    )
+    audit(actor=actor, action=action, target=user)

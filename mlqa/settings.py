@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "accounts",
     "questions",
     "practice",
+    "moderation",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("questions/", include("questions.urls")),
+    path("practice/", include("practice.urls")),
+    path("moderation/", include("moderation.urls")),
     path("notifications/", notifications.notification_list, name="notifications"),
     path(
         "notifications/<int:pk>/",

@@ -9,8 +9,8 @@ def home(request):
     """The front page: what MLQA is, the topics, and the most recently active questions."""
     context = {
         "topics": Topic.objects.with_question_counts(),
-        "recent_questions": Question.objects.with_list_data()[:10],
-        "question_total": Question.objects.count(),
+        "recent_questions": Question.objects.published().with_list_data()[:10],
+        "question_total": Question.objects.published().count(),
     }
     return render(request, "home.html", context)
 

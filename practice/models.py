@@ -1,2 +1,292 @@
-# Models holding one user's private practice data; deleting an account deletes their rows.
-PRIVATE_MODELS = []
+"""One user's private practice data: FSRS cards, the append-only review log, sessions, settings.
+
+Everything here belongs to exactly one user and is never shown to anyone else; views look rows up
+with `user=request.user` in the query, so another user's pk is a 404.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from questions.models import Difficulty, Question, Topic
+
+DEFAULT_RETENTION = 0.9
+MIN_RETENTION = 0.70
+MAX_RETENTION = 0.97
+MAX_ATTEMPT_LENGTH = 10_000
+
+
+class Rating(models.IntegerChoices):
+    """The four FSRS grades; the values are those of fsrs.Rating."""
+
+    AGAIN = 1, "Again"
+    HARD = 2, "Hard"
+    GOOD = 3, "Good"
+    EASY = 4, "Easy"
+
+
+class CardState(models.IntegerChoices):
+    """The values are those of fsrs.State."""
+
+    LEARNING = 1, "Learning"
+    REVIEW = 2, "Review"
+    RELEARNING = 3, "Relearning"
+
+
+class PracticeSettings(models.Model):
+    """A user's practice preferences."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="practice_settings",
+    )
+    desired_retention = models.FloatField(
+        default=DEFAULT_RETENTION,
+        help_text=(
+            "The share of answers you want to still recall when a review comes due "
+            f"({MIN_RETENTION:.2f}–{MAX_RETENTION:.2f}). Higher means more frequent reviews."
+        ),
+    )
+    session_size = models.PositiveSmallIntegerField(
+        default=10,
+        help_text="How many cards a practice session offers by default (1–50).",
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "practice settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(desired_retention__gte=MIN_RETENTION)
+                & Q(desired_retention__lte=MAX_RETENTION),
+                name="practicesettings_retention_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(session_size__gte=1) & Q(session_size__lte=50),
+                name="practicesettings_session_size_range",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Practice settings of {self.user_id}"
+
+
+class Card(models.Model):
+    """One user's FSRS memory state for one question; rebuilt exactly by replaying its reviews."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="practice_cards",
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="practice_cards"
+    )
+    state = models.PositiveSmallIntegerField(
+        choices=CardState.choices, default=CardState.LEARNING
+    )
+    step = models.PositiveSmallIntegerField(null=True, blank=True, default=0)
+    stability = models.FloatField(null=True, blank=True)
+    difficulty = models.FloatField(null=True, blank=True)
+    due = models.DateTimeField(default=timezone.now)
+    last_review = models.DateTimeField(null=True, blank=True)
+    review_count = models.PositiveIntegerField(default=0)
+    lapse_count = models.PositiveIntegerField(default=0)
+    # Sums over this card's reviews of 0.5 ** (age / 30 days), valued at last_review: the
+    # recency-weighted pass rate of a topic is then one pass over cards, not over reviews.
+    recent_weight = models.FloatField(default=0.0)
+    recent_pass_weight = models.FloatField(default=0.0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "question"], name="practicecard_one_per_question"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=CardState.values), name="practicecard_state_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "due"], name="practicecard_user_due_idx")
+        ]
+
+    def __str__(self):
+        return f"Card of {self.user_id} for question {self.question_id}"
+
+    def get_absolute_url(self):
+        return reverse("practice:card", kwargs={"pk": self.pk})
+
+
+class Review(models.Model):
+    """One grading of a card: append-only. The card's state is a function of these rows."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="practice_reviews",
+    )
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="reviews")
+    rating = models.PositiveSmallIntegerField(choices=Rating.choices)
+    reviewed_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Time from showing the question to grading it."
+    )
+    retrievability = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Predicted recall just before this review (none for a card's first review).",
+    )
+    # Needed to replay the log: the scheduler's intervals depend on it.
+    desired_retention = models.FloatField(default=DEFAULT_RETENTION)
+    attempt = models.TextField(blank=True, max_length=MAX_ATTEMPT_LENGTH)
+
+    class Meta:
+        ordering = ["-reviewed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__in=Rating.values),
+                name="practicereview_rating_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "reviewed_at"], name="practicereview_user_time_idx"
+            ),
+            models.Index(
+                fields=["card", "reviewed_at"], name="practicereview_card_time_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_rating_display()} on card {self.card_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError(
+                "The review log is append-only: reviews are never changed."
+            )
+        super().save(*args, **kwargs)
+
+    @property
+    def passed(self):
+        return self.rating >= Rating.HARD
+
+    @property
+    def duration_seconds(self):
+        return None if self.duration_ms is None else round(self.duration_ms / 1000)
+
+
+class Mode(models.TextChoices):
+    DUE = "due", "Due reviews"
+    WEAK = "weak", "Focus on weak topics"
+    NEW = "new", "New questions"
+    MOCK = "mock", "Mock interview"
+
+
+class PracticeSession(models.Model):
+    """One sitting: the options chosen at the start and the cards shown, each question at most once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="practice_sessions",
+    )
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.DUE)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="+")
+    difficulty = models.CharField(
+        max_length=10, choices=Difficulty.choices, blank=True, help_text="Blank: any."
+    )
+    size = models.PositiveSmallIntegerField(default=10)
+    time_limit = models.DurationField(null=True, blank=True)
+    desired_retention = models.FloatField(default=DEFAULT_RETENTION)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(size__gte=1) & Q(size__lte=50),
+                name="practicesession_size_range",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "-started_at"], name="practicesession_user_idx"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_mode_display()} session {self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("practice:session", kwargs={"pk": self.pk})
+
+    @property
+    def deadline(self):
+        return self.started_at + self.time_limit if self.time_limit else None
+
+    def is_over(self, now=None):
+        """Ended explicitly, or a mock interview whose time is up."""
+        if self.ended_at is not None:
+            return True
+        deadline = self.deadline
+        return deadline is not None and (now or timezone.now()) >= deadline
+
+
+class SessionItem(models.Model):
+    """A question shown in a session: its private attempt, then (once graded) its review."""
+
+    class Reason(models.TextChoices):
+        DUE = "due", "Due for review"
+        WEAK = "weak", "New, from a weak topic"
+        NEW = "new", "New question"
+        EARLY = "early", "Early review in a weak topic"
+        MOCK = "mock", "Mock interview question"
+
+    session = models.ForeignKey(
+        PracticeSession, on_delete=models.CASCADE, related_name="items"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=10, choices=Reason.choices)
+    shown_at = models.DateTimeField(default=timezone.now)
+    attempt = models.TextField(blank=True, max_length=MAX_ATTEMPT_LENGTH)
+    thought_through = models.BooleanField(default=False)
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    review = models.OneToOneField(
+        Review, null=True, blank=True, on_delete=models.SET_NULL, related_name="item"
+    )
+
+    class Meta:
+        ordering = ["session", "position"]
+        constraints = [
+            # Never the same question twice in one session.
+            models.UniqueConstraint(
+                fields=["session", "question"], name="sessionitem_question_once"
+            ),
+            models.UniqueConstraint(
+                fields=["session", "position"], name="sessionitem_unique_position"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Item {self.position} of session {self.session_id}"
+
+    @property
+    def is_revealed(self):
+        """Answers may be shown only once an attempt (or "I thought it through") is recorded."""
+        return self.attempted_at is not None
+
+    @property
+    def is_graded(self):
+        return self.review_id is not None
+
+
+# Models holding one user's private practice data; deleting an account deletes their rows
+# (accounts.services.user_delete runs `.filter(user=user).delete()` on each; session items go
+# with their session).
+PRIVATE_MODELS = [PracticeSession, Review, Card, PracticeSettings]

@@ -10,7 +10,7 @@ from .models import (
 )
 
 
-def _clean_text(text):
+def clean_text(text):
     """Normalise line endings and drop control characters other than newlines and tabs."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "".join(
@@ -34,7 +34,7 @@ class AnswerForm(forms.ModelForm):
         }
 
     def clean_body(self):
-        body = _clean_text(self.cleaned_data["body"])
+        body = clean_text(self.cleaned_data["body"])
         if len(body) < ANSWER_MIN_LENGTH:
             raise forms.ValidationError(
                 f"An answer needs at least {ANSWER_MIN_LENGTH} characters (this one has {len(body)}): explain a little more."
@@ -59,7 +59,7 @@ class CommentForm(forms.ModelForm):
         }
 
     def clean_body(self):
-        body = _clean_text(self.cleaned_data["body"])
+        body = clean_text(self.cleaned_data["body"])
         if len(body) < COMMENT_MIN_LENGTH:
             raise forms.ValidationError(
                 f"A comment needs at least {COMMENT_MIN_LENGTH} characters."

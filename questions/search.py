@@ -68,7 +68,7 @@ UPDATE questions_question AS q SET search_vector =
     || setweight(to_tsvector('english', coalesce(q.body, '')), 'B')
     || setweight(to_tsvector('english', left(coalesce((
         SELECT string_agg(a.body, ' ') FROM questions_answer AS a
-        WHERE a.question_id = q.id AND a.deleted_at IS NULL
+        WHERE a.question_id = q.id AND a.deleted_at IS NULL AND a.status = 'published'
     ), ''), 200000)), 'C')
 """
 

@@ -1,12 +1,14 @@
 from django.urls import path
 
-from .views import answers, browse, comments, detail, notifications, votes
+from .views import answers, browse, comments, detail, notifications, proposals, votes
 
 app_name = "questions"
 
 urlpatterns = [
     path("", browse.question_list, name="list"),
     path("topics/<slug:slug>/", browse.topic_detail, name="topic"),
+    path("propose/", proposals.question_propose_view, name="propose"),
+    path("<int:pk>/edit/", proposals.question_edit_view, name="edit"),
     path("<int:pk>/", detail.question_detail, name="detail-short"),
     path("<int:pk>/answer/", answers.answer_create_view, name="answer-create"),
     path(

@@ -39,6 +39,12 @@ def _plain_static_and_fresh_cache(settings):
 
 @pytest.fixture
 def user(db):
+    """A member whose posts publish at once (see moderation.rules); new members' posts wait."""
+    return UserFactory(trusted=True)
+
+
+@pytest.fixture
+def new_user(db):
     return UserFactory()
 
 

@@ -18,6 +18,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     password = factory.django.Password(PASSWORD)
 
+    class Params:
+        # Past the review queue: enough approved posts and reputation to publish straight away.
+        trusted = factory.Trait(approved_post_count=3, reputation=15)
+
     @factory.post_generation
     def verified(obj, create, extracted, **kwargs):
         """Users have a verified primary e-mail unless built with verified=False."""

@@ -35,7 +35,7 @@ def test_answer_create_publishes_counts_follows_and_keeps_revision_one(user):
 
 def test_followers_hear_about_new_answers_but_not_the_author(user):
     question = QuestionFactory()
-    follower = UserFactory()
+    follower = UserFactory(trusted=True)
     QuestionFollow.objects.create(user=follower, question=question)
     answer_create(question=question, author=user, body=GOOD_BODY)
     assert Notification.objects.filter(recipient=follower, kind="answer").count() == 1
@@ -254,7 +254,9 @@ def test_question_page_query_count_does_not_grow_with_answers_and_comments(
     def fill(n):
         for _ in range(n):
             answer = AnswerFactory(question=question)
-            comment_create(author=UserFactory(), body="A useful remark.", answer=answer)
+            comment_create(
+                author=UserFactory(trusted=True), body="A useful remark.", answer=answer
+            )
         comment_create(author=user, body="On the question itself.", question=question)
 
     fill(2)

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.django_db
 
 def test_unread_count_in_header_and_opening_marks_read(client, user):
     answer = AnswerFactory(author=user)
-    comment_create(author=UserFactory(), body="Please add a source.", answer=answer)
+    comment_create(
+        author=UserFactory(trusted=True), body="Please add a source.", answer=answer
+    )
     client.force_login(user)
     html = client.get(reverse("home")).content.decode()
     assert (

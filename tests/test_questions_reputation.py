@@ -20,6 +20,12 @@ from tests.factories import AnswerFactory, QuestionFactory, SourceFactory, UserF
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def user(new_user):
+    # Reputation arithmetic here starts from zero: the voter is a brand-new member.
+    return new_user
+
+
 def reputation_of(user):
     return User.objects.values_list("reputation", flat=True).get(pk=user.pk)
 

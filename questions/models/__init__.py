@@ -12,8 +12,10 @@ from .bank import (
     Kind,
     Question,
     QuestionQuerySet,
+    QuestionRevision,
     QuestionSource,
     Source,
+    Status,
     Topic,
 )
 from .comments import (
@@ -21,6 +23,7 @@ from .comments import (
     COMMENT_MAX_LENGTH,
     COMMENT_MIN_LENGTH,
     Comment,
+    CommentRevision,
 )
 from .notifications import Notification, QuestionFollow
 
@@ -41,8 +44,11 @@ __all__ = [
     "Question",
     "QuestionFollow",
     "QuestionQuerySet",
+    "QuestionRevision",
+    "CommentRevision",
     "QuestionSource",
     "Source",
+    "Status",
     "Topic",
     "Vote",
 ]

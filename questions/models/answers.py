@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..markdown import render_markdown
-from .bank import Question, Source
+from .bank import Question, Source, Status
 
 ANSWER_MIN_LENGTH = 30
 ANSWER_MAX_LENGTH = 30_000
@@ -12,8 +12,21 @@ ANSWER_MAX_LENGTH = 30_000
 
 class AnswerQuerySet(models.QuerySet):
     def visible(self):
-        """Answers anyone may read: not deleted."""
-        return self.filter(deleted_at__isnull=True)
+        """Answers anyone may read: published and not deleted."""
+        return self.filter(deleted_at__isnull=True, status=Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """What one reader sees: the public answers, plus their own awaiting review or hidden
+        (marked as such); moderators see every answer that is not deleted."""
+        live = self.filter(deleted_at__isnull=True)
+        if getattr(user, "is_moderator", False):
+            return live
+        if user.is_authenticated:
+            return live.filter(
+                Q(status=Status.PUBLISHED)
+                | Q(author=user, status__in=[Status.PENDING, Status.HIDDEN])
+            )
+        return live.filter(status=Status.PUBLISHED)
 
     def community(self):
         return self.filter(source__isnull=True)
@@ -21,9 +34,11 @@ class AnswerQuerySet(models.QuerySet):
     def references(self):
         return self.filter(source__isnull=False)
 
-    def for_question_page(self):
+    def for_question_page(self, user):
         """Everything an answer card shows, in one query."""
-        return self.visible().select_related("author", "source", "canonical_marked_by")
+        return self.visible_to(user).select_related(
+            "author", "source", "canonical_marked_by"
+        )
 
 
 class Answer(models.Model):
@@ -44,6 +59,9 @@ class Answer(models.Model):
     )
     body = models.TextField(max_length=ANSWER_MAX_LENGTH)
     body_html = models.TextField(editable=False)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PUBLISHED, editable=False
+    )
     score = models.IntegerField(default=0, editable=False)
     comment_count = models.PositiveIntegerField(default=0, editable=False)
     revision_count = models.PositiveIntegerField(default=0, editable=False)
@@ -87,6 +105,7 @@ class Answer(models.Model):
                 fields=["question", "-score"], name="answer_question_score_idx"
             ),
             models.Index(fields=["author", "-created_at"], name="answer_author_idx"),
+            models.Index(fields=["status", "created_at"], name="answer_status_idx"),
         ]
 
     def __str__(self):

@@ -10,7 +10,11 @@ from ..markdown import render_markdown
 
 class TopicQuerySet(models.QuerySet):
     def with_question_counts(self):
-        return self.annotate(question_count=models.Count("questions"))
+        return self.annotate(
+            question_count=models.Count(
+                "questions", filter=models.Q(questions__status=Status.PUBLISHED)
+            )
+        )
 
 
 class Topic(models.Model):
@@ -51,6 +55,15 @@ class Source(models.Model):
         return self.title
 
 
+class Status(models.TextChoices):
+    """Moderation state of a post (question proposal, answer, comment)."""
+
+    PUBLISHED = "published", "Published"
+    PENDING = "pending", "Awaiting review"
+    HIDDEN = "hidden", "Hidden"
+    REJECTED = "rejected", "Rejected"
+
+
 class Kind(models.TextChoices):
     QUESTION = "question", "Question"
     TOPIC = "topic", "Topic to explain"
@@ -73,6 +86,20 @@ DIFFICULTY_RANK = {
 
 
 class QuestionQuerySet(models.QuerySet):
+    def published(self):
+        """Questions in the public bank (proposals join it once a moderator approves them)."""
+        return self.filter(status=Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """Published questions, plus a member's own proposals; moderators see everything."""
+        if getattr(user, "is_moderator", False):
+            return self.all()
+        if user.is_authenticated:
+            return self.filter(
+                models.Q(status=Status.PUBLISHED) | models.Q(author=user)
+            )
+        return self.published()
+
     def with_list_data(self):
         """What a list row shows, fetched with the questions so a page costs one query."""
         return self.select_related("topic")
@@ -101,6 +128,9 @@ class Question(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="questions",
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PUBLISHED, editable=False
     )
     sources = models.ManyToManyField(
         Source, through="QuestionSource", related_name="questions"
@@ -188,3 +218,29 @@ class QuestionSource(models.Model):
 
     def __str__(self):
         return f"{self.source.filename}:{self.line}"
+
+
+class QuestionRevision(models.Model):
+    """One saved version of a question's title and body: number 1 is the original."""
+
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="revisions"
+    )
+    number = models.PositiveIntegerField()
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["question", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "number"], name="questionrevision_unique_number"
+            )
+        ]
+
+    def __str__(self):
+        return f"Revision {self.number} of question {self.question_id}"

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from ..markdown import render_plain_text
 from .answers import Answer
-from .bank import Question
+from .bank import Question, Status
 
 COMMENT_MIN_LENGTH = 5
 COMMENT_MAX_LENGTH = 600
@@ -16,7 +16,20 @@ COMMENT_EDIT_WINDOW = timedelta(minutes=5)
 
 class CommentQuerySet(models.QuerySet):
     def visible(self):
-        return self.filter(deleted_at__isnull=True)
+        """Comments anyone may read: published and not deleted."""
+        return self.filter(deleted_at__isnull=True, status=Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """The public comments, plus a member's own awaiting review or hidden; moderators see all."""
+        live = self.filter(deleted_at__isnull=True)
+        if getattr(user, "is_moderator", False):
+            return live
+        if user.is_authenticated:
+            return live.filter(
+                Q(status=Status.PUBLISHED)
+                | Q(author=user, status__in=[Status.PENDING, Status.HIDDEN])
+            )
+        return live.filter(status=Status.PUBLISHED)
 
 
 class Comment(models.Model):
@@ -40,6 +53,9 @@ class Comment(models.Model):
     )
     body = models.TextField(max_length=COMMENT_MAX_LENGTH)
     body_html = models.TextField(editable=False)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PUBLISHED, editable=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -61,6 +77,7 @@ class Comment(models.Model):
             models.Index(
                 fields=["question", "created_at"], name="comment_question_idx"
             ),
+            models.Index(fields=["status", "created_at"], name="comment_status_idx"),
         ]
 
     def __str__(self):
@@ -99,3 +116,28 @@ class Comment(models.Model):
             and not self.is_deleted
             and (self.author_id == user.pk or user.is_moderator)
         )
+
+
+class CommentRevision(models.Model):
+    """One saved version of a comment's text: number 1 is the original."""
+
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, related_name="revisions"
+    )
+    number = models.PositiveIntegerField()
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["comment", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "number"], name="commentrevision_unique_number"
+            )
+        ]
+
+    def __str__(self):
+        return f"Revision {self.number} of comment {self.comment_id}"

@@ -2,30 +2,51 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..models import Answer, AnswerRevision, Question, QuestionFollow
+from accounts.models import User
+from moderation.audit import moderator_edit_recorded
+from moderation.rules import post_needs_review
+
+from ..models import Answer, AnswerRevision, Question, QuestionFollow, Status
 from ..search import search_index_update
+from .counters import question_counters_refresh
 from .notifications import notify_new_answer
 
 
-def _touch_question(question_id, *, answer_delta=0):
-    Question.objects.filter(pk=question_id).update(
-        answer_count=F("answer_count") + answer_delta, last_activity_at=timezone.now()
+def answer_published(*, answer) -> None:
+    """What publishing an answer sets off, at creation or when a moderator approves it."""
+    Question.objects.filter(pk=answer.question_id).update(
+        last_activity_at=timezone.now()
     )
+    question_counters_refresh(answer.question_id)
+    if answer.author_id:
+        User.objects.filter(pk=answer.author_id).update(
+            approved_post_count=F("approved_post_count") + 1
+        )
+    notify_new_answer(answer=answer)
+    search_index_update([answer.question_id])
+
+
+def answer_visibility_changed(*, answer) -> None:
+    """An answer was hidden, restored, rejected or deleted: counters and search follow."""
+    question_counters_refresh(answer.question_id)
+    search_index_update([answer.question_id])
 
 
 @transaction.atomic
 def answer_create(*, question, author, body) -> Answer:
-    """Publish a community answer with its first revision; followers are told, the author follows."""
-    answer = Answer(question=question, author=author, body=body, revision_count=1)
+    """Post a community answer with its first revision. New members' answers wait for review."""
+    status = Status.PENDING if post_needs_review(author) else Status.PUBLISHED
+    answer = Answer(
+        question=question, author=author, body=body, revision_count=1, status=status
+    )
     answer.full_clean()
     answer.save()
     AnswerRevision.objects.create(
         answer=answer, number=1, editor=author, body=body, created_at=answer.created_at
     )
-    _touch_question(question.pk, answer_delta=1)
-    notify_new_answer(answer=answer)
     QuestionFollow.objects.get_or_create(user=author, question=question)
-    search_index_update([question.pk])
+    if status == Status.PUBLISHED:
+        answer_published(answer=answer)
     return answer
 
 
@@ -47,8 +68,12 @@ def answer_edit(*, answer, editor, body) -> Answer:
         body=body,
         created_at=answer.updated_at,
     )
-    _touch_question(answer.question_id)
-    search_index_update([answer.question_id])
+    moderator_edit_recorded(moderator=editor, post=answer)
+    if answer.status == Status.PUBLISHED:
+        Question.objects.filter(pk=answer.question_id).update(
+            last_activity_at=answer.updated_at
+        )
+        search_index_update([answer.question_id])
     return answer
 
 
@@ -60,7 +85,5 @@ def answer_delete(*, answer, by) -> Answer:
         return answer
     answer.deleted_at = timezone.now()
     answer.save(update_fields=["deleted_at"])
-    if answer.source_id is None:
-        _touch_question(answer.question_id, answer_delta=-1)
-    search_index_update([answer.question_id])
+    answer_visibility_changed(answer=answer)
     return answer

@@ -2,34 +2,80 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..models import Answer, Comment, Notification
+from accounts.models import User
+from moderation.audit import moderator_edit_recorded
+from moderation.rules import post_needs_review
+
+from ..models import Comment, CommentRevision, Notification, Status
+from .counters import answer_comment_count_refresh
 from .notifications import notification_send
+
+
+def comment_published(*, comment) -> None:
+    """What publishing a comment sets off, at creation or when a moderator approves it."""
+    if comment.author_id:
+        User.objects.filter(pk=comment.author_id).update(
+            approved_post_count=F("approved_post_count") + 1
+        )
+    if comment.answer_id is None:
+        return
+    answer = comment.answer
+    answer_comment_count_refresh(answer.pk)
+    notification_send(
+        recipient=answer.author,
+        actor=comment.author,
+        kind=Notification.Kind.COMMENT,
+        message=f"{comment.author.public_name} commented on your answer to “{answer.question.prompt[:200]}”",
+        url=comment.get_absolute_url(),
+    )
+
+
+def comment_visibility_changed(*, comment) -> None:
+    if comment.answer_id:
+        answer_comment_count_refresh(comment.answer_id)
 
 
 @transaction.atomic
 def comment_create(*, author, body, answer=None, question=None) -> Comment:
-    """Add a comment to an answer or a question; the answer's author is told."""
-    comment = Comment(author=author, body=body, answer=answer, question=question)
+    """Add a comment to an answer or a question. New members' comments wait for review."""
+    status = Status.PENDING if post_needs_review(author) else Status.PUBLISHED
+    comment = Comment(
+        author=author, body=body, answer=answer, question=question, status=status
+    )
     comment.full_clean()
     comment.save()
-    if answer is not None:
-        Answer.objects.filter(pk=answer.pk).update(comment_count=F("comment_count") + 1)
-        notification_send(
-            recipient=answer.author,
-            actor=author,
-            kind=Notification.Kind.COMMENT,
-            message=f"{author.public_name} commented on your answer to “{answer.question.prompt[:200]}”",
-            url=comment.get_absolute_url(),
-        )
+    CommentRevision.objects.create(
+        comment=comment,
+        number=1,
+        editor=author,
+        body=body,
+        created_at=comment.created_at,
+    )
+    if status == Status.PUBLISHED:
+        comment_published(comment=comment)
     return comment
 
 
 @transaction.atomic
-def comment_edit(*, comment, body) -> Comment:
+def comment_edit(*, comment, body, editor=None) -> Comment:
+    """Change a comment's text; every change is kept as a revision."""
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if body == comment.body:
+        return comment
     comment.body = body
     comment.updated_at = timezone.now()
     comment.full_clean()
     comment.save()
+    number = comment.revisions.count() + 1
+    CommentRevision.objects.create(
+        comment=comment,
+        number=number,
+        editor=editor or comment.author,
+        body=body,
+        created_at=comment.updated_at,
+    )
+    if editor is not None:
+        moderator_edit_recorded(moderator=editor, post=comment)
     return comment
 
 
@@ -40,8 +86,5 @@ def comment_delete(*, comment) -> Comment:
         return comment
     comment.deleted_at = timezone.now()
     comment.save(update_fields=["deleted_at"])
-    if comment.answer_id:
-        Answer.objects.filter(pk=comment.answer_id).update(
-            comment_count=F("comment_count") - 1
-        )
+    comment_visibility_changed(comment=comment)
     return comment

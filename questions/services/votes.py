@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from ..models import Answer, Vote
+from ..models import Answer, Status, Vote
 from .reputation import reputation_vote_changed
 
 DAILY_VOTE_LIMIT = 40
@@ -64,9 +64,9 @@ def vote_cast(*, user, answer: Answer, value: int) -> VoteResult:
             "A vote is either up (1) or down (-1).", HTTPStatus.BAD_REQUEST
         )
     answer = Answer.objects.select_for_update().get(pk=answer.pk)
-    if answer.is_deleted:
+    if answer.is_deleted or answer.status != Status.PUBLISHED:
         raise VoteRefused(
-            "This answer has been deleted, so it can't be voted on.",
+            "This answer is not published, so it can't be voted on.",
             HTTPStatus.NOT_FOUND,
         )
     if answer.author_id is not None and answer.author_id == user.pk:

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import verified_email_required
+from accounts.permissions import member_can_post_required
 
 from ..forms import AnswerForm
 from ..markdown import render_markdown
@@ -15,10 +15,12 @@ from .detail import question_page_context
 
 
 @require_POST
-@verified_email_required
+@member_can_post_required
 def answer_create_view(request, pk):
     """Post an answer; "Preview" (without JavaScript) or an invalid form re-shows the page with the text kept."""
-    question = get_object_or_404(Question.objects.select_related("topic"), pk=pk)
+    question = get_object_or_404(
+        Question.objects.published().select_related("topic"), pk=pk
+    )
     if "preview" in request.POST:
         body = request.POST.get("body", "")[:ANSWER_MAX_LENGTH]
         form = AnswerForm(initial={"body": body})
@@ -48,14 +50,17 @@ def answer_preview(request):
 
 def _editable_answer(request, pk):
     answer = get_object_or_404(
-        Answer.objects.visible().select_related("question", "question__topic"), pk=pk
+        Answer.objects.visible_to(request.user).select_related(
+            "question", "question__topic"
+        ),
+        pk=pk,
     )
     if not answer.is_editable_by(request.user):
         raise PermissionDenied
     return answer
 
 
-@verified_email_required
+@member_can_post_required
 def answer_edit_view(request, pk):
     """Authors (and moderators) edit an answer; each saved change becomes a revision."""
     answer = _editable_answer(request, pk)
@@ -80,10 +85,10 @@ def answer_edit_view(request, pk):
 
 
 @require_POST
-@verified_email_required
+@member_can_post_required
 def answer_delete_view(request, pk):
     answer = get_object_or_404(
-        Answer.objects.visible().select_related("question"), pk=pk
+        Answer.objects.visible_to(request.user).select_related("question"), pk=pk
     )
     if not (answer.author_id == request.user.pk or request.user.is_moderator):
         raise PermissionDenied
@@ -95,7 +100,8 @@ def answer_delete_view(request, pk):
 def answer_history(request, pk):
     """Every revision of an answer, each shown as a line diff against the one before."""
     answer = get_object_or_404(
-        Answer.objects.visible().select_related("question", "author"), pk=pk
+        Answer.objects.visible_to(request.user).select_related("question", "author"),
+        pk=pk,
     )
     revisions = list(answer.revisions.select_related("editor"))
     previous = ""

@@ -12,7 +12,7 @@ _MAX_PAGE_DIGITS = 12
 
 def question_list(request):
     """Every question in the bank, filtered, searched and sorted from the query string."""
-    context = _filtered_page(request, Question.objects.with_list_data())
+    context = _filtered_page(request, Question.objects.published().with_list_data())
     return render(request, "questions/question_list.html", context)
 
 
@@ -20,7 +20,7 @@ def topic_detail(request, slug):
     """One topic: its description, how many questions it has, and the same filtered list."""
     topic = get_object_or_404(Topic, slug=slug)
     context = _filtered_page(
-        request, topic.questions.with_list_data(), fixed_topic=topic
+        request, topic.questions.published().with_list_data(), fixed_topic=topic
     )
     context.update(topic=topic, topic_question_count=topic.questions.count())
     return render(request, "questions/topic_detail.html", context)

@@ -3,7 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import verified_email_required
+from accounts.permissions import member_can_post_required
 
 from ..forms import CommentForm
 from ..models import Answer, Comment, Question
@@ -13,7 +13,7 @@ from ..services.comments import comment_create, comment_delete, comment_edit
 def _render_thread(request, *, answer=None, question=None, form=None, status=200):
     """The comment thread of one answer or question: the htmx partial after a change."""
     target = answer or question
-    comments = target.comments.visible().select_related("author")
+    comments = target.comments.visible_to(request.user).select_related("author")
     context = {
         "comments": comments,
         "answer": answer,
@@ -54,7 +54,7 @@ def _comment_on(request, *, answer=None, question=None):
 
 
 @require_POST
-@verified_email_required
+@member_can_post_required
 def answer_comment_create(request, pk):
     answer = get_object_or_404(
         Answer.objects.visible().select_related("question", "author"), pk=pk
@@ -63,16 +63,19 @@ def answer_comment_create(request, pk):
 
 
 @require_POST
-@verified_email_required
+@member_can_post_required
 def question_comment_create(request, pk):
-    return _comment_on(request, question=get_object_or_404(Question, pk=pk))
+    return _comment_on(
+        request, question=get_object_or_404(Question.objects.published(), pk=pk)
+    )
 
 
-@verified_email_required
+@member_can_post_required
 def comment_edit_view(request, pk):
     """Authors edit their comment within five minutes of posting it."""
     comment = get_object_or_404(
-        Comment.objects.visible().select_related("answer", "question"), pk=pk
+        Comment.objects.visible_to(request.user).select_related("answer", "question"),
+        pk=pk,
     )
     if not comment.is_editable_by(request.user):
         raise PermissionDenied(
@@ -80,7 +83,9 @@ def comment_edit_view(request, pk):
         )
     form = CommentForm(request.POST or None, instance=comment)
     if request.method == "POST" and form.is_valid():
-        comment_edit(comment=comment, body=form.cleaned_data["body"])
+        comment_edit(
+            comment=comment, body=form.cleaned_data["body"], editor=request.user
+        )
         messages.success(request, "Your comment was saved.")
         return redirect(comment.get_absolute_url())
     status = 400 if request.method == "POST" else 200
@@ -93,10 +98,11 @@ def comment_edit_view(request, pk):
 
 
 @require_POST
-@verified_email_required
+@member_can_post_required
 def comment_delete_view(request, pk):
     comment = get_object_or_404(
-        Comment.objects.visible().select_related("answer", "question"), pk=pk
+        Comment.objects.visible_to(request.user).select_related("answer", "question"),
+        pk=pk,
     )
     if not comment.is_deletable_by(request.user):
         raise PermissionDenied

@@ -26,12 +26,12 @@ def question_page_context(request, question, **extra):
         else Value(None, output_field=SmallIntegerField())
     )
     answers = list(
-        question.answers.for_question_page()
+        question.answers.for_question_page(user)
         .annotate(my_vote=my_vote)
         .prefetch_related(
             Prefetch(
                 "comments",
-                queryset=Comment.objects.visible().select_related("author"),
+                queryset=Comment.objects.visible_to(user).select_related("author"),
                 to_attr="visible_comments",
             )
         )
@@ -47,7 +47,9 @@ def question_page_context(request, question, **extra):
         "reference_answers": references,
         "answer_total": len(answers),
         "answer_order": order,
-        "question_comments": question.comments.visible().select_related("author"),
+        "question_comments": question.comments.visible_to(user).select_related(
+            "author"
+        ),
         "source_links": question.source_links.select_related("source"),
         "is_following": user.is_authenticated
         and QuestionFollow.objects.filter(user=user, question=question).exists(),
@@ -62,7 +64,9 @@ def question_page_context(request, question, **extra):
 
 def question_detail(request, pk, slug=None):
     """A question with its canonical, community and reference answers, comments and forms."""
-    question = get_object_or_404(Question.objects.select_related("topic"), pk=pk)
+    question = get_object_or_404(
+        Question.objects.visible_to(request.user).select_related("topic"), pk=pk
+    )
     if slug != question.slug:
         return redirect(question, permanent=True)
     return render(

@@ -40,7 +40,7 @@ def notifications_read_all(request):
 @require_POST
 @login_required
 def question_follow(request, pk):
-    question = get_object_or_404(Question, pk=pk)
+    question = get_object_or_404(Question.objects.published(), pk=pk)
     following = question_follow_toggle(user=request.user, question=question)
     if request.htmx:
         return render(

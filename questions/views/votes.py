@@ -4,7 +4,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import refuse, verified_email_required
+from accounts.permissions import member_can_post_required, refuse
 
 from ..models import Answer
 from ..services.votes import VoteRefused, vote_cast
@@ -21,7 +21,7 @@ def _refusal(request, refused: VoteRefused):
 
 
 @require_POST
-@verified_email_required
+@member_can_post_required
 def vote_answer(request, pk):
     """Members with a verified e-mail vote an answer up or down, or undo or switch their vote."""
     try:

@@ -1,0 +1,325 @@
+"""Moderation actions. Each one changes the post or user, tells the people concerned, and writes
+one audit log entry, all in one transaction."""
+
+from datetime import timedelta
+from http import HTTPStatus
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from questions.models import Answer, Comment, Notification, Question, Status
+from questions.search import search_index_update
+from questions.services.answers import (
+    answer_edit,
+    answer_published,
+    answer_visibility_changed,
+)
+from questions.services.comments import comment_published, comment_visibility_changed
+from questions.services.notifications import notification_send
+from questions.services.reputation import reputation_canonical_mark
+
+from .audit import audit, post_kind
+from .models import FLAGS_PER_DAY, FLAGS_TO_HIDE, AuditLogEntry, Flag
+
+Action = AuditLogEntry.Action
+PURGE_SUSPENSION = timedelta(days=365 * 100)
+
+
+class ModerationRefused(Exception):
+    """An action the rules don't allow; `message` is for the person, `status` for the response."""
+
+    def __init__(self, message, status=HTTPStatus.FORBIDDEN):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def _tell_author(post, message, actor=None):
+    notification_send(
+        recipient=post.author,
+        actor=actor,
+        kind=Notification.Kind.MODERATION,
+        message=message,
+        url=post.get_absolute_url(),
+    )
+
+
+def _locked(post):
+    return type(post).objects.select_for_update().get(pk=post.pk)
+
+
+def _set_status(post, status):
+    post.status = status
+    post.save(update_fields=["status"])
+    if isinstance(post, Answer):
+        answer_visibility_changed(answer=post)
+    elif isinstance(post, Comment):
+        comment_visibility_changed(comment=post)
+
+
+@transaction.atomic
+def post_approve(*, moderator, post):
+    """Publish a post that was awaiting review (or restore one that was hidden)."""
+    post = _locked(post)
+    if post.status == Status.PUBLISHED:
+        return post
+    was_pending = post.status == Status.PENDING
+    if isinstance(post, Question):
+        post.status = Status.PUBLISHED
+        post.last_activity_at = timezone.now()
+        post.save(update_fields=["status", "last_activity_at"])
+        search_index_update([post.pk])
+    elif was_pending:
+        post.status = Status.PUBLISHED
+        post.save(update_fields=["status"])
+        publish = answer_published if isinstance(post, Answer) else comment_published
+        publish(**{post_kind(post): post})
+    else:
+        _set_status(post, Status.PUBLISHED)
+    audit(
+        actor=moderator,
+        action=Action.APPROVE if was_pending else Action.RESTORE,
+        target=post,
+    )
+    _tell_author(
+        post,
+        f"Your {post_kind(post)} was {'approved' if was_pending else 'restored'} by a moderator.",
+        moderator,
+    )
+    return post
+
+
+@transaction.atomic
+def post_reject(*, moderator, post, reason):
+    """Refuse a post awaiting review; the author is told why."""
+    if not reason.strip():
+        raise ModerationRefused(
+            "Give a reason: the author is told why their post was rejected.",
+            HTTPStatus.BAD_REQUEST,
+        )
+    post = _locked(post)
+    _set_status(post, Status.REJECTED)
+    audit(actor=moderator, action=Action.REJECT, target=post, reason=reason)
+    _tell_author(post, f"Your {post_kind(post)} was rejected: {reason}", moderator)
+    return post
+
+
+@transaction.atomic
+def post_hide(*, moderator, post, reason=""):
+    post = _locked(post)
+    if post.status == Status.HIDDEN:
+        return post
+    _set_status(post, Status.HIDDEN)
+    audit(actor=moderator, action=Action.HIDE, target=post, reason=reason)
+    if moderator is not None:
+        _tell_author(
+            post,
+            f"Your {post_kind(post)} was hidden by a moderator{': ' + reason if reason else ''}.",
+            moderator,
+        )
+    return post
+
+
+def _day_ago():
+    return timezone.now() - timedelta(hours=24)
+
+
+@transaction.atomic
+def flag_create(*, user, post, reason, note=""):
+    """Flag an answer or comment; the third member's flag hides it until a moderator decides."""
+    post = _locked(post)
+    if post.status != Status.PUBLISHED or post.deleted_at is not None:
+        raise ModerationRefused(
+            "This post is not published, so it can't be flagged.", HTTPStatus.NOT_FOUND
+        )
+    if post.author_id == user.pk:
+        raise ModerationRefused(
+            "You can't flag your own post: edit or delete it instead."
+        )
+    if (
+        Flag.objects.filter(user=user, created_at__gte=_day_ago()).count()
+        >= FLAGS_PER_DAY
+    ):
+        raise ModerationRefused(
+            f"You can flag at most {FLAGS_PER_DAY} posts a day.",
+            HTTPStatus.TOO_MANY_REQUESTS,
+        )
+    flag = Flag(user=user, reason=reason, note=note.strip(), **{post_kind(post): post})
+    flag.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            flag.save()
+    except IntegrityError:
+        raise ModerationRefused(
+            "You have already flagged this post.", HTTPStatus.CONFLICT
+        ) from None
+    flaggers = (
+        Flag.objects.filter(outcome=Flag.Outcome.OPEN, **{post_kind(post): post})
+        .values("user")
+        .distinct()
+        .count()
+    )
+    if flaggers >= FLAGS_TO_HIDE:
+        post_hide(moderator=None, post=post, reason=f"{flaggers} members flagged it")
+    return flag
+
+
+@transaction.atomic
+def flags_resolve(*, moderator, post, helpful, reason=""):
+    """Settle every open flag on a post: helpful hides it (unless a moderator edited it meanwhile
+    and restores it), declined restores a post the flags had hidden."""
+    post = _locked(post)
+    now = timezone.now()
+    open_flags = Flag.objects.select_for_update().filter(
+        outcome=Flag.Outcome.OPEN, **{post_kind(post): post}
+    )
+    count = open_flags.update(
+        outcome=Flag.Outcome.HELPFUL if helpful else Flag.Outcome.DECLINED,
+        resolved_by=moderator,
+        resolved_at=now,
+    )
+    if not count:
+        raise ModerationRefused("This post has no open flags.", HTTPStatus.NOT_FOUND)
+    audit(
+        actor=moderator,
+        action=Action.FLAG_HELPFUL if helpful else Action.FLAG_DECLINED,
+        target=post,
+        reason=reason,
+    )
+    if helpful and post.status == Status.PUBLISHED:
+        post_hide(moderator=moderator, post=post, reason=reason or "flagged")
+    elif not helpful and post.status == Status.HIDDEN:
+        _set_status(post, Status.PUBLISHED)
+        audit(
+            actor=moderator, action=Action.RESTORE, target=post, reason="flags declined"
+        )
+    return count
+
+
+@transaction.atomic
+def canonical_set(*, moderator, answer, canonical=True):
+    """Mark an answer canonical for its question (replacing any other), or unmark it."""
+    question = Question.objects.select_for_update().get(pk=answer.question_id)
+    answer = _locked(answer)
+    if answer.status != Status.PUBLISHED or answer.is_deleted:
+        raise ModerationRefused(
+            "Only a published answer can be canonical.", HTTPStatus.BAD_REQUEST
+        )
+    if not canonical:
+        if answer.is_canonical:
+            _canonical_clear(moderator, answer)
+        return answer
+    if answer.is_canonical:
+        return answer
+    for previous in question.answers.select_for_update().filter(is_canonical=True):
+        _canonical_clear(moderator, previous)
+    answer.is_canonical = True
+    answer.canonical_marked_by = moderator
+    answer.canonical_marked_at = timezone.now()
+    answer.save(
+        update_fields=["is_canonical", "canonical_marked_by", "canonical_marked_at"]
+    )
+    reputation_canonical_mark(answer=answer, marked=True)
+    audit(actor=moderator, action=Action.CANONICAL_MARK, target=answer)
+    if answer.author_id:
+        notification_send(
+            recipient=answer.author,
+            actor=moderator,
+            kind=Notification.Kind.CANONICAL,
+            message=f"Your answer to “{question.prompt[:200]}” was marked canonical.",
+            url=answer.get_absolute_url(),
+        )
+    return answer
+
+
+def _canonical_clear(moderator, answer):
+    answer.is_canonical = False
+    answer.canonical_marked_by = None
+    answer.canonical_marked_at = None
+    answer.save(
+        update_fields=["is_canonical", "canonical_marked_by", "canonical_marked_at"]
+    )
+    reputation_canonical_mark(answer=answer, marked=False)
+    audit(actor=moderator, action=Action.CANONICAL_UNMARK, target=answer)
+
+
+@transaction.atomic
+def answer_rollback(*, moderator, answer, number):
+    """Restore an earlier revision's text as a new revision."""
+    revision = answer.revisions.filter(number=number).first()
+    if revision is None:
+        raise ModerationRefused("No such revision.", HTTPStatus.NOT_FOUND)
+    answer = answer_edit(answer=answer, editor=moderator, body=revision.body)
+    audit(
+        actor=moderator,
+        action=Action.ROLLBACK,
+        target=answer,
+        reason=f"to revision {number}",
+    )
+    return answer
+
+
+@transaction.atomic
+def user_suspend(*, moderator, user, until, reason):
+    if not reason.strip():
+        raise ModerationRefused(
+            "Give a reason: the member sees it.", HTTPStatus.BAD_REQUEST
+        )
+    if until <= timezone.now():
+        raise ModerationRefused(
+            "The suspension must end in the future.", HTTPStatus.BAD_REQUEST
+        )
+    if user.is_moderator:
+        raise ModerationRefused(
+            "Remove the moderator role before suspending a moderator."
+        )
+    User.objects.filter(pk=user.pk).update(
+        suspended_until=until, suspension_reason=reason.strip()[:300]
+    )
+    audit(
+        actor=moderator,
+        action=Action.SUSPEND,
+        target=user,
+        reason=f"until {until:%Y-%m-%d %H:%M}: {reason}",
+    )
+    user.refresh_from_db()
+    return user
+
+
+@transaction.atomic
+def user_unsuspend(*, moderator, user):
+    User.objects.filter(pk=user.pk).update(suspended_until=None, suspension_reason="")
+    audit(actor=moderator, action=Action.UNSUSPEND, target=user)
+    user.refresh_from_db()
+    return user
+
+
+@transaction.atomic
+def user_purge(*, moderator, user, reason):
+    """Suspend a spammer indefinitely and hide every post of theirs in one action."""
+    user = user_suspend(
+        moderator=moderator,
+        user=user,
+        until=timezone.now() + PURGE_SUSPENSION,
+        reason=reason,
+    )
+    hidden = 0
+    for model in (Answer, Comment):
+        for post in model.objects.select_for_update().filter(
+            author=user,
+            deleted_at__isnull=True,
+            status__in=[Status.PUBLISHED, Status.PENDING],
+        ):
+            _set_status(post, Status.HIDDEN)
+            hidden += 1
+    Question.objects.filter(author=user, status=Status.PENDING).update(
+        status=Status.REJECTED
+    )
+    audit(
+        actor=moderator,
+        action=Action.PURGE,
+        target=user,
+        reason=f"{hidden} posts hidden: {reason}",
+    )
+    return hidden

@@ -1,0 +1,309 @@
+from datetime import timedelta
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from accounts.permissions import member_can_post_required, refuse
+from questions.models import Answer, Comment, Question, Status
+
+from . import services
+from .filters import AuditLogFilter
+from .forms import FlagForm, ModerationActionForm, SuspendForm
+from .models import Flag
+
+POST_MODELS = {"answer": Answer, "comment": Comment, "question": Question}
+OPEN = Q(flags__outcome=Flag.Outcome.OPEN)
+
+
+def moderator_required(view):
+    """Anonymous visitors go to log in; members who are not moderators get a 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_moderator:
+            raise PermissionDenied("Only moderators can do this.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _queue_items():
+    """Pending posts and flagged posts, oldest first, each with what a moderator needs to decide."""
+    open_flags = Prefetch(
+        "flags",
+        queryset=Flag.objects.filter(outcome=Flag.Outcome.OPEN).select_related("user"),
+        to_attr="open_flags",
+    )
+    pending = [
+        *Answer.objects.filter(
+            status=Status.PENDING, deleted_at__isnull=True
+        ).select_related("author", "question"),
+        *Comment.objects.filter(
+            status=Status.PENDING, deleted_at__isnull=True
+        ).select_related("author", "answer__question", "question"),
+        *Question.objects.filter(status=Status.PENDING).select_related(
+            "author", "topic"
+        ),
+    ]
+    flagged = [
+        *Answer.objects.filter(OPEN, deleted_at__isnull=True)
+        .distinct()
+        .select_related("author", "question")
+        .prefetch_related(open_flags),
+        *Comment.objects.filter(OPEN, deleted_at__isnull=True)
+        .distinct()
+        .select_related("author", "answer__question", "question")
+        .prefetch_related(open_flags),
+    ]
+    for post in pending + flagged:
+        post.kind = services.post_kind(post)
+        post.key = f"{post.kind}:{post.pk}"
+        post.context_question = _question_of(post)
+    pending.sort(key=lambda p: p.created_at)
+    flagged.sort(key=lambda p: min(f.created_at for f in p.open_flags))
+    return pending, flagged
+
+
+def _question_of(post):
+    if isinstance(post, Question):
+        return post
+    if isinstance(post, Answer):
+        return post.question
+    return post.answer.question if post.answer_id else post.question
+
+
+@moderator_required
+def queue(request):
+    """The moderation queue: new members' posts and open flags, oldest first, one click each or in bulk."""
+    pending, flagged = _queue_items()
+    return render(
+        request, "moderation/queue.html", {"pending": pending, "flagged": flagged}
+    )
+
+
+def _posts_from_keys(keys):
+    posts = []
+    for key in keys:
+        kind, _, pk = key.partition(":")
+        if kind not in POST_MODELS or not pk.isdigit():
+            raise Http404("Unknown post.")
+        posts.append(get_object_or_404(POST_MODELS[kind].objects.all(), pk=pk))
+    return posts
+
+
+@require_POST
+@moderator_required
+def act(request):
+    """Apply one action to one or several posts from the queue."""
+    keys = request.POST.getlist("posts")
+    form = ModerationActionForm(request.POST, post_choices=keys)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("moderation:queue")
+    action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+    done = 0
+    for post in _posts_from_keys(form.cleaned_data["posts"]):
+        try:
+            _apply(action, request.user, post, reason)
+            done += 1
+        except services.ModerationRefused as refusal:
+            messages.error(request, f"{services.post_label(post)}: {refusal.message}")
+    if done:
+        messages.success(
+            request,
+            f"{dict(ModerationActionForm.ACTIONS)[action]}: {done} post{'s' if done != 1 else ''}.",
+        )
+    return redirect("moderation:queue")
+
+
+def _apply(action, moderator, post, reason):
+    if action == "approve":
+        services.post_approve(moderator=moderator, post=post)
+    elif action == "reject":
+        services.post_reject(moderator=moderator, post=post, reason=reason)
+    elif action == "hide":
+        services.post_hide(moderator=moderator, post=post, reason=reason)
+    else:
+        if isinstance(post, Question):
+            raise services.ModerationRefused("Questions are not flagged.")
+        services.flags_resolve(
+            moderator=moderator,
+            post=post,
+            helpful=action == "flags_helpful",
+            reason=reason,
+        )
+
+
+@moderator_required
+def audit_log(request):
+    """Every moderation action, newest first, filterable; nobody can change it."""
+    log = AuditLogFilter(
+        request.GET, queryset=services.AuditLogEntry.objects.select_related("actor")
+    )
+    page = Paginator(log.qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "moderation/log.html",
+        {"filter": log, "page": page, "query_string": query.urlencode()},
+    )
+
+
+@moderator_required
+def member(request, username):
+    """A member's record for moderators: activity, suspension, and the purge button."""
+    member = get_object_or_404(User.objects.active(), username=username)
+    counts = {
+        "answers": Answer.objects.filter(author=member)
+        .values("status")
+        .annotate(n=Count("pk"))
+        .order_by(),
+        "comments": Comment.objects.filter(author=member)
+        .values("status")
+        .annotate(n=Count("pk"))
+        .order_by(),
+    }
+    history = services.AuditLogEntry.objects.filter(
+        target_type="user", target_id=member.pk
+    ).select_related("actor")[:20]
+    return render(
+        request,
+        "moderation/member.html",
+        {
+            "member": member,
+            "counts": counts,
+            "history": history,
+            "suspend_form": SuspendForm(),
+        },
+    )
+
+
+@require_POST
+@moderator_required
+def member_suspend(request, username):
+    member = get_object_or_404(User.objects.active(), username=username)
+    form = SuspendForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "moderation/member.html",
+            {"member": member, "suspend_form": form, "counts": {}},
+            status=400,
+        )
+    until = timezone.now() + timedelta(days=form.cleaned_data["days"])
+    try:
+        services.user_suspend(
+            moderator=request.user,
+            user=member,
+            until=until,
+            reason=form.cleaned_data["reason"],
+        )
+    except services.ModerationRefused as refusal:
+        return refuse(request, refusal.message, refusal.status)
+    messages.success(request, f"{member.username} is suspended until {until:%Y-%m-%d}.")
+    return redirect("moderation:member", username=member.username)
+
+
+@require_POST
+@moderator_required
+def member_unsuspend(request, username):
+    member = get_object_or_404(User.objects.active(), username=username)
+    services.user_unsuspend(moderator=request.user, user=member)
+    messages.success(request, f"{member.username}'s suspension was lifted.")
+    return redirect("moderation:member", username=member.username)
+
+
+@require_POST
+@moderator_required
+def member_purge(request, username):
+    member = get_object_or_404(User.objects.active(), username=username)
+    reason = request.POST.get("reason", "").strip() or "spam"
+    try:
+        hidden = services.user_purge(moderator=request.user, user=member, reason=reason)
+    except services.ModerationRefused as refusal:
+        return refuse(request, refusal.message, refusal.status)
+    messages.success(
+        request,
+        f"{member.username} is suspended and {hidden} of their posts are hidden.",
+    )
+    return redirect("moderation:member", username=member.username)
+
+
+@require_POST
+@moderator_required
+def canonical(request, pk):
+    """Mark (canonical=1) or unmark (canonical=0) an answer as its question's canonical answer."""
+    answer = get_object_or_404(
+        Answer.objects.select_related("question"), pk=pk, deleted_at__isnull=True
+    )
+    mark = request.POST.get("canonical") != "0"
+    try:
+        services.canonical_set(moderator=request.user, answer=answer, canonical=mark)
+    except services.ModerationRefused as refusal:
+        return refuse(request, refusal.message, refusal.status)
+    messages.success(
+        request,
+        "Marked as the canonical answer."
+        if mark
+        else "No longer the canonical answer.",
+    )
+    return redirect(answer.get_absolute_url())
+
+
+@require_POST
+@moderator_required
+def rollback(request, pk):
+    answer = get_object_or_404(
+        Answer.objects.select_related("question"), pk=pk, deleted_at__isnull=True
+    )
+    number = request.POST.get("number", "")
+    if not number.isdigit():
+        return refuse(request, "Choose a revision to roll back to.", 400)
+    try:
+        services.answer_rollback(
+            moderator=request.user, answer=answer, number=int(number)
+        )
+    except services.ModerationRefused as refusal:
+        return refuse(request, refusal.message, refusal.status)
+    messages.success(request, f"The answer was rolled back to revision {number}.")
+    return redirect(answer.get_absolute_url())
+
+
+@member_can_post_required
+def flag(request, kind, pk):
+    """Flag an answer or a comment for the moderators."""
+    if kind not in ("answer", "comment"):
+        raise Http404
+    post = get_object_or_404(POST_MODELS[kind].objects.visible(), pk=pk)
+    form = FlagForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.flag_create(
+                user=request.user,
+                post=post,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+            )
+        except services.ModerationRefused as refusal:
+            return refuse(request, refusal.message, refusal.status)
+        messages.success(request, "Thank you: the moderators will look at it.")
+        return redirect(post.get_absolute_url())
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "moderation/flag_form.html",
+        {"form": form, "post": post, "kind": kind},
+        status=status,
+    )

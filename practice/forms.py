@@ -1,0 +1,151 @@
+from datetime import timedelta
+
+from django import forms
+
+from questions.models import Difficulty, Topic
+
+from .models import (
+    MAX_ATTEMPT_LENGTH,
+    MAX_RETENTION,
+    MIN_RETENTION,
+    Mode,
+    PracticeSettings,
+    Rating,
+)
+
+MODE_HELP = {
+    Mode.DUE: "Cards due for review first (the ones you are most likely to have forgotten), then new questions.",
+    Mode.WEAK: "Only your weak topics: due cards, then new questions, then early reviews.",
+    Mode.NEW: "Questions you have never practised, mostly from your weak topics.",
+    Mode.MOCK: "A timed set of questions across topics, with a countdown and a summary at the end.",
+}
+
+
+def _clean_text(text):
+    """Normalise line endings and drop control characters other than newlines and tabs."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
+
+
+class StartForm(forms.Form):
+    mode = forms.ChoiceField(
+        choices=Mode.choices, initial=Mode.DUE, widget=forms.RadioSelect
+    )
+    topics = forms.ModelMultipleChoiceField(
+        queryset=Topic.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every topic.",
+    )
+    difficulty = forms.ChoiceField(
+        choices=[("", "Any difficulty"), *Difficulty.choices], required=False
+    )
+    size = forms.IntegerField(
+        label="Cards", min_value=1, max_value=50, initial=10, help_text="1 to 50."
+    )
+    minutes = forms.IntegerField(
+        label="Time limit (mock interview)",
+        min_value=1,
+        max_value=180,
+        initial=20,
+        required=False,
+        help_text="Minutes, 1 to 180.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("mode") == Mode.MOCK and not data.get("minutes"):
+            self.add_error("minutes", "A mock interview needs a time limit.")
+        return data
+
+    @property
+    def time_limit(self):
+        minutes = self.cleaned_data.get("minutes")
+        return timedelta(minutes=minutes) if minutes else None
+
+    def modes(self):
+        """(radio, help text) pairs for the template."""
+        return [(radio, MODE_HELP[radio.data["value"]]) for radio in self["mode"]]
+
+
+class AttemptForm(forms.Form):
+    attempt = forms.CharField(
+        label="Your attempt",
+        required=False,
+        max_length=MAX_ATTEMPT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": MAX_ATTEMPT_LENGTH}),
+        help_text="Private: only you see it, in your history. Optional.",
+    )
+    thought = forms.BooleanField(required=False)
+
+    def clean_attempt(self):
+        return _clean_text(self.cleaned_data["attempt"])
+
+
+class GradeForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        choices=Rating.choices,
+        coerce=int,
+        error_messages={
+            "required": "Choose Again, Hard, Good or Easy.",
+            "invalid_choice": "Choose Again, Hard, Good or Easy.",
+        },
+    )
+
+
+class PracticeSettingsForm(forms.ModelForm):
+    class Meta:
+        model = PracticeSettings
+        fields = ["desired_retention", "session_size"]
+        labels = {"desired_retention": "Desired retention"}
+        widgets = {
+            "desired_retention": forms.NumberInput(
+                attrs={"step": "0.01", "min": MIN_RETENTION, "max": MAX_RETENTION}
+            ),
+            "session_size": forms.NumberInput(attrs={"min": 1, "max": 50}),
+        }
+
+    def clean_desired_retention(self):
+        value = self.cleaned_data["desired_retention"]
+        if not MIN_RETENTION <= value <= MAX_RETENTION:
+            raise forms.ValidationError(
+                f"Choose a value from {MIN_RETENTION:.2f} to {MAX_RETENTION:.2f} (0.90 is a good start)."
+            )
+        return round(value, 3)
+
+    def clean_session_size(self):
+        value = self.cleaned_data["session_size"]
+        if not 1 <= value <= 50:
+            raise forms.ValidationError("Choose from 1 to 50 cards.")
+        return value
+
+
+class HistoryFilterForm(forms.Form):
+    topic = forms.ModelChoiceField(
+        queryset=Topic.objects.all(), required=False, empty_label="All topics"
+    )
+    rating = forms.TypedChoiceField(
+        choices=[("", "All ratings"), *Rating.choices],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+
+    def filter(self, reviews):
+        """Apply the valid filters; invalid ones are reported by the form and ignored."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        if data.get("topic"):
+            reviews = reviews.filter(card__question__topic=data["topic"])
+        if data.get("rating"):
+            reviews = reviews.filter(rating=data["rating"])
+        return reviews
+
+    def query_string(self):
+        data = getattr(self, "cleaned_data", {})
+        parts = []
+        if data.get("topic"):
+            parts.append(f"topic={data['topic'].pk}")
+        if data.get("rating"):
+            parts.append(f"rating={data['rating']}")
+        return "&".join(parts)

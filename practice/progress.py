@@ -1,0 +1,133 @@
+"""What the progress page shows, in a fixed number of queries whatever the size of the history."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Avg, Case, Count, FloatField, IntegerField, Q, Value, When
+from django.db.models.functions import TruncDate
+
+from questions.models import Topic
+
+from .charts import bar_heights, heatmap, streaks
+from .mastery import STATUS_WEAK, WEAK_MARGIN, topic_mastery, unpractised
+from .models import Rating, Review
+from .selectors import card_rows, practice_settings
+
+# Buckets of predicted recall (retrievability just before a review): lower bound, label.
+CALIBRATION_BUCKETS = [
+    (0.0, "below 50%"),
+    (0.5, "50–70%"),
+    (0.7, "70–80%"),
+    (0.8, "80–90%"),
+    (0.9, "90–95%"),
+    (0.95, "95% and up"),
+]
+DUE_CHART_HEIGHT = 60
+
+
+@dataclass(frozen=True)
+class CalibrationRow:
+    label: str
+    reviews: int
+    predicted: float
+    actual: float
+
+    @property
+    def predicted_percent(self):
+        return round(self.predicted * 100)
+
+    @property
+    def actual_percent(self):
+        return round(self.actual * 100)
+
+
+def daily_counts(user) -> dict:
+    """Reviews per UTC day, over the whole history: at most one row per day."""
+    rows = (
+        Review.objects.filter(user=user)
+        .annotate(day=TruncDate("reviewed_at"))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["day"]: row["n"] for row in rows}
+
+
+def calibration(user) -> list[CalibrationRow]:
+    """Predicted recall against the share actually recalled (rated Hard or better), per bucket."""
+    whens = [
+        When(retrievability__gte=low, then=Value(index))
+        for index, (low, _) in reversed(list(enumerate(CALIBRATION_BUCKETS)))
+    ]
+    rows = (
+        Review.objects.filter(user=user, retrievability__isnull=False)
+        .annotate(bucket=Case(*whens, default=Value(0), output_field=IntegerField()))
+        .values("bucket")
+        .annotate(
+            n=Count("id"),
+            passed=Count("id", filter=Q(rating__gte=Rating.HARD)),
+            predicted=Avg("retrievability", output_field=FloatField()),
+        )
+        .order_by("bucket")
+    )
+    return [
+        CalibrationRow(
+            label=CALIBRATION_BUCKETS[row["bucket"]][1],
+            reviews=row["n"],
+            predicted=row["predicted"],
+            actual=row["passed"] / row["n"],
+        )
+        for row in rows
+    ]
+
+
+def due_forecast(rows, *, now) -> list[dict]:
+    """Cards due on each of the next 7 days (today includes everything overdue)."""
+    today = now.date()
+    counts = [0] * 7
+    for row in rows:
+        if not row["live"]:
+            continue
+        offset = max(0, (row["due"].date() - today).days)
+        if offset < 7:
+            counts[offset] += 1
+    heights = bar_heights(counts, height=DUE_CHART_HEIGHT)
+    return [
+        {
+            "day": today + timedelta(days=offset),
+            "count": count,
+            "height": height,
+            "x": offset * 40 + 6,
+            "y": DUE_CHART_HEIGHT - height + 16,
+            "label_x": offset * 40 + 20,
+        }
+        for offset, (count, height) in enumerate(zip(counts, heights, strict=True))
+    ]
+
+
+def progress_context(user, *, now) -> dict:
+    """Mastery per topic, the activity heatmap, streaks, the due forecast and calibration."""
+    settings = practice_settings(user)
+    dr = settings.desired_retention
+    rows = card_rows(user)
+    mastery = topic_mastery(rows, desired_retention=dr, now=now)
+    topics = [
+        (topic, mastery.get(topic.pk) or unpractised(topic.pk, dr))
+        for topic in Topic.objects.with_question_counts()
+    ]
+    counts = daily_counts(user)
+    today = now.date()
+    current, longest = streaks(set(counts), today=today)
+    return {
+        "settings": settings,
+        "threshold_percent": round((dr - WEAK_MARGIN) * 100),
+        "topics": topics,
+        "weak_count": sum(1 for _, m in topics if m.status == STATUS_WEAK),
+        "card_count": len(rows),
+        "review_total": sum(counts.values()),
+        "heatmap": heatmap(counts, today=today),
+        "current_streak": current,
+        "longest_streak": longest,
+        "due_forecast": due_forecast(rows, now=now),
+        "calibration": calibration(user),
+    }

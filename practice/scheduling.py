@@ -1,0 +1,148 @@
+"""FSRS scheduling (py-fsrs 6) for practice cards, and retrievability with fractional days.
+
+The same `apply_review` moves a stored card forward after a grade and replays a card's review
+log in `rebuild_card`, so a card rebuilt from its log equals the stored one. Intervals are not
+fuzzed (fuzz is random, and a replay must be exact), and each review records the desired
+retention it was scheduled with, because the intervals depend on it.
+"""
+
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+
+from fsrs import Card as FsrsCard
+from fsrs import Rating as FsrsRating
+from fsrs import Scheduler, State
+from fsrs.scheduler import DEFAULT_PARAMETERS
+
+from .models import Card, CardState, Rating
+
+PARAMETERS = tuple(DEFAULT_PARAMETERS)
+# R(t) = (1 + FACTOR * t / S) ** -DECAY, with DECAY = w20: R is 0.9 when t equals S.
+DECAY = PARAMETERS[20]
+FACTOR = 0.9 ** (-1 / DECAY) - 1
+RECENCY_HALF_LIFE_DAYS = 30
+SECONDS_PER_DAY = 86_400
+
+
+@lru_cache(maxsize=32)
+def scheduler_for(desired_retention: float) -> Scheduler:
+    return Scheduler(
+        parameters=PARAMETERS,
+        desired_retention=desired_retention,
+        enable_fuzzing=False,
+    )
+
+
+def as_utc(moment: datetime) -> datetime:
+    """py-fsrs insists on timezone-aware UTC datetimes."""
+    if moment.tzinfo is None:
+        raise ValueError("Practice times must be timezone-aware.")
+    return moment.astimezone(UTC)
+
+
+def days_between(earlier: datetime, later: datetime) -> float:
+    """Fractional days, never negative (py-fsrs itself rounds down to whole days)."""
+    return max(0.0, (later - earlier).total_seconds() / SECONDS_PER_DAY)
+
+
+def retrievability(stability, last_review, now) -> float | None:
+    """The FSRS probability of recall at `now`; None for a card never reviewed."""
+    if stability is None or last_review is None:
+        return None
+    elapsed = days_between(last_review, now)
+    return (1 + FACTOR * elapsed / stability) ** -DECAY
+
+
+def recency_factor(since, now) -> float:
+    """How much a review made at `since` still counts at `now`: halves every 30 days."""
+    return 0.5 ** (days_between(since, now) / RECENCY_HALF_LIFE_DAYS)
+
+
+def _to_fsrs(card: Card) -> FsrsCard:
+    return FsrsCard(
+        card_id=card.pk or 0,
+        state=State(card.state),
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=as_utc(card.due),
+        last_review=as_utc(card.last_review) if card.last_review else None,
+    )
+
+
+def apply_review(card: Card, *, rating, reviewed_at, desired_retention) -> float | None:
+    """Move `card` (unsaved) through one review; return the retrievability just before it."""
+    rating = Rating(rating)
+    reviewed_at = as_utc(reviewed_at)
+    before = retrievability(card.stability, card.last_review, reviewed_at)
+    was_in_review = card.state == CardState.REVIEW
+    if card.last_review is not None:
+        factor = recency_factor(card.last_review, reviewed_at)
+        card.recent_weight *= factor
+        card.recent_pass_weight *= factor
+    scheduled, _log = scheduler_for(desired_retention).review_card(
+        _to_fsrs(card), FsrsRating(int(rating)), review_datetime=reviewed_at
+    )
+    card.state = int(scheduled.state)
+    card.step = scheduled.step
+    card.stability = scheduled.stability
+    card.difficulty = scheduled.difficulty
+    card.due = scheduled.due
+    card.last_review = scheduled.last_review
+    card.review_count += 1
+    card.recent_weight += 1.0
+    if rating >= Rating.HARD:
+        card.recent_pass_weight += 1.0
+    elif was_in_review:
+        card.lapse_count += 1
+    return before
+
+
+def rebuild_card(card: Card, reviews) -> Card:
+    """A new, unsaved Card equal to what replaying `reviews` (any order) from scratch gives."""
+    fresh = Card(
+        pk=card.pk,
+        user_id=card.user_id,
+        question_id=card.question_id,
+        created_at=card.created_at,
+    )
+    for review in sorted(reviews, key=lambda r: (r.reviewed_at, r.pk or 0)):
+        apply_review(
+            fresh,
+            rating=review.rating,
+            reviewed_at=review.reviewed_at,
+            desired_retention=review.desired_retention,
+        )
+    return fresh
+
+
+def next_intervals(
+    card: Card | None, *, now, desired_retention
+) -> dict[int, timedelta]:
+    """For each rating, how long until the card would be due again: shown on the grade buttons."""
+    now = as_utc(now)
+    fsrs_card = _to_fsrs(card) if card is not None else FsrsCard(card_id=0, due=now)
+    scheduler = scheduler_for(desired_retention)
+    intervals = {}
+    for rating in Rating:
+        scheduled, _ = scheduler.review_card(
+            fsrs_card, FsrsRating(int(rating)), review_datetime=now
+        )
+        intervals[int(rating)] = scheduled.due - now
+    return intervals
+
+
+def format_interval(delta: timedelta) -> str:
+    """Short human wording: "1 min", "10 min", "3 h", "4 days", "2.5 months", "1.2 years"."""
+    seconds = max(0, delta.total_seconds())
+    if seconds < 3600:
+        return f"{max(1, round(seconds / 60))} min"
+    if seconds < SECONDS_PER_DAY:
+        return f"{round(seconds / 3600)} h"
+    days = seconds / SECONDS_PER_DAY
+    if days < 31:
+        count = round(days)
+        return f"{count} day{'s' if count != 1 else ''}"
+    if days < 365:
+        return f"{days / 30.4:.1f} months"
+    return f"{days / 365:.1f} years"

@@ -1,0 +1,280 @@
+"""Reads for practice: which card comes next in a session, and the practice home's numbers.
+
+Every function here costs a fixed number of queries, whatever the size of the user's history:
+cards are at most one per question, and reviews are never loaded row by row.
+"""
+
+import math
+from dataclasses import dataclass
+
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+
+from questions.models import Answer, Question, Topic
+
+from .mastery import WEAK_MARGIN, topic_mastery, weak_topics
+from .models import Card, Mode, PracticeSession, PracticeSettings, SessionItem
+from .scheduling import retrievability
+
+# About this share of new questions comes from the user's weak topics, the rest from others.
+WEAK_SHARE = 0.7
+# When the user has no weak topic yet, "focus" mode works on this many lowest-mastery topics.
+FOCUS_FALLBACK_TOPICS = 3
+TOP_COMMUNITY_ANSWERS = 3
+
+
+def practice_settings(user) -> PracticeSettings:
+    """The user's settings, or unsaved defaults: reading never writes."""
+    return PracticeSettings.objects.filter(user=user).first() or PracticeSettings(
+        user=user
+    )
+
+
+def practisable_questions():
+    """Published questions with at least one answer to compare an attempt with."""
+    return Question.objects.published().filter(
+        Q(answer_count__gt=0) | Q(has_reference_answer=True)
+    )
+
+
+def card_rows(user) -> list[dict]:
+    """All the user's cards with what scheduling and mastery need, in one query."""
+    published = Question.objects.published().filter(pk=OuterRef("question_id"))
+    return list(
+        Card.objects.filter(user=user).values(
+            "id",
+            "question_id",
+            "stability",
+            "last_review",
+            "due",
+            "recent_weight",
+            "recent_pass_weight",
+            topic_id=F("question__topic_id"),
+            level=F("question__difficulty"),
+            live=Exists(published),
+        )
+    )
+
+
+def current_weak_topic_ids(rows, *, desired_retention, now) -> list[int]:
+    mastery = topic_mastery(rows, desired_retention=desired_retention, now=now)
+    return [m.topic_id for m in weak_topics(mastery)]
+
+
+@dataclass(frozen=True)
+class Pick:
+    question_id: int
+    reason: str
+    position: int
+
+
+def next_pick(session: PracticeSession, *, now) -> Pick | None:
+    """The next question of a session, or None when it is full or nothing is left.
+
+    Due cards come first, lowest retrievability first. Then new questions, about 70% from the
+    user's weak topics. A question never comes twice in one session. Four queries at most.
+    """
+    items = list(
+        session.items.values_list("question_id", "reason", "question__topic_id")
+    )
+    if len(items) >= session.size:
+        return None
+    seen = {question_id for question_id, _, _ in items}
+    topic_ids = set(session.topics.values_list("pk", flat=True))
+    rows = card_rows(session.user_id)
+    position = len(items) + 1
+
+    def matches(row):
+        return (
+            row["live"]
+            and row["question_id"] not in seen
+            and (not topic_ids or row["topic_id"] in topic_ids)
+            and (not session.difficulty or row["level"] == session.difficulty)
+        )
+
+    candidates = [row for row in rows if matches(row)]
+    dr = session.desired_retention
+    new_questions = _new_questions(session, topic_ids, seen)
+
+    if session.mode == Mode.MOCK:
+        used_topics = {topic_id for _, _, topic_id in items}
+        question_id = _first(
+            _prefer(
+                practisable_questions()
+                .filter(_filters(session, topic_ids))
+                .exclude(pk__in=seen),
+                used_topics,
+                prefer=False,
+            )
+        )
+        return (
+            Pick(question_id, SessionItem.Reason.MOCK, position)
+            if question_id
+            else None
+        )
+
+    if session.mode == Mode.WEAK:
+        targets = _focus_topics(rows, dr=dr, now=now)
+        if targets:
+            candidates = [row for row in candidates if row["topic_id"] in targets]
+            new_questions = new_questions.filter(topic_id__in=targets)
+
+    if session.mode != Mode.NEW:
+        due = [row for row in candidates if row["due"] <= now]
+        if due:
+            return Pick(
+                _lowest_recall(due, now)["question_id"],
+                SessionItem.Reason.DUE,
+                position,
+            )
+
+    if session.mode == Mode.WEAK:
+        question_id = _first(new_questions.order_by("?"))
+        if question_id:
+            return Pick(question_id, SessionItem.Reason.WEAK, position)
+        if (
+            candidates
+        ):  # nothing due or new in the weak topics: review the shakiest early
+            return Pick(
+                _lowest_recall(candidates, now)["question_id"],
+                SessionItem.Reason.EARLY,
+                position,
+            )
+        return None
+
+    weak = set(current_weak_topic_ids(rows, desired_retention=dr, now=now))
+    new_so_far = [
+        r for _, r, _ in items if r in (SessionItem.Reason.WEAK, SessionItem.Reason.NEW)
+    ]
+    weak_so_far = new_so_far.count(SessionItem.Reason.WEAK)
+    prefer_weak = weak_so_far < math.floor(WEAK_SHARE * (len(new_so_far) + 1) + 0.5)
+    row = (
+        _prefer(new_questions, weak, prefer=prefer_weak)
+        .values_list("pk", "topic_id")
+        .first()
+    )
+    if row is None:
+        return None
+    reason = SessionItem.Reason.WEAK if row[1] in weak else SessionItem.Reason.NEW
+    return Pick(row[0], reason, position)
+
+
+def _filters(session, topic_ids) -> Q:
+    condition = Q()
+    if topic_ids:
+        condition &= Q(topic_id__in=topic_ids)
+    if session.difficulty:
+        condition &= Q(difficulty=session.difficulty)
+    return condition
+
+
+def _new_questions(session, topic_ids, seen):
+    """Practisable questions matching the session's options that the user has never graded."""
+    return (
+        practisable_questions()
+        .filter(_filters(session, topic_ids))
+        .exclude(pk__in=Card.objects.filter(user=session.user_id).values("question_id"))
+        .exclude(pk__in=seen)
+    )
+
+
+def _prefer(queryset, topic_ids, *, prefer):
+    """Random order, with questions of `topic_ids` first (prefer) or last (not prefer)."""
+    if not topic_ids:
+        return queryset.order_by("?")
+    member = Case(
+        When(topic_id__in=topic_ids, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return queryset.annotate(in_set=member).order_by(
+        "-in_set" if prefer else "in_set", "?"
+    )
+
+
+def _first(queryset):
+    return queryset.values_list("pk", flat=True).first()
+
+
+def _lowest_recall(rows, now):
+    return min(
+        rows,
+        key=lambda row: (
+            retrievability(row["stability"], row["last_review"], now) or 0.0,
+            row["due"],
+            row["question_id"],
+        ),
+    )
+
+
+def _focus_topics(rows, *, dr, now) -> set[int]:
+    """The weak topics, or failing any, the lowest-mastery topics the user has practised."""
+    mastery = topic_mastery(rows, desired_retention=dr, now=now)
+    weak = [m.topic_id for m in weak_topics(mastery)]
+    if weak:
+        return set(weak)
+    lowest = sorted(mastery.values(), key=lambda m: (m.mastery, m.topic_id))
+    return {m.topic_id for m in lowest[:FOCUS_FALLBACK_TOPICS]}
+
+
+def home_summary(user, *, now) -> dict:
+    """Due reviews, new questions, weak topics and an unfinished session: five queries."""
+    settings = practice_settings(user)
+    dr = settings.desired_retention
+    rows = card_rows(user)
+    mastery = topic_mastery(rows, desired_retention=dr, now=now)
+    weak = weak_topics(mastery)
+    names = Topic.objects.in_bulk([m.topic_id for m in weak])
+    unknown = sum(1 for m in mastery.values() if not m.has_enough_data)
+    new_count = (
+        practisable_questions()
+        .exclude(pk__in=Card.objects.filter(user=user).values("question_id"))
+        .count()
+    )
+    open_session = (
+        PracticeSession.objects.filter(user=user, ended_at__isnull=True)
+        .order_by("-started_at")
+        .first()
+    )
+    return {
+        "settings": settings,
+        "threshold_percent": round((dr - WEAK_MARGIN) * 100),
+        "due_count": sum(1 for row in rows if row["live"] and row["due"] <= now),
+        "new_count": new_count,
+        "weak_topics": [(names.get(m.topic_id), m) for m in weak],
+        "practised_topic_count": len(mastery),
+        "unknown_topic_count": unknown,
+        "open_session": open_session,
+    }
+
+
+def reveal_answers(question) -> dict:
+    """What the reveal shows: the canonical answer, the top community answers, the references."""
+    answers = list(
+        Answer.objects.visible()
+        .filter(question=question)
+        .select_related("author", "source")
+        .order_by("-is_canonical", "-score", "created_at")
+    )
+    canonical = [a for a in answers if a.is_canonical]
+    community = [a for a in answers if not a.is_canonical and a.source_id is None]
+    references = [a for a in answers if not a.is_canonical and a.source_id is not None]
+    return {
+        "canonical_answers": canonical,
+        "community_answers": community[:TOP_COMMUNITY_ANSWERS],
+        "more_community_answers": max(0, len(community) - TOP_COMMUNITY_ANSWERS),
+        "reference_answers": references,
+    }
+
+
+def best_answer(answers):
+    """The canonical answer, else the best-scored community answer, else a reference answer."""
+    ranked = sorted(
+        answers,
+        key=lambda a: (
+            not a.is_canonical,
+            a.source_id is not None,
+            -a.score,
+            a.created_at,
+        ),
+    )
+    return ranked[0] if ranked else None

@@ -1,0 +1,162 @@
+"""Writes for practice: start a session, show the next card, record an attempt, grade a card."""
+
+from datetime import timedelta
+from http import HTTPStatus
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Card, Mode, PracticeSession, PracticeSettings, Review, SessionItem
+from .scheduling import apply_review
+from .selectors import next_pick, practice_settings
+
+# Time spent counts from showing the question to grading it, capped so that a tab left open
+# overnight does not count as hours of practice.
+MAX_DURATION = timedelta(minutes=30)
+
+
+class PracticeRefused(Exception):
+    """A practice action that cannot be done, with the message and HTTP status to answer."""
+
+    def __init__(self, message, status=HTTPStatus.BAD_REQUEST):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class NothingToPractise(PracticeRefused):
+    pass
+
+
+class AlreadyGraded(PracticeRefused):
+    pass
+
+
+@transaction.atomic
+def session_start(
+    *, user, mode, topics=(), difficulty="", size, time_limit=None, now=None
+) -> PracticeSession:
+    """Open a session with its options and its first card; nothing is saved if no card fits."""
+    now = now or timezone.now()
+    session = PracticeSession(
+        user=user,
+        mode=mode,
+        difficulty=difficulty or "",
+        size=size,
+        time_limit=time_limit if mode == Mode.MOCK else None,
+        desired_retention=practice_settings(user).desired_retention,
+        started_at=now,
+    )
+    session.full_clean()
+    session.save()
+    session.topics.set(topics)
+    if session_advance(session=session, now=now) is None:
+        # Raising inside the atomic block rolls the empty session back.
+        raise NothingToPractise(
+            "No question matches these options right now: nothing is due and there are no new "
+            "questions left. Choose other topics or another mode.",
+            HTTPStatus.OK,
+        )
+    return session
+
+
+def session_advance(*, session: PracticeSession, now) -> SessionItem | None:
+    """Show the next card, or end the session when it is full, out of time or out of cards."""
+    pick = None if session.is_over(now) else next_pick(session, now=now)
+    if pick is None:
+        if session.ended_at is None:
+            session.ended_at = now
+            session.save(update_fields=["ended_at"])
+        return None
+    return SessionItem.objects.create(
+        session=session,
+        question_id=pick.question_id,
+        position=pick.position,
+        reason=pick.reason,
+        shown_at=now,
+    )
+
+
+@transaction.atomic
+def session_end(*, session: PracticeSession, now=None) -> None:
+    if session.ended_at is None:
+        session.ended_at = now or timezone.now()
+        session.save(update_fields=["ended_at"])
+
+
+@transaction.atomic
+def item_reveal(*, item: SessionItem, attempt="", thought_through=False, now=None):
+    """Record the user's attempt (or that they thought it through): only then are answers shown.
+
+    Revealing twice keeps the first attempt: the answers were already on screen after it.
+    """
+    item = SessionItem.objects.select_for_update().get(pk=item.pk)
+    if item.is_revealed:
+        return item
+    item.attempt = attempt.strip()
+    item.thought_through = bool(thought_through) or not item.attempt
+    item.attempted_at = now or timezone.now()
+    item.full_clean()
+    item.save(update_fields=["attempt", "thought_through", "attempted_at"])
+    return item
+
+
+@transaction.atomic
+def review_record(*, item: SessionItem, rating, now=None) -> Review:
+    """Grade a revealed card: schedule it with FSRS, append to the log, show the next card."""
+    now = now or timezone.now()
+    item = (
+        SessionItem.objects.select_for_update()
+        .select_related("session")
+        .get(pk=item.pk)
+    )
+    session = item.session
+    if not item.is_revealed:
+        raise PracticeRefused(
+            "Write your attempt or choose “I thought it through” before you grade yourself."
+        )
+    if item.is_graded:
+        raise AlreadyGraded("This card is already graded.", HTTPStatus.CONFLICT)
+    card, _ = Card.objects.select_for_update().get_or_create(
+        user_id=session.user_id,
+        question_id=item.question_id,
+        defaults={"due": now, "created_at": now},
+    )
+    before = apply_review(
+        card,
+        rating=rating,
+        reviewed_at=now,
+        desired_retention=session.desired_retention,
+    )
+    card.full_clean(exclude=["user", "question"], validate_unique=False)
+    card.save()
+    spent = min(max(now - item.shown_at, timedelta(0)), MAX_DURATION)
+    review = Review(
+        user_id=session.user_id,
+        card=card,
+        rating=int(rating),
+        reviewed_at=now,
+        duration_ms=int(spent.total_seconds() * 1000),
+        retrievability=before,
+        desired_retention=session.desired_retention,
+        attempt=item.attempt,
+    )
+    review.full_clean(exclude=["user", "card"])
+    review.save()
+    item.review = review
+    item.save(update_fields=["review"])
+    session_advance(session=session, now=now)
+    return review
+
+
+@transaction.atomic
+def practice_settings_update(
+    *, user, desired_retention, session_size
+) -> PracticeSettings:
+    settings, _ = PracticeSettings.objects.select_for_update().get_or_create(user=user)
+    settings.desired_retention = desired_retention
+    settings.session_size = session_size
+    settings.updated_at = timezone.now()
+    settings.full_clean(exclude=["user"])
+    settings.save()
+    return settings

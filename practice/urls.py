@@ -1,0 +1,28 @@
+from django.urls import path
+
+from .views import progress, session
+
+app_name = "practice"
+
+urlpatterns = [
+    path("", session.practice_home, name="home"),
+    path("start/", session.session_start_view, name="start"),
+    path("sessions/<int:pk>/", session.session_detail, name="session"),
+    path(
+        "sessions/<int:pk>/cards/<int:item_pk>/reveal/",
+        session.item_reveal_view,
+        name="reveal",
+    ),
+    path(
+        "sessions/<int:pk>/cards/<int:item_pk>/grade/",
+        session.item_grade_view,
+        name="grade",
+    ),
+    path("sessions/<int:pk>/end/", session.session_end_view, name="end"),
+    path("settings/", session.practice_settings_view, name="settings"),
+    path("progress/", progress.progress, name="progress"),
+    path("history/", progress.history, name="history"),
+    path("history.csv", progress.history_csv, name="history-csv"),
+    path("deck.apkg", progress.anki_export, name="anki-export"),
+    path("cards/<int:pk>/", progress.card_detail, name="card"),
+]

@@ -1,0 +1,92 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from ..exports import anki_package, csv_lines
+from ..forms import HistoryFilterForm
+from ..models import Card, Review
+from ..progress import progress_context
+from ..scheduling import retrievability
+
+HISTORY_PAGE_SIZE = 25
+
+
+@login_required
+def progress(request):
+    """The user's mastery per topic, activity, streaks, upcoming reviews and calibration."""
+    context = progress_context(request.user, now=timezone.now())
+    return render(request, "practice/progress.html", context)
+
+
+def _filtered_reviews(request):
+    form = HistoryFilterForm(request.GET or None)
+    reviews = form.filter(Review.objects.filter(user=request.user))
+    return form, reviews
+
+
+@login_required
+def history(request):
+    """Every review of the user, newest first, filtered by topic and rating, 25 per page."""
+    form, reviews = _filtered_reviews(request)
+    paginator = Paginator(
+        reviews.select_related("card__question__topic").order_by("-reviewed_at", "-id"),
+        HISTORY_PAGE_SIZE,
+    )
+    # get_page turns a missing, malformed or out-of-range number into the nearest page.
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "practice/history.html",
+        {
+            "form": form,
+            "page": page,
+            "page_numbers": list(
+                paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+            ),
+            "query_string": form.query_string(),
+        },
+    )
+
+
+@login_required
+def history_csv(request):
+    """The user's reviews (with the history page's filters) as a CSV download."""
+    _form, reviews = _filtered_reviews(request)
+    response = StreamingHttpResponse(
+        csv_lines(reviews), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="mlqa-practice-history.csv"'
+    return response
+
+
+@login_required
+def anki_export(request):
+    """The user's deck (every question they have practised) as an Anki package."""
+    response = HttpResponse(
+        anki_package(request.user), content_type="application/octet-stream"
+    )
+    response["Content-Disposition"] = 'attachment; filename="mlqa-practice.apkg"'
+    return response
+
+
+@login_required
+def card_detail(request, pk):
+    """One of the user's cards: its FSRS state and every review of it."""
+    card = get_object_or_404(
+        Card.objects.select_related("question__topic"), pk=pk, user=request.user
+    )
+    now = timezone.now()
+    recall = retrievability(card.stability, card.last_review, now)
+    return render(
+        request,
+        "practice/card_detail.html",
+        {
+            "card": card,
+            "question": card.question,
+            "reviews": card.reviews.order_by("-reviewed_at", "-id"),
+            "recall_percent": None if recall is None else round(recall * 100),
+            "is_due": card.due <= now,
+        },
+    )

@@ -1,0 +1,206 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ..forms import AttemptForm, GradeForm, PracticeSettingsForm, StartForm
+from ..models import Card, PracticeSession, Rating
+from ..scheduling import format_interval, next_intervals
+from ..selectors import home_summary, practice_settings, reveal_answers
+from ..services import (
+    AlreadyGraded,
+    NothingToPractise,
+    PracticeRefused,
+    item_reveal,
+    practice_settings_update,
+    review_record,
+    session_end,
+    session_start,
+)
+
+SHORTCUT_KEYS = {
+    Rating.AGAIN: "1",
+    Rating.HARD: "2",
+    Rating.GOOD: "3",
+    Rating.EASY: "4",
+}
+
+
+@login_required
+def practice_home(request):
+    """The signed-in user's practice overview: due reviews, new questions, weak topics, start."""
+    summary = home_summary(request.user, now=timezone.now())
+    form = StartForm(initial={"size": summary["settings"].session_size})
+    return render(request, "practice/home.html", {**summary, "form": form})
+
+
+@login_required
+@require_POST
+def session_start_view(request):
+    """Start a session with the chosen mode and filters, then show its first card."""
+    form = StartForm(request.POST)
+    if not form.is_valid():
+        summary = home_summary(request.user, now=timezone.now())
+        return render(
+            request, "practice/home.html", {**summary, "form": form}, status=400
+        )
+    data = form.cleaned_data
+    try:
+        session = session_start(
+            user=request.user,
+            mode=data["mode"],
+            topics=data["topics"],
+            difficulty=data["difficulty"],
+            size=data["size"],
+            time_limit=form.time_limit,
+        )
+    except NothingToPractise as refused:
+        messages.info(request, refused.message)
+        return redirect("practice:home")
+    return redirect(session)
+
+
+def _own_session(request, pk):
+    return get_object_or_404(PracticeSession, pk=pk, user=request.user)
+
+
+def _session_context(session, *, now, attempt_form=None, error=""):
+    """The current card (question, or question with answers once attempted) or the summary."""
+    item = None
+    if session.ended_at is None:
+        item = (
+            session.items.filter(review__isnull=True)
+            .select_related("question__topic")
+            .order_by("-position")
+            .first()
+        )
+    context = {"session": session, "item": item, "error": error}
+    if session.deadline:
+        context["seconds_left"] = max(0, int((session.deadline - now).total_seconds()))
+    if item is None:
+        context.update(_summary(session))
+        return context
+    context["question"] = item.question
+    context["elapsed_seconds"] = max(0, int((now - item.shown_at).total_seconds()))
+    if not item.is_revealed:
+        context["attempt_form"] = attempt_form or AttemptForm()
+        return context
+    context.update(reveal_answers(item.question))
+    card = Card.objects.filter(
+        user_id=session.user_id, question_id=item.question_id
+    ).first()
+    intervals = next_intervals(
+        card, now=now, desired_retention=session.desired_retention
+    )
+    context["grades"] = [
+        (rating, format_interval(intervals[rating]), SHORTCUT_KEYS[rating])
+        for rating in Rating
+    ]
+    return context
+
+
+def _summary(session):
+    items = list(session.items.select_related("question", "review"))
+    graded = [item for item in items if item.review_id]
+    counts = dict.fromkeys(Rating, 0)
+    for item in graded:
+        counts[Rating(item.review.rating)] += 1
+    return {
+        "summary_items": items,
+        "graded_count": len(graded),
+        "rating_counts": [(rating.label, counts[rating]) for rating in Rating],
+        "recalled_count": sum(1 for item in graded if item.review.passed),
+        "total_seconds": round(
+            sum(item.review.duration_ms or 0 for item in graded) / 1000
+        ),
+        "time_ran_out": bool(
+            session.deadline
+            and session.ended_at
+            and session.ended_at >= session.deadline
+        ),
+    }
+
+
+def _render_session(request, session, *, status=200, **extra):
+    """The whole page, or only the card for htmx (the next card loads in place)."""
+    session.refresh_from_db()
+    context = _session_context(session, now=timezone.now(), **extra)
+    template = "practice/session.html"
+    if request.htmx:
+        template += "#practice-card"
+    return render(request, template, context, status=status)
+
+
+def _done(request, session):
+    if request.htmx:
+        return _render_session(request, session)
+    return redirect(session.get_absolute_url() + "#practice-card", permanent=False)
+
+
+@login_required
+def session_detail(request, pk):
+    """One of the user's sessions: the current card, or the summary once it is over."""
+    return _render_session(request, _own_session(request, pk))
+
+
+@login_required
+@require_POST
+def item_reveal_view(request, pk, item_pk):
+    """Record the attempt (or "I thought it through"); only then are the answers shown."""
+    session = _own_session(request, pk)
+    item = get_object_or_404(session.items, pk=item_pk)
+    form = AttemptForm(request.POST)
+    if not form.is_valid():
+        return _render_session(request, session, status=400, attempt_form=form)
+    item_reveal(
+        item=item,
+        attempt=form.cleaned_data["attempt"],
+        thought_through=form.cleaned_data["thought"],
+    )
+    return _done(request, session)
+
+
+@login_required
+@require_POST
+def item_grade_view(request, pk, item_pk):
+    """Grade a revealed card Again / Hard / Good / Easy; the next card follows."""
+    session = _own_session(request, pk)
+    item = get_object_or_404(session.items, pk=item_pk)
+    form = GradeForm(request.POST)
+    if not form.is_valid():
+        return _render_session(
+            request, session, status=400, error=form.errors["rating"][0]
+        )
+    try:
+        review_record(item=item, rating=form.cleaned_data["rating"])
+    except AlreadyGraded:
+        pass  # a double submit: show where the session is now
+    except PracticeRefused as refused:
+        return _render_session(
+            request, session, status=refused.status, error=refused.message
+        )
+    return _done(request, session)
+
+
+@login_required
+@require_POST
+def session_end_view(request, pk):
+    """Stop a session early and see its summary."""
+    session = _own_session(request, pk)
+    session_end(session=session)
+    return _done(request, session)
+
+
+@login_required
+def practice_settings_view(request):
+    """The user's desired retention and default session size."""
+    instance = practice_settings(request.user)
+    form = PracticeSettingsForm(request.POST or None, instance=instance)
+    if request.method == "POST":
+        if form.is_valid():
+            practice_settings_update(user=request.user, **form.cleaned_data)
+            messages.success(request, "Your practice settings were saved.")
+            return redirect("practice:settings")
+        return render(request, "practice/settings.html", {"form": form}, status=400)
+    return render(request, "practice/settings.html", {"form": form})

@@ -1,0 +1,80 @@
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from moderation.audit import moderator_edit_recorded
+
+from ..models import Question, QuestionRevision, Status
+from ..search import search_index_update
+from ..seeds import dedup_key
+
+
+def _check_unique(question):
+    duplicate = (
+        Question.objects.filter(dedup_key=question.dedup_key)
+        .exclude(pk=question.pk)
+        .first()
+    )
+    if duplicate is not None:
+        raise ValidationError(
+            {"title": f"This question is already in the bank: “{duplicate.title}”."}
+        )
+
+
+@transaction.atomic
+def question_propose(*, author, title, body, topic, difficulty) -> Question:
+    """A member's new question: it joins the bank once a moderator approves it."""
+    status = Status.PUBLISHED if author.is_moderator else Status.PENDING
+    question = Question(
+        author=author,
+        title=title,
+        body=body,
+        topic=topic,
+        difficulty=difficulty,
+        status=status,
+        dedup_key=dedup_key(title),
+    )
+    _check_unique(question)
+    question.full_clean()
+    question.save()
+    QuestionRevision.objects.create(
+        question=question, number=1, editor=author, title=title, body=body
+    )
+    if status == Status.PUBLISHED:
+        search_index_update([question.pk])
+    return question
+
+
+@transaction.atomic
+def question_edit(*, question, editor, title, body, topic, difficulty) -> Question:
+    """Change a question; every change of title or body is kept as a revision."""
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    text_changed = (title, body) != (question.title, question.body)
+    if text_changed and not question.revisions.exists():
+        # Imported questions have no revision yet: keep their original text as revision 1.
+        QuestionRevision.objects.create(
+            question=question,
+            number=1,
+            editor=None,
+            title=question.title,
+            body=question.body,
+        )
+    question.title, question.body, question.topic, question.difficulty = (
+        title,
+        body,
+        topic,
+        difficulty,
+    )
+    question.dedup_key = dedup_key(title)
+    _check_unique(question)
+    question.full_clean()
+    question.last_activity_at = timezone.now()
+    question.save()
+    if text_changed:
+        number = question.revisions.count() + 1
+        QuestionRevision.objects.create(
+            question=question, number=number, editor=editor, title=title, body=body
+        )
+    search_index_update([question.pk])
+    moderator_edit_recorded(moderator=editor, post=question)
+    return question
