@@ -24,6 +24,7 @@ urlpatterns = [
         name="notifications-read",
     ),
     path("admin/", admin.site.urls),
+    path("_bench/trivial/", views.trivial, name="trivial"),
 ]
 
 handler403 = "mlqa.views.permission_denied"

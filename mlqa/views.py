@@ -26,3 +26,8 @@ def page_not_found(request, exception=None):
 def server_error(request):
     # No request context: the failure may be in a context processor or the database.
     return HttpResponseServerError(loader.get_template("errors/500.html").render())
+
+
+def trivial(request):
+    """A tiny page with no database query: the benchmark's ceiling for this app and server."""
+    return render(request, "trivial.html")

@@ -38,3 +38,9 @@ def test_500_page_renders_without_request_context(rf):
     response = server_error(rf.get("/"))
     assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
     assert "Something went wrong" in response.content.decode()
+
+
+def test_trivial_benchmark_page_runs_no_query(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get(reverse("trivial"))
+    assert response.status_code == HTTPStatus.OK and b"ok" in response.content
