@@ -1,4 +1,7 @@
-from django.http import HttpResponseServerError
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
@@ -24,7 +27,17 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    # No request context: the failure may be in a context processor or the database.
+    """500 page, or a 503 "back in a moment" page when the database is unreachable.
+
+    Rendered without request context: the failure may be in a context processor or the database.
+    """
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        response = HttpResponse(
+            loader.get_template("errors/503.html").render(), status=503
+        )
+        response["Retry-After"] = "5"
+        return response
     return HttpResponseServerError(loader.get_template("errors/500.html").render())
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import member_can_post_required, refuse
+from mlqa.ratelimit import rate_limited
 from questions.models import Answer, Comment, Question, Status
 
 from . import services
@@ -282,6 +283,7 @@ def rollback(request, pk):
 
 
 @member_can_post_required
+@rate_limited("flag")
 def flag(request, kind, pk):
     """Flag an answer or a comment for the moderators."""
     if kind not in ("answer", "comment"):

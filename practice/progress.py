@@ -9,7 +9,14 @@ from django.db.models.functions import TruncDate
 from questions.models import Topic
 
 from .charts import bar_heights, heatmap, streaks
-from .mastery import STATUS_WEAK, WEAK_MARGIN, topic_mastery, unpractised
+from .mastery import (
+    STATUS_FINE,
+    STATUS_UNKNOWN,
+    STATUS_WEAK,
+    WEAK_MARGIN,
+    topic_mastery,
+    unpractised,
+)
 from .models import Rating, Review
 from .selectors import card_rows, practice_settings
 
@@ -23,6 +30,7 @@ CALIBRATION_BUCKETS = [
     (0.95, "95% and up"),
 ]
 DUE_CHART_HEIGHT = 60
+STATUS_ORDER = {STATUS_WEAK: 0, STATUS_FINE: 1, STATUS_UNKNOWN: 2}
 
 
 @dataclass(frozen=True)
@@ -111,10 +119,18 @@ def progress_context(user, *, now) -> dict:
     dr = settings.desired_retention
     rows = card_rows(user)
     mastery = topic_mastery(rows, desired_retention=dr, now=now)
-    topics = [
-        (topic, mastery.get(topic.pk) or unpractised(topic.pk, dr))
-        for topic in Topic.objects.with_question_counts()
-    ]
+    topics = sorted(
+        (
+            (topic, mastery.get(topic.pk) or unpractised(topic.pk, dr))
+            for topic in Topic.objects.with_question_counts()
+        ),
+        # Weak topics first (weakest on top), then fine ones, then those without enough data.
+        key=lambda pair: (
+            STATUS_ORDER[pair[1].status],
+            pair[1].mastery,
+            -pair[1].reviewed,
+        ),
+    )
     counts = daily_counts(user)
     today = now.date()
     current, longest = streaks(set(counts), today=today)

@@ -15,14 +15,24 @@ def log_in(page, live_server, user):
     page.get_by_placeholder("Username or email").fill(user.username)
     page.get_by_placeholder("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("navigation", name="Account")).to_contain_text(user.username)
+    expect(page.get_by_role("navigation", name="Account")).to_contain_text(
+        user.username
+    )
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"])
-def test_new_answer_waits_then_is_approved_and_marked_canonical(browser, live_server, viewport):
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
+    ids=["desktop", "phone"],
+)
+def test_new_answer_waits_then_is_approved_and_marked_canonical(
+    browser, live_server, viewport
+):
     size = "phone" if viewport["width"] < 600 else "desktop"
     question = QuestionFactory(title="Why does dropout reduce overfitting?")
-    AnswerFactory(question=question, body="An older answer that got some votes already.", score=3)
+    AnswerFactory(
+        question=question, body="An older answer that got some votes already.", score=3
+    )
     newcomer = UserFactory(username="newcomer")
     moderator = UserFactory(username="mod", moderator=True)
 
@@ -34,7 +44,9 @@ def test_new_answer_waits_then_is_approved_and_marked_canonical(browser, live_se
     newcomer_page.get_by_role("button", name="Post your answer").click()
     answer = Answer.objects.get(author=newcomer)
     assert answer.status == Status.PENDING
-    expect(newcomer_page.locator(f"#answer-{answer.pk}")).to_contain_text("Awaiting review")
+    expect(newcomer_page.locator(f"#answer-{answer.pk}")).to_contain_text(
+        "Awaiting review"
+    )
     anonymous = browser.new_context(viewport=viewport).new_page()
     anonymous.goto(live_server.url + question.get_absolute_url())
     expect(anonymous.get_by_text(NEW_ANSWER)).to_have_count(0)
@@ -50,7 +62,9 @@ def test_new_answer_waits_then_is_approved_and_marked_canonical(browser, live_se
     item.get_by_role("button", name="Approve").click()
     expect(page.locator(".messages")).to_contain_text("Approve: 1 post")
     page.goto(live_server.url + question.get_absolute_url())
-    page.locator(f"#answer-{answer.pk}").get_by_role("button", name="Mark canonical").click()
+    page.locator(f"#answer-{answer.pk}").get_by_role(
+        "button", name="Mark canonical"
+    ).click()
     expect(page.locator(".messages")).to_contain_text("canonical")
 
     # Everyone now sees it first, marked canonical, with who marked it.

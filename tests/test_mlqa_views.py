@@ -44,3 +44,20 @@ def test_trivial_benchmark_page_runs_no_query(client, django_assert_num_queries)
     with django_assert_num_queries(0):
         response = client.get(reverse("trivial"))
     assert response.status_code == HTTPStatus.OK and b"ok" in response.content
+
+
+def test_database_outage_gives_a_friendly_503(rf):
+    import sys
+
+    from django.db import OperationalError
+
+    from mlqa.views import server_error
+
+    try:
+        raise OperationalError("connection refused")
+    except OperationalError:
+        assert sys.exc_info()[0] is OperationalError
+        response = server_error(rf.get("/"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "back in a moment" in response.content.decode()

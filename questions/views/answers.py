@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import member_can_post_required
+from mlqa.ratelimit import rate_limited
 
 from ..forms import AnswerForm
 from ..markdown import render_markdown
@@ -16,6 +17,7 @@ from .detail import question_page_context
 
 @require_POST
 @member_can_post_required
+@rate_limited("answer")
 def answer_create_view(request, pk):
     """Post an answer; "Preview" (without JavaScript) or an invalid form re-shows the page with the text kept."""
     question = get_object_or_404(

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import member_can_post_required
+from mlqa.ratelimit import rate_limited
 
 from ..forms import CommentForm
 from ..models import Answer, Comment, Question
@@ -55,6 +56,7 @@ def _comment_on(request, *, answer=None, question=None):
 
 @require_POST
 @member_can_post_required
+@rate_limited("comment")
 def answer_comment_create(request, pk):
     answer = get_object_or_404(
         Answer.objects.visible().select_related("question", "author"), pk=pk
@@ -64,6 +66,7 @@ def answer_comment_create(request, pk):
 
 @require_POST
 @member_can_post_required
+@rate_limited("comment")
 def question_comment_create(request, pk):
     return _comment_on(
         request, question=get_object_or_404(Question.objects.published(), pk=pk)

@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.permissions import member_can_post_required
+from mlqa.ratelimit import rate_limited
 from moderation.forms import QuestionForm
 
 from ..models import Question, Status
@@ -20,6 +21,7 @@ def _save(form, action):
 
 
 @member_can_post_required
+@rate_limited("proposal")
 def question_propose_view(request):
     """Members propose a new question; it joins the bank after a moderator approves it."""
     form = QuestionForm(request.POST or None)

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import member_can_post_required, refuse
+from mlqa.ratelimit import rate_limited
 
 from ..models import Answer
 from ..services.votes import VoteRefused, vote_cast
@@ -22,6 +23,7 @@ def _refusal(request, refused: VoteRefused):
 
 @require_POST
 @member_can_post_required
+@rate_limited("vote")
 def vote_answer(request, pk):
     """Members with a verified e-mail vote an answer up or down, or undo or switch their vote."""
     try:

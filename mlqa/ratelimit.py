@@ -1,0 +1,53 @@
+"""Per-member rate limits for writes, counted in the cache (Redis in production, so every app
+server shares the counts). Fixed windows: simple, and a burst at a window edge is bounded by 2x."""
+
+import time
+from functools import wraps
+
+from django.core.cache import cache
+
+from accounts.permissions import refuse
+
+# action: (how many, per how many seconds, what the member is told)
+LIMITS = {
+    "answer": (20, 3600, "You can post at most 20 answers an hour."),
+    "comment": (30, 3600, "You can post at most 30 comments an hour."),
+    "vote": (120, 3600, "You are voting very fast: at most 120 votes an hour."),
+    "flag": (20, 3600, "You can flag at most 20 posts an hour."),
+    "proposal": (10, 86400, "You can propose at most 10 questions a day."),
+}
+
+
+def rate_limit_exceeded(action, user_id) -> bool:
+    """Count one more `action` for this member; True when it goes over the limit."""
+    limit, period, _ = LIMITS[action]
+    window = int(time.time() // period)
+    key = f"ratelimit:{action}:{user_id}:{window}"
+    cache.add(key, 0, timeout=period + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=period + 5)
+        count = 1
+    return count > limit
+
+
+def rate_limited(action):
+    """Refuse a POST with 429 and a message once the member is over the action's limit."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if (
+                request.method == "POST"
+                and request.user.is_authenticated
+                and rate_limit_exceeded(action, request.user.pk)
+            ):
+                return refuse(
+                    request, LIMITS[action][2] + " Please wait a while.", status=429
+                )
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
