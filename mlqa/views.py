@@ -19,7 +19,9 @@ def home(request):
 
 
 def permission_denied(request, exception=None):
-    return render(request, "errors/403.html", status=403)
+    """403 in the site layout, with the reason the view gave when it gave one."""
+    reason = str(exception) if exception is not None and str(exception) else ""
+    return render(request, "errors/403.html", {"reason": reason}, status=403)
 
 
 def page_not_found(request, exception=None):

@@ -113,6 +113,15 @@ def post_hide(*, moderator, post, reason=""):
     _set_status(post, Status.HIDDEN)
     audit(actor=moderator, action=Action.HIDE, target=post, reason=reason)
     if moderator is not None:
+        if not isinstance(post, Question):
+            # A moderator hiding a flagged post settles its flags: "Decline" must not bring it back.
+            Flag.objects.filter(
+                outcome=Flag.Outcome.OPEN, **{post_kind(post): post}
+            ).update(
+                outcome=Flag.Outcome.HELPFUL,
+                resolved_by=moderator,
+                resolved_at=timezone.now(),
+            )
         _tell_author(
             post,
             f"Your {post_kind(post)} was hidden by a moderator{': ' + reason if reason else ''}.",
@@ -144,6 +153,12 @@ def flag_create(*, user, post, reason, note=""):
         raise ModerationRefused(
             f"You can flag at most {FLAGS_PER_DAY} posts a day.",
             HTTPStatus.TOO_MANY_REQUESTS,
+        )
+    if reason == Flag.Reason.OTHER and not note.strip():
+        # Checked here: the database's check constraint would surface as an IntegrityError,
+        # which the handler below would misreport as a duplicate flag.
+        raise ModerationRefused(
+            "Tell the moderators what is wrong in a note.", HTTPStatus.BAD_REQUEST
         )
     flag = Flag(user=user, reason=reason, note=note.strip(), **{post_kind(post): post})
     flag.full_clean(validate_constraints=False)
@@ -187,13 +202,16 @@ def flags_resolve(*, moderator, post, helpful, reason=""):
         target=post,
         reason=reason,
     )
+    # The FLAG_HELPFUL / FLAG_DECLINED entry above records the hide or restore too: one entry.
     if helpful and post.status == Status.PUBLISHED:
-        post_hide(moderator=moderator, post=post, reason=reason or "flagged")
+        _set_status(post, Status.HIDDEN)
+        _tell_author(
+            post,
+            f"Your {post_kind(post)} was hidden by a moderator: {reason or 'flagged'}.",
+            moderator,
+        )
     elif not helpful and post.status == Status.HIDDEN:
         _set_status(post, Status.PUBLISHED)
-        audit(
-            actor=moderator, action=Action.RESTORE, target=post, reason="flags declined"
-        )
     return count
 
 
@@ -250,7 +268,10 @@ def answer_rollback(*, moderator, answer, number):
     revision = answer.revisions.filter(number=number).first()
     if revision is None:
         raise ModerationRefused("No such revision.", HTTPStatus.NOT_FOUND)
-    answer = answer_edit(answer=answer, editor=moderator, body=revision.body)
+    # audited=False: the ROLLBACK entry below is this action's one entry, not an EDIT as well.
+    answer = answer_edit(
+        answer=answer, editor=moderator, body=revision.body, audited=False
+    )
     audit(
         actor=moderator,
         action=Action.ROLLBACK,
@@ -260,8 +281,8 @@ def answer_rollback(*, moderator, answer, number):
     return answer
 
 
-@transaction.atomic
-def user_suspend(*, moderator, user, until, reason):
+def _suspend(*, user, until, reason):
+    """Check and store a suspension; the caller writes the one audit entry."""
     if not reason.strip():
         raise ModerationRefused(
             "Give a reason: the member sees it.", HTTPStatus.BAD_REQUEST
@@ -277,13 +298,19 @@ def user_suspend(*, moderator, user, until, reason):
     User.objects.filter(pk=user.pk).update(
         suspended_until=until, suspension_reason=reason.strip()[:300]
     )
+    user.refresh_from_db()
+    return user
+
+
+@transaction.atomic
+def user_suspend(*, moderator, user, until, reason):
+    user = _suspend(user=user, until=until, reason=reason)
     audit(
         actor=moderator,
         action=Action.SUSPEND,
         target=user,
         reason=f"until {until:%Y-%m-%d %H:%M}: {reason}",
     )
-    user.refresh_from_db()
     return user
 
 
@@ -298,12 +325,8 @@ def user_unsuspend(*, moderator, user):
 @transaction.atomic
 def user_purge(*, moderator, user, reason):
     """Suspend a spammer indefinitely and hide every post of theirs in one action."""
-    user = user_suspend(
-        moderator=moderator,
-        user=user,
-        until=timezone.now() + PURGE_SUSPENSION,
-        reason=reason,
-    )
+    # _suspend, not user_suspend: the PURGE entry below is this action's one entry.
+    user = _suspend(user=user, until=timezone.now() + PURGE_SUSPENSION, reason=reason)
     hidden = 0
     for model in (Answer, Comment):
         for post in model.objects.select_for_update().filter(

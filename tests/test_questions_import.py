@@ -2,7 +2,6 @@
 
 import json
 import shutil
-import time
 from io import StringIO
 
 import pytest
@@ -43,9 +42,8 @@ def edit(path, old, new):
 
 
 def test_import_writes_topics_sources_questions_and_reference_answers():
-    started = time.monotonic()
+    # Speed is measured by bench/, not asserted here (a loaded CI machine must not fail it).
     report = import_seeds()
-    assert time.monotonic() - started < 10
 
     assert (report.created, report.updated, report.unchanged, report.removed) == (
         TOTAL_QUESTIONS,

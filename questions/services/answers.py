@@ -51,8 +51,12 @@ def answer_create(*, question, author, body) -> Answer:
 
 
 @transaction.atomic
-def answer_edit(*, answer, editor, body) -> Answer:
-    """Change an answer's text, keeping the old text as a revision. An unchanged text is not a revision."""
+def answer_edit(*, answer, editor, body, audited=True) -> Answer:
+    """Change an answer's text, keeping the old text as a revision. An unchanged text is not a revision.
+
+    A moderator's edit of someone else's answer is audited, unless the caller (a rollback) writes
+    its own entry (audited=False).
+    """
     answer = Answer.objects.select_for_update().get(pk=answer.pk)
     if body == answer.body:
         return answer
@@ -68,7 +72,8 @@ def answer_edit(*, answer, editor, body) -> Answer:
         body=body,
         created_at=answer.updated_at,
     )
-    moderator_edit_recorded(moderator=editor, post=answer)
+    if audited:
+        moderator_edit_recorded(moderator=editor, post=answer)
     if answer.status == Status.PUBLISHED:
         Question.objects.filter(pk=answer.question_id).update(
             last_activity_at=answer.updated_at
