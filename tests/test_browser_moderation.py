@@ -2,22 +2,12 @@ import pytest
 from playwright.sync_api import expect
 
 from questions.models import Answer, Status
-from tests.browser import assert_accessible, screenshot
-from tests.factories import PASSWORD, AnswerFactory, QuestionFactory, UserFactory
+from tests.browser import assert_accessible, log_in, screenshot
+from tests.factories import AnswerFactory, QuestionFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NEW_ANSWER = "Dropout randomly zeroes activations during training, which keeps units from co-adapting."
-
-
-def log_in(page, live_server, user):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_placeholder("Username or email").fill(user.username)
-    page.get_by_placeholder("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("navigation", name="Account")).to_contain_text(
-        user.username
-    )
 
 
 @pytest.mark.parametrize(

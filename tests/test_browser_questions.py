@@ -2,9 +2,8 @@ import pytest
 from playwright.sync_api import expect
 
 from questions.models import Answer, Comment, Vote
-from tests.browser import assert_accessible, screenshot
+from tests.browser import assert_accessible, log_in, screenshot
 from tests.factories import (
-    PASSWORD,
     AnswerFactory,
     QuestionFactory,
     TopicFactory,
@@ -24,16 +23,6 @@ With learning rate \\( \\eta \\) the update is
 
 $$ w_{t+1} = w_t - \\eta \\nabla_w L(w_t) $$
 """
-
-
-def log_in(page, live_server, user):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_placeholder("Username or email").fill(user.username)
-    page.get_by_placeholder("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("navigation", name="Account")).to_contain_text(
-        user.username
-    )
 
 
 @pytest.mark.parametrize(

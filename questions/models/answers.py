@@ -4,30 +4,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..markdown import render_markdown
-from .bank import Question, Source, Status
+from .bank import PostQuerySet, Question, Source, Status
 
 ANSWER_MIN_LENGTH = 30
 ANSWER_MAX_LENGTH = 30_000
 
 
-class AnswerQuerySet(models.QuerySet):
-    def visible(self):
-        """Answers anyone may read: published and not deleted."""
-        return self.filter(deleted_at__isnull=True, status=Status.PUBLISHED)
-
-    def visible_to(self, user):
-        """What one reader sees: the public answers, plus their own awaiting review or hidden
-        (marked as such); moderators see every answer that is not deleted."""
-        live = self.filter(deleted_at__isnull=True)
-        if getattr(user, "is_moderator", False):
-            return live
-        if user.is_authenticated:
-            return live.filter(
-                Q(status=Status.PUBLISHED)
-                | Q(author=user, status__in=[Status.PENDING, Status.HIDDEN])
-            )
-        return live.filter(status=Status.PUBLISHED)
-
+class AnswerQuerySet(PostQuerySet):
     def community(self):
         return self.filter(source__isnull=True)
 

@@ -64,6 +64,27 @@ class Status(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+class PostQuerySet(models.QuerySet):
+    """Visibility of posts (answers, comments) that go through moderation and soft deletion."""
+
+    def visible(self):
+        """Posts anyone may read: published and not deleted."""
+        return self.filter(deleted_at__isnull=True, status=Status.PUBLISHED)
+
+    def visible_to(self, user):
+        """What one reader sees: the public posts, plus their own awaiting review or hidden
+        (marked as such); moderators see every post that is not deleted."""
+        live = self.filter(deleted_at__isnull=True)
+        if getattr(user, "is_moderator", False):
+            return live
+        if user.is_authenticated:
+            return live.filter(
+                models.Q(status=Status.PUBLISHED)
+                | models.Q(author=user, status__in=[Status.PENDING, Status.HIDDEN])
+            )
+        return live.filter(status=Status.PUBLISHED)
+
+
 class Kind(models.TextChoices):
     QUESTION = "question", "Question"
     TOPIC = "topic", "Topic to explain"

@@ -7,29 +7,11 @@ from django.utils import timezone
 
 from ..markdown import render_plain_text
 from .answers import Answer
-from .bank import Question, Status
+from .bank import PostQuerySet, Question, Status
 
 COMMENT_MIN_LENGTH = 5
 COMMENT_MAX_LENGTH = 600
 COMMENT_EDIT_WINDOW = timedelta(minutes=5)
-
-
-class CommentQuerySet(models.QuerySet):
-    def visible(self):
-        """Comments anyone may read: published and not deleted."""
-        return self.filter(deleted_at__isnull=True, status=Status.PUBLISHED)
-
-    def visible_to(self, user):
-        """The public comments, plus a member's own awaiting review or hidden; moderators see all."""
-        live = self.filter(deleted_at__isnull=True)
-        if getattr(user, "is_moderator", False):
-            return live
-        if user.is_authenticated:
-            return live.filter(
-                Q(status=Status.PUBLISHED)
-                | Q(author=user, status__in=[Status.PENDING, Status.HIDDEN])
-            )
-        return live.filter(status=Status.PUBLISHED)
 
 
 class Comment(models.Model):
@@ -60,7 +42,7 @@ class Comment(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    objects = CommentQuerySet.as_manager()
+    objects = PostQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
