@@ -38,9 +38,10 @@ def heatmap(counts: dict[date, int], *, today: date) -> dict:
         level = math.ceil(HEAT_LEVELS * count / busiest) if count else 0
         x = HEAT_LEFT + column * HEAT_STEP
         cells.append(HeatCell(x, HEAT_TOP + row * HEAT_STEP, day, count, level))
-        if day.day == 1 or i == 0:
-            if not months or x - months[-1][0] >= 3 * HEAT_STEP:
-                months.append((x, day.strftime("%b")))
+        if (day.day == 1 or i == 0) and (not months or months[-1][0] != x):
+            months.append((x, day.strftime("%b")))
+    if len(months) > 1 and months[1][0] - months[0][0] < 3 * HEAT_STEP:
+        months.pop(0)  # the partial first month has no room for its name
     weekdays = [
         (HEAT_TOP + row * HEAT_STEP + HEAT_CELL - 2, label)
         for row, label in ((0, "Mon"), (2, "Wed"), (4, "Fri"))

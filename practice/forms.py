@@ -15,7 +15,7 @@ from .models import (
 
 MODE_HELP = {
     Mode.DUE: "Cards due for review first (the ones you are most likely to have forgotten), then new questions.",
-    Mode.WEAK: "Only your weak topics: due cards, then new questions, then early reviews.",
+    Mode.WEAK: "Only your weak topics (or your lowest-mastery ones): due cards, then new questions, then early reviews.",
     Mode.NEW: "Questions you have never practised, mostly from your weak topics.",
     Mode.MOCK: "A timed set of questions across topics, with a countdown and a summary at the end.",
 }
@@ -27,11 +27,29 @@ def _clean_text(text):
     return "".join(ch for ch in text if ch in "\n\t" or ch.isprintable()).strip()
 
 
+class TopicsField(forms.ModelMultipleChoiceField):
+    """Ticked topics. An id too large for the database is unknown, not a crash (SQLite's IN)."""
+
+    def clean(self, value):
+        for pk in value if isinstance(value, list | tuple) else ():
+            try:
+                too_large = abs(int(pk)) >= 2**63
+            except (TypeError, ValueError):
+                continue  # not a number: the field refuses it itself
+            if too_large:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super().clean(value)
+
+
 class StartForm(forms.Form):
     mode = forms.ChoiceField(
         choices=Mode.choices, initial=Mode.DUE, widget=forms.RadioSelect
     )
-    topics = forms.ModelMultipleChoiceField(
+    topics = TopicsField(
         queryset=Topic.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

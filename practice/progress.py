@@ -1,10 +1,21 @@
 """What the progress page shows, in a fixed number of queries whatever the size of the history."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, timedelta
 
-from django.db.models import Avg, Case, Count, FloatField, IntegerField, Q, Value, When
-from django.db.models.functions import TruncDate
+from django.db import connection
+from django.db.models import (
+    Avg,
+    Case,
+    CharField,
+    Count,
+    FloatField,
+    IntegerField,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Substr, TruncDate
 
 from questions.models import Topic
 
@@ -49,16 +60,32 @@ class CalibrationRow:
         return round(self.actual * 100)
 
 
-def daily_counts(user) -> dict:
-    """Reviews per UTC day, over the whole history: at most one row per day."""
+def _review_day():
+    """The UTC date of a review, computed in SQL.
+
+    SQLite stores datetimes as UTC text whose first ten characters are the date; its TruncDate
+    calls a Python function per row, which costs about 40 ms per 1,000 reviews.
+    """
+    if connection.vendor == "sqlite":
+        return Substr(Cast("reviewed_at", output_field=CharField()), 1, 10)
+    return TruncDate("reviewed_at", tzinfo=UTC)
+
+
+def daily_counts(user) -> dict[date, int]:
+    """Reviews per UTC day, over the whole history: one row per day with a review."""
     rows = (
         Review.objects.filter(user=user)
-        .annotate(day=TruncDate("reviewed_at"))
+        .annotate(day=_review_day())
         .values("day")
         .annotate(n=Count("id"))
         .order_by()
     )
-    return {row["day"]: row["n"] for row in rows}
+    return {
+        date.fromisoformat(row["day"])
+        if isinstance(row["day"], str)
+        else row["day"]: row["n"]
+        for row in rows
+    }
 
 
 def calibration(user) -> list[CalibrationRow]:

@@ -80,8 +80,24 @@ def next_pick(session: PracticeSession, *, now) -> Pick | None:
         return None
     seen = {question_id for question_id, _, _ in items}
     topic_ids = set(session.topics.values_list("pk", flat=True))
-    rows = card_rows(session.user_id)
     position = len(items) + 1
+
+    if session.mode == Mode.MOCK:
+        # Any practisable question, from a topic not asked yet in this interview if possible.
+        used_topics = {topic_id for _, _, topic_id in items}
+        questions = (
+            practisable_questions()
+            .filter(_filters(session, topic_ids))
+            .exclude(pk__in=seen)
+        )
+        question_id = _first(_prefer(questions, used_topics, prefer=False))
+        return (
+            Pick(question_id, SessionItem.Reason.MOCK, position)
+            if question_id
+            else None
+        )
+
+    rows = card_rows(session.user_id)
 
     def matches(row):
         return (
@@ -95,23 +111,7 @@ def next_pick(session: PracticeSession, *, now) -> Pick | None:
     dr = session.desired_retention
     new_questions = _new_questions(session, topic_ids, seen)
 
-    if session.mode == Mode.MOCK:
-        used_topics = {topic_id for _, _, topic_id in items}
-        question_id = _first(
-            _prefer(
-                practisable_questions()
-                .filter(_filters(session, topic_ids))
-                .exclude(pk__in=seen),
-                used_topics,
-                prefer=False,
-            )
-        )
-        return (
-            Pick(question_id, SessionItem.Reason.MOCK, position)
-            if question_id
-            else None
-        )
-
+    targets = set()
     if session.mode == Mode.WEAK:
         targets = _focus_topics(rows, dr=dr, now=now)
         if targets:
@@ -130,10 +130,10 @@ def next_pick(session: PracticeSession, *, now) -> Pick | None:
     if session.mode == Mode.WEAK:
         question_id = _first(new_questions.order_by("?"))
         if question_id:
-            return Pick(question_id, SessionItem.Reason.WEAK, position)
-        if (
-            candidates
-        ):  # nothing due or new in the weak topics: review the shakiest early
+            reason = SessionItem.Reason.WEAK if targets else SessionItem.Reason.NEW
+            return Pick(question_id, reason, position)
+        # Nothing due or new in the focus topics: review the shakiest cards early.
+        if candidates:
             return Pick(
                 _lowest_recall(candidates, now)["question_id"],
                 SessionItem.Reason.EARLY,

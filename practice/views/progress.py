@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from ..exports import anki_package, csv_lines
 from ..forms import HistoryFilterForm
@@ -14,6 +15,7 @@ HISTORY_PAGE_SIZE = 25
 
 
 @login_required
+@require_safe
 def progress(request):
     """The user's mastery per topic, activity, streaks, upcoming reviews and calibration."""
     context = progress_context(request.user, now=timezone.now())
@@ -27,6 +29,7 @@ def _filtered_reviews(request):
 
 
 @login_required
+@require_safe
 def history(request):
     """Every review of the user, newest first, filtered by topic and rating, 25 per page."""
     form, reviews = _filtered_reviews(request)
@@ -51,6 +54,7 @@ def history(request):
 
 
 @login_required
+@require_safe
 def history_csv(request):
     """The user's reviews (with the history page's filters) as a CSV download."""
     _form, reviews = _filtered_reviews(request)
@@ -62,6 +66,7 @@ def history_csv(request):
 
 
 @login_required
+@require_safe
 def anki_export(request):
     """The user's deck (every question they have practised) as an Anki package."""
     response = HttpResponse(
@@ -72,6 +77,7 @@ def anki_export(request):
 
 
 @login_required
+@require_safe
 def card_detail(request, pk):
     """One of the user's cards: its FSRS state and every review of it."""
     card = get_object_or_404(

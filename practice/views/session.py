@@ -1,8 +1,14 @@
+"""Practice home, sessions (start, the current card, reveal, grade, end) and practice settings.
+
+The card is a `{% partialdef practice-card %}` of practice/session.html: htmx requests get only
+the card back (the next card loads in place); plain form posts redirect to the session page.
+"""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from ..forms import AttemptForm, GradeForm, PracticeSettingsForm, StartForm
 from ..models import Card, PracticeSession, Rating
@@ -28,6 +34,7 @@ SHORTCUT_KEYS = {
 
 
 @login_required
+@require_safe
 def practice_home(request):
     """The signed-in user's practice overview: due reviews, new questions, weak topics, start."""
     summary = home_summary(request.user, now=timezone.now())
@@ -122,9 +129,10 @@ def _summary(session):
     }
 
 
-def _render_session(request, session, *, status=200, **extra):
+def _render_session(request, session, *, status=200, refresh=False, **extra):
     """The whole page, or only the card for htmx (the next card loads in place)."""
-    session.refresh_from_db()
+    if refresh:  # a service changed the session through another instance
+        session.refresh_from_db()
     context = _session_context(session, now=timezone.now(), **extra)
     template = "practice/session.html"
     if request.htmx:
@@ -134,11 +142,12 @@ def _render_session(request, session, *, status=200, **extra):
 
 def _done(request, session):
     if request.htmx:
-        return _render_session(request, session)
+        return _render_session(request, session, refresh=True)
     return redirect(session.get_absolute_url() + "#practice-card", permanent=False)
 
 
 @login_required
+@require_safe
 def session_detail(request, pk):
     """One of the user's sessions: the current card, or the summary once it is over."""
     return _render_session(request, _own_session(request, pk))

@@ -11,7 +11,10 @@
 (function () {
   "use strict";
 
-  var TYPING = /^(INPUT|TEXTAREA|SELECT|BUTTON|A|SUMMARY)$/;
+  // Keys typed into these are text, never shortcuts.
+  var TEXT_FIELDS = /^(INPUT|TEXTAREA|SELECT)$/;
+  // Space already means "press" on these: leave it to the browser.
+  var PRESSABLE = /^(BUTTON|A|SUMMARY)$/;
   var started = new WeakMap();
 
   function card() {
@@ -36,8 +39,8 @@
     if (event.altKey || event.defaultPrevented) {
       return;
     }
-    var target = event.target;
-    var typing = target && (TYPING.test(target.tagName) || target.isContentEditable);
+    var target = event.target || document.body;
+    var typing = TEXT_FIELDS.test(target.tagName) || target.isContentEditable;
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && target.tagName === "TEXTAREA") {
       var reveal = shortcut("reveal");
       if (reveal) {
@@ -51,7 +54,7 @@
     }
     var button = null;
     if (event.key === " " || event.key === "Spacebar") {
-      button = shortcut("reveal");
+      button = PRESSABLE.test(target.tagName) ? null : shortcut("reveal");
     } else if (/^[1-4]$/.test(event.key)) {
       button = shortcut(event.key);
     }

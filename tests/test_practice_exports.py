@@ -1,0 +1,152 @@
+"""CSV and Anki exports of a user's practice data."""
+
+import csv
+import io
+import json
+import sqlite3
+import zipfile
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from practice.exports import ANKI_MODEL_ID, CSV_HEADER, anki_deck_id, anki_package
+from tests.factories import AnswerFactory, TopicFactory, UserFactory
+from tests.practice_factories import grade, practisable_question
+
+pytestmark = pytest.mark.django_db
+
+
+def read_csv(response):
+    assert response.status_code == HTTPStatus.OK
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def open_apkg(data):
+    """The notes and the collection's models and decks from an .apkg file."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    assert set(archive.namelist()) == {"collection.anki2", "media"}
+    connection = sqlite3.connect(":memory:")
+    connection.deserialize(archive.read("collection.anki2"))
+    notes = connection.execute(
+        "SELECT guid, mid, flds, tags FROM notes ORDER BY id"
+    ).fetchall()
+    models, decks = connection.execute("SELECT models, decks FROM col").fetchone()
+    cards = connection.execute("SELECT did FROM cards").fetchall()
+    connection.close()
+    return notes, json.loads(models), json.loads(decks), cards
+
+
+@pytest.fixture
+def practised(user):
+    now = timezone.now()
+    topic = TopicFactory(name="Optimisation", slug="optimisation")
+    sgd = practisable_question(topic=topic, title="What does momentum do in SGD?")
+    AnswerFactory(
+        question=sgd,
+        is_canonical=True,
+        body="Momentum **averages** past gradients to damp oscillation.",
+    )
+    AnswerFactory(
+        question=sgd,
+        body="A community answer that is not canonical, about momentum and such.",
+    )
+    grade(user, sgd, 1, now - timedelta(days=3), attempt="It speeds things up?")
+    grade(user, sgd, 3, now - timedelta(days=1), attempt='=HYPERLINK("http://evil")')
+    grade(user, sgd, 3, now, attempt="")
+    bias = practisable_question(
+        topic=topic, title="What is the bias–variance trade-off?"
+    )
+    grade(
+        user,
+        bias,
+        4,
+        now - timedelta(hours=2),
+        attempt="Error = bias² + variance + noise,\nroughly.",
+    )
+    return sgd, bias
+
+
+def test_csv_has_every_review_oldest_first(user_client, practised):
+    rows = read_csv(user_client.get(reverse("practice:history-csv")))
+    assert rows[0] == CSV_HEADER
+    assert len(rows) == 5
+    body = [dict(zip(CSV_HEADER, row, strict=True)) for row in rows[1:]]
+    assert [r["rating"] for r in body] == ["Again", "Good", "Easy", "Good"]
+    first = body[0]
+    assert first["question"] == "What does momentum do in SGD?"
+    assert first["topic"] == "Optimisation"
+    assert first["attempt"] == "It speeds things up?"
+    assert first["time_spent_seconds"] == "20"
+    assert first["predicted_recall"] == ""  # a first review has no prediction
+    assert 0 < float(body[1]["predicted_recall"]) < 1
+    assert body[2]["attempt"] == "Error = bias² + variance + noise,\nroughly."
+
+
+def test_csv_cells_cannot_run_as_spreadsheet_formulas(user_client, practised):
+    rows = read_csv(user_client.get(reverse("practice:history-csv")))
+    assert rows[2][-1] == '\'=HYPERLINK("http://evil")'
+
+
+def test_csv_uses_the_history_filters(user_client, practised):
+    rows = read_csv(user_client.get(reverse("practice:history-csv"), {"rating": 3}))
+    assert [row[5] for row in rows[1:]] == ["Good", "Good"]
+
+
+def test_csv_of_a_user_without_reviews_is_just_the_header(client):
+    client.force_login(UserFactory())
+    assert read_csv(client.get(reverse("practice:history-csv"))) == [CSV_HEADER]
+
+
+def test_anki_package_has_a_note_per_card(user, user_client, practised):
+    sgd, bias = practised
+    response = user_client.get(reverse("practice:anki-export"))
+    assert response.status_code == HTTPStatus.OK
+    assert (
+        response["Content-Disposition"] == 'attachment; filename="mlqa-practice.apkg"'
+    )
+    notes, models, decks, cards = open_apkg(response.content)
+    assert len(notes) == 2 and len(cards) == 2
+    fields = {flds.split("\x1f")[0]: flds.split("\x1f") for _, _, flds, _ in notes}
+    momentum = fields["What does momentum do in SGD?"]
+    assert (
+        "Momentum <strong>averages</strong> past gradients" in momentum[1]
+    )  # the canonical answer
+    assert "community answer" not in momentum[1]
+    assert "HYPERLINK" in momentum[2]  # the last attempt that was written down
+    assert "It speeds things up?" not in momentum[2]
+    assert momentum[3] == sgd.get_absolute_url()
+    trade_off = fields["What is the bias–variance trade-off?"]
+    assert (
+        f"Reference answer number {bias.pk}" in trade_off[1]
+    )  # no canonical: the best there is
+    assert trade_off[2] == "<p>Error = bias² + variance + noise,<br>roughly.</p>"
+    assert {mid for _, mid, _, _ in notes} == {ANKI_MODEL_ID}
+    assert str(ANKI_MODEL_ID) in models
+    assert str(anki_deck_id(user)) in decks
+    assert {did for (did,) in cards} == {anki_deck_id(user)}
+    assert all(
+        " mlqa " in tags or tags.strip().startswith("mlqa") for _, _, _, tags in notes
+    )
+
+
+def test_anki_ids_are_stable_and_per_user(user, practised):
+    again, _, _, _ = open_apkg(anki_package(user))
+    first, _, _, _ = open_apkg(anki_package(user))
+    assert [guid for guid, *_ in again] == [guid for guid, *_ in first]
+    other = UserFactory()
+    assert anki_deck_id(user) == anki_deck_id(user) != anki_deck_id(other)
+    assert (1 << 30) <= anki_deck_id(other) < (1 << 31)
+
+
+def test_prompts_are_escaped_in_anki(user):
+    question = practisable_question(title="Is <b>bold</b> & safe?")
+    grade(user, question, 3, timezone.now(), attempt="<script>alert(1)</script>")
+    notes, *_ = open_apkg(anki_package(user))
+    flds = notes[0][2].split("\x1f")
+    assert flds[0] == "Is &lt;b&gt;bold&lt;/b&gt; &amp; safe?"
+    assert "<script>" not in flds[2]

@@ -1,0 +1,211 @@
+"""Which card comes next: due first by lowest recall, then new questions ~70% from weak topics."""
+
+from datetime import timedelta
+
+import pytest
+
+from practice.models import Mode, PracticeSession, SessionItem
+from practice.selectors import next_pick
+from practice.services import item_reveal, review_record, session_start
+from tests.factories import QuestionFactory, TopicFactory
+from tests.practice_factories import (
+    NOW,
+    bulk_history,
+    grade,
+    history,
+    practisable_question,
+)
+
+pytestmark = pytest.mark.django_db
+
+NEXT_PICK_QUERIES = 4
+W, N, D = SessionItem.Reason.WEAK, SessionItem.Reason.NEW, SessionItem.Reason.DUE
+
+
+def take(session, count, *, now=NOW):
+    """Show up to `count` cards without grading them; return the picks."""
+    picks = []
+    for _ in range(count):
+        pick = next_pick(session, now=now)
+        if pick is None:
+            break
+        SessionItem.objects.create(
+            session=session,
+            question_id=pick.question_id,
+            position=pick.position,
+            reason=pick.reason,
+            shown_at=now,
+        )
+        picks.append(pick)
+    return picks
+
+
+def new_session(user, mode=Mode.DUE, size=10, **kwargs):
+    topics = kwargs.pop("topics", ())
+    session = PracticeSession.objects.create(
+        user=user, mode=mode, size=size, started_at=NOW, **kwargs
+    )
+    session.topics.set(topics)
+    return session
+
+
+def make_weak_topic(user, questions=3):
+    topic = TopicFactory()
+    for _ in range(questions):
+        history(
+            user,
+            practisable_question(topic=topic),
+            [1, 1, 1],
+            start=NOW - timedelta(days=40),
+            every=timedelta(days=2),
+        )
+    return topic
+
+
+def make_due_cards(user):
+    """Three cards graded Easy at different times: two due (the older the less recalled), one not."""
+    oldest, older, recent = (practisable_question() for _ in range(3))
+    grade(user, oldest, 4, NOW - timedelta(days=60))
+    grade(user, older, 4, NOW - timedelta(days=15))
+    grade(user, recent, 4, NOW - timedelta(days=1))
+    return oldest, older, recent
+
+
+def test_due_cards_come_first_lowest_recall_first_then_new_ones(user):
+    oldest, older, recent = make_due_cards(user)
+    fresh = practisable_question()
+    picks = take(new_session(user), 10)
+    assert [(p.question_id, p.reason) for p in picks] == [
+        (oldest.pk, D),
+        (older.pk, D),
+        (fresh.pk, N),
+    ]  # the card not yet due is not offered
+
+
+def test_a_question_never_comes_twice_in_a_session(user):
+    question = practisable_question()
+    session = session_start(user=user, mode=Mode.DUE, size=5, now=NOW)
+    item = session.items.get()
+    item_reveal(item=item, now=NOW)
+    review_record(
+        item=item, rating=1, now=NOW + timedelta(seconds=10)
+    )  # due again in 1 minute
+    session.refresh_from_db()
+    assert session.ended_at is not None  # nothing else to show
+    later = new_session(user)
+    assert take(later, 5, now=NOW + timedelta(hours=1))[0].question_id == question.pk
+
+
+def test_new_questions_are_about_70_percent_from_weak_topics(user):
+    weak = make_weak_topic(user)
+    other = TopicFactory()
+    for _ in range(10):
+        practisable_question(topic=weak)
+        practisable_question(topic=other)
+    picks = take(new_session(user, mode=Mode.NEW), 10)
+    assert [p.reason for p in picks] == [W, N, W, W, W, N, W, W, N, W]
+    topics = [
+        QuestionFactory._meta.model.objects.get(pk=p.question_id).topic_id
+        for p in picks
+    ]
+    assert topics.count(weak.pk) == 7
+    assert topics.count(other.pk) == 3
+
+
+def test_without_weak_topics_new_questions_come_from_everywhere(user):
+    questions = {practisable_question().pk for _ in range(4)}
+    picks = take(new_session(user, mode=Mode.NEW), 10)
+    assert {p.question_id for p in picks} == questions
+    assert {p.reason for p in picks} == {N}
+
+
+def test_new_mode_skips_due_cards(user):
+    make_due_cards(user)
+    fresh = practisable_question()
+    assert [p.question_id for p in take(new_session(user, mode=Mode.NEW), 5)] == [
+        fresh.pk
+    ]
+
+
+def test_questions_without_any_answer_are_not_offered(user):
+    QuestionFactory()  # nobody has answered it
+    answered = practisable_question()
+    assert [p.question_id for p in take(new_session(user), 5)] == [answered.pk]
+
+
+def test_topic_and_difficulty_filters_apply_to_due_and_new_cards(user):
+    chosen = TopicFactory()
+    oldest, _, _ = make_due_cards(user)
+    easy_due = practisable_question(topic=chosen, difficulty="easy")
+    grade(user, easy_due, 4, NOW - timedelta(days=30))
+    hard_new = practisable_question(topic=chosen, difficulty="hard")
+    easy_new = practisable_question(topic=chosen, difficulty="easy")
+    session = new_session(user, topics=[chosen], difficulty="easy")
+    assert [p.question_id for p in take(session, 5)] == [easy_due.pk, easy_new.pk]
+    assert hard_new.pk and oldest.pk  # filtered out
+
+
+def test_weak_mode_stays_in_weak_topics(user):
+    weak = make_weak_topic(user)
+    make_due_cards(user)  # due, but not weak
+    new_weak = practisable_question(topic=weak)
+    practisable_question()  # new, not weak
+    picks = take(new_session(user, mode=Mode.WEAK), 10)
+    assert [p.reason for p in picks] == [D, D, D, W]
+    assert picks[-1].question_id == new_weak.pk
+    assert all(
+        SessionItem.objects.get(question_id=p.question_id).question.topic_id == weak.pk
+        for p in picks
+    )
+
+
+def test_mock_interview_spreads_questions_across_topics(user):
+    topics = [TopicFactory() for _ in range(3)]
+    for topic in topics:
+        for _ in range(3):
+            practisable_question(topic=topic)
+    session = new_session(
+        user, mode=Mode.MOCK, size=3, time_limit=timedelta(minutes=10)
+    )
+    picks = take(session, 10)
+    assert len(picks) == 3  # the session's size
+    chosen = {
+        SessionItem.objects.get(question_id=p.question_id).question.topic_id
+        for p in picks
+    }
+    assert chosen == {t.pk for t in topics}
+    assert {p.reason for p in picks} == {SessionItem.Reason.MOCK}
+
+
+def test_no_new_card_once_a_mock_interview_is_out_of_time(user):
+    for _ in range(3):
+        practisable_question()
+    session = session_start(
+        user=user, mode=Mode.MOCK, size=3, time_limit=timedelta(minutes=5), now=NOW
+    )
+    item = session.items.get()
+    item_reveal(item=item, now=NOW + timedelta(minutes=4))
+    review_record(item=item, rating=3, now=NOW + timedelta(minutes=6))
+    session.refresh_from_db()
+    assert session.items.count() == 1
+    assert session.ended_at == NOW + timedelta(minutes=6)
+
+
+@pytest.mark.parametrize("reviews", [10, 10_000])
+def test_choosing_the_next_card_costs_a_fixed_number_of_queries(
+    user, reviews, django_assert_max_num_queries
+):
+    weak = make_weak_topic(user)
+    other = TopicFactory()
+    questions = [
+        practisable_question(topic=weak if i % 3 else other) for i in range(30)
+    ]
+    bulk_history(user, questions, reviews=reviews)
+    for _ in range(5):
+        practisable_question()
+    session = new_session(user, size=50)
+    take(session, 3)
+    for mode in Mode.values:
+        session.mode = mode
+        with django_assert_max_num_queries(NEXT_PICK_QUERIES):
+            assert next_pick(session, now=NOW) is not None
