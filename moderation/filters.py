@@ -15,7 +15,10 @@ class AuditLogFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(
         field_name="actor__username", lookup_expr="iexact", label="Moderator (username)"
     )
-    reason = django_filters.CharFilter(lookup_expr="icontains", label="Reason contains")
+    # As long as a reason can be: a longer LIKE pattern is an error in SQLite ("too complex").
+    reason = django_filters.CharFilter(
+        lookup_expr="icontains", label="Reason contains", max_length=2000
+    )
 
     class Meta:
         model = AuditLogEntry

@@ -17,6 +17,7 @@ from mlqa.ratelimit import rate_limited
 from questions.models import Answer, Comment, Question, Status
 
 from . import services
+from .audit import post_label
 from .filters import AuditLogFilter
 from .forms import FlagForm, ModerationActionForm, SuspendForm
 from .models import Flag
@@ -96,7 +97,7 @@ def _posts_from_keys(keys):
     posts = []
     for key in keys:
         kind, _, pk = key.partition(":")
-        if kind not in POST_MODELS or not pk.isdigit():
+        if kind not in POST_MODELS or not (pk.isascii() and pk.isdigit()):
             raise Http404("Unknown post.")
         posts.append(get_object_or_404(POST_MODELS[kind].objects.all(), pk=pk))
     return posts
@@ -119,7 +120,7 @@ def act(request):
             _apply(action, request.user, post, reason)
             done += 1
         except services.ModerationRefused as refusal:
-            messages.error(request, f"{services.post_label(post)}: {refusal.message}")
+            messages.error(request, f"{post_label(post)}: {refusal.message}")
     if done:
         messages.success(
             request,
@@ -270,7 +271,7 @@ def rollback(request, pk):
         Answer.objects.select_related("question"), pk=pk, deleted_at__isnull=True
     )
     number = request.POST.get("number", "")
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):  # "²".isdigit(), but int("²") fails
         return refuse(request, "Choose a revision to roll back to.", 400)
     try:
         services.answer_rollback(
