@@ -35,6 +35,13 @@ def check(page, name):
     screenshot(page, name)
 
 
+def htmx_settled(page):
+    """Wait until htmx has finished swapping and settling the new card before typing into it."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
 @pytest.mark.parametrize(
     "viewport",
     [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
@@ -66,6 +73,7 @@ def test_practise_four_cards_and_see_them_on_the_progress_page(
 
     # Card 1: write an attempt, reveal, grade with the mouse.
     expect(page.locator(".practice-position")).to_contain_text("Card 1 of 4")
+    htmx_settled(page)
     expect(page.locator(".answer")).to_have_count(0)  # no answer before the attempt
     page.evaluate("window.__sameDocument = true")
     first_title = page.get_by_role("heading", level=1).inner_text()
@@ -83,6 +91,7 @@ def test_practise_four_cards_and_see_them_on_the_progress_page(
 
     # Card 2: keyboard only: Space reveals, 3 grades Good.
     expect(page.locator(".practice-position")).to_contain_text("Card 2 of 4")
+    htmx_settled(page)
     expect(page.locator(".answer")).to_have_count(0)
     expect(
         page.locator("#card-heading")
@@ -95,12 +104,14 @@ def test_practise_four_cards_and_see_them_on_the_progress_page(
 
     # Card 3: "I thought it through", then Hard.
     expect(page.locator(".practice-position")).to_contain_text("Card 3 of 4")
+    htmx_settled(page)
     page.get_by_role("button", name="I thought it through").click()
     expect(page.locator(".answer-canonical")).to_be_visible()
     page.get_by_role("button", name=re.compile("^Hard")).click()
 
     # Card 4: attempt, reveal with Ctrl+Enter from the text box, Again with the key 1.
     expect(page.locator(".practice-position")).to_contain_text("Card 4 of 4")
+    htmx_settled(page)
     page.get_by_role("textbox", name="Your attempt").fill("Not sure.")
     page.get_by_role("textbox", name="Your attempt").press("Control+Enter")
     expect(page.locator(".answer-canonical")).to_be_visible()
