@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..markdown import render_markdown
-from .bank import PostQuerySet, Question, Source, Status
+from .bank import PostQuerySet, Question, Revision, Source, Status
 
 ANSWER_MIN_LENGTH = 30
 ANSWER_MAX_LENGTH = 30_000
@@ -110,6 +110,7 @@ class Answer(models.Model):
         return self.deleted_at is not None
 
     def is_editable_by(self, user):
+        """Authors and moderators edit or delete an answer that is not deleted."""
         return (
             user.is_authenticated
             and not self.is_deleted
@@ -117,18 +118,12 @@ class Answer(models.Model):
         )
 
 
-class AnswerRevision(models.Model):
-    """One saved version of an answer's text: number 1 is the original."""
+class AnswerRevision(Revision):
+    """One saved version of an answer's text."""
 
     answer = models.ForeignKey(
         Answer, on_delete=models.CASCADE, related_name="revisions"
     )
-    number = models.PositiveIntegerField()
-    editor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    body = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["answer", "number"]

@@ -241,19 +241,28 @@ class QuestionSource(models.Model):
         return f"{self.source.filename}:{self.line}"
 
 
-class QuestionRevision(models.Model):
-    """One saved version of a question's title and body: number 1 is the original."""
+class Revision(models.Model):
+    """One saved version of a post's text, numbered from 1 (the original); who saved it, when."""
 
-    question = models.ForeignKey(
-        Question, on_delete=models.CASCADE, related_name="revisions"
-    )
     number = models.PositiveIntegerField()
     editor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+
+class QuestionRevision(Revision):
+    """One saved version of a question's title and body."""
+
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="revisions"
+    )
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["question", "number"]

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from ..markdown import render_plain_text
 from .answers import Answer
-from .bank import PostQuerySet, Question, Status
+from .bank import PostQuerySet, Question, Revision, Status
 
 COMMENT_MIN_LENGTH = 5
 COMMENT_MAX_LENGTH = 600
@@ -100,18 +100,12 @@ class Comment(models.Model):
         )
 
 
-class CommentRevision(models.Model):
-    """One saved version of a comment's text: number 1 is the original."""
+class CommentRevision(Revision):
+    """One saved version of a comment's text."""
 
     comment = models.ForeignKey(
         Comment, on_delete=models.CASCADE, related_name="revisions"
     )
-    number = models.PositiveIntegerField()
-    editor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    body = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["comment", "number"]

@@ -92,7 +92,7 @@ def answer_delete_view(request, pk):
     answer = get_object_or_404(
         Answer.objects.visible_to(request.user).select_related("question"), pk=pk
     )
-    if not (answer.author_id == request.user.pk or request.user.is_moderator):
+    if not answer.is_editable_by(request.user):
         raise PermissionDenied
     answer_delete(answer=answer, by=request.user)
     messages.success(request, "The answer was deleted.")
