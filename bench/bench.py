@@ -76,6 +76,42 @@ def ensure_wrk():
         sh("apt-get", "install", "-y", "-qq", "wrk")
 
 
+REDIS_SERVER = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379",
+                "--save", "", "--appendonly", "no", "--dir", "/var/lib/redis",
+                "--logfile", "/var/log/redis/ci.log"]  # fmt: skip
+
+
+def redis_up(host="127.0.0.1", port=6379):
+    try:
+        with socket.create_connection((host, port), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+def ensure_redis():
+    """Redis on 127.0.0.1:6379 (Debian's redis-server), started like .ci/run starts it."""
+    if redis_up():
+        return
+    if not shutil.which("redis-server"):
+        log("installing redis-server (apt-get install -y redis-server)")
+        if sh(
+            "apt-get", "install", "-y", "-qq", "redis-server", check=False
+        ).returncode:
+            sh("apt-get", "update", "-qq")
+            sh("apt-get", "install", "-y", "-qq", "redis-server")
+    log("starting redis-server on 127.0.0.1:6379")
+    for folder in ("/var/lib/redis", "/var/log/redis"):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    sh(*REDIS_SERVER)
+    for _ in range(50):
+        if redis_up():
+            return
+        time.sleep(0.1)
+    sys.exit("redis-server did not answer on 127.0.0.1:6379")
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -265,13 +301,13 @@ def fmt_table(rows, columns):
     return "\n".join(lines)
 
 
-def prepare_database(args, env):
+def prepare_database(args, env, pg=PG):
     """Create, migrate, import and generate the bench database; returns the memory figures."""
     name = args.database
-    exists = sh("psql", f"{PG}/postgres", "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
+    exists = sh("psql", f"{pg}/postgres", "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'",
                 capture=True).stdout.strip()  # fmt: skip
     if not exists:
-        sh("psql", f"{PG}/postgres", "-qc", f'CREATE DATABASE "{name}"')
+        sh("psql", f"{pg}/postgres", "-qc", f'CREATE DATABASE "{name}"')
     log(f"migrating {name}")
     sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
     rss, seconds, tail = peak_rss("import_seeds", env=env)
@@ -339,6 +375,7 @@ def main():
     started = time.monotonic()
     args.tmp = tempfile.mkdtemp(prefix="mlqa-bench-")
     ensure_wrk()
+    ensure_redis()
     static_root = Path(args.tmp) / "static"
     env = {
         k: v
