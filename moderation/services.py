@@ -5,6 +5,7 @@ from datetime import timedelta
 from http import HTTPStatus
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -49,9 +50,29 @@ def _locked(post):
     return type(post).objects.select_for_update().get(pk=post.pk)
 
 
+def _lock_counter_row(post):
+    """Lock the row whose counters a post's visibility feeds (an answer's question, a comment's
+    answer) before they are recounted.
+
+    The recount is one UPDATE with a COUNT subquery; on PostgreSQL the subquery sees the rows
+    committed when the UPDATE started, so an UPDATE that had to wait for the row would overwrite
+    a concurrent post's count with a stale one. Holding the lock first makes the recount a
+    statement that starts after every other writer of the row has committed. The order (the
+    post, then its parent) is the one the other writers use.
+    """
+    if isinstance(post, Answer):
+        model, pk = Question, post.question_id
+    elif isinstance(post, Comment) and post.answer_id:
+        model, pk = Answer, post.answer_id
+    else:
+        return
+    list(model.objects.select_for_update(no_key=True).filter(pk=pk).values("pk"))
+
+
 def _set_status(post, status):
     post.status = status
     post.save(update_fields=["status"])
+    _lock_counter_row(post)
     if isinstance(post, Answer):
         answer_visibility_changed(answer=post)
     elif isinstance(post, Comment):
@@ -73,6 +94,7 @@ def post_approve(*, moderator, post):
     elif was_pending:
         post.status = Status.PUBLISHED
         post.save(update_fields=["status"])
+        _lock_counter_row(post)
         publish = answer_published if isinstance(post, Answer) else comment_published
         publish(**{post_kind(post): post})
     else:
@@ -215,23 +237,64 @@ def flags_resolve(*, moderator, post, helpful, reason=""):
     return count
 
 
+def _lock_members(pks) -> None:
+    # In primary-key order, as questions.services.votes does: a mark that moves two authors'
+    # points and a vote between the same two members wait for each other instead of deadlocking.
+    ids = sorted({pk for pk in pks if pk is not None})
+    list(
+        User.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+CANONICAL_ATTEMPTS = 3
+
+
 @transaction.atomic
 def canonical_set(*, moderator, answer, canonical=True):
-    """Mark an answer canonical for its question (replacing any other), or unmark it."""
-    question = Question.objects.select_for_update().get(pk=answer.question_id)
-    answer = _locked(answer)
+    """Mark an answer canonical for its question (replacing any other), or unmark it.
+
+    No question lock: hides, deletions and votes lock an answer and then update its question, so
+    taking the question first would deadlock with them. The database's one-canonical-per-question
+    index settles two marks at once instead: the later one fails, rolls back to its savepoint
+    (releasing what it locked) and tries again, and then sees the first mark and replaces it.
+    """
+    for attempt in range(CANONICAL_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                return _canonical_set(moderator, answer, canonical)
+        except IntegrityError:
+            if attempt == CANONICAL_ATTEMPTS - 1:
+                raise
+
+
+def _canonical_set(moderator, answer, canonical):
+    # Lock order, the one every writer uses: answer rows (primary-key order), then the members
+    # whose reputation changes (primary-key order).
+    locked = {
+        a.pk: a
+        for a in Answer.objects.select_for_update()
+        .filter(Q(pk=answer.pk) | Q(question=answer.question_id, is_canonical=True))
+        .order_by("pk")
+    }
+    answer = locked.pop(answer.pk)
     if answer.status != Status.PUBLISHED or answer.is_deleted:
         raise ModerationRefused(
             "Only a published answer can be canonical.", HTTPStatus.BAD_REQUEST
         )
     if not canonical:
         if answer.is_canonical:
+            _lock_members([answer.author_id])
             _canonical_clear(moderator, answer)
         return answer
     if answer.is_canonical:
         return answer
-    for previous in question.answers.select_for_update().filter(is_canonical=True):
-        _canonical_clear(moderator, previous)
+    previous = sorted(locked.values(), key=lambda a: a.pk)
+    _lock_members([answer.author_id, *(p.author_id for p in previous)])
+    for other in previous:
+        _canonical_clear(moderator, other)
     answer.is_canonical = True
     answer.canonical_marked_by = moderator
     answer.canonical_marked_at = timezone.now()
@@ -245,7 +308,7 @@ def canonical_set(*, moderator, answer, canonical=True):
             recipient=answer.author,
             actor=moderator,
             kind=Notification.Kind.CANONICAL,
-            message=f"Your answer to “{question.prompt[:200]}” was marked canonical.",
+            message=f"Your answer to “{answer.question.prompt[:200]}” was marked canonical.",
             url=answer.get_absolute_url(),
         )
     return answer
@@ -329,10 +392,14 @@ def user_purge(*, moderator, user, reason):
     user = _suspend(user=user, until=timezone.now() + PURGE_SUSPENSION, reason=reason)
     hidden = 0
     for model in (Answer, Comment):
-        for post in model.objects.select_for_update().filter(
-            author=user,
-            deleted_at__isnull=True,
-            status__in=[Status.PUBLISHED, Status.PENDING],
+        for post in (
+            model.objects.select_for_update()
+            .filter(
+                author=user,
+                deleted_at__isnull=True,
+                status__in=[Status.PUBLISHED, Status.PENDING],
+            )
+            .order_by("pk")  # one lock order with the other writers
         ):
             _set_status(post, Status.HIDDEN)
             hidden += 1

@@ -122,6 +122,11 @@ def review_record(*, item: SessionItem, rating, now=None) -> Review:
         question_id=item.question_id,
         defaults={"due": now, "created_at": now},
     )
+    if card.last_review is not None and card.last_review > now:
+        # The same card graded in another tab committed first with a later clock reading: this
+        # review goes after it, so the log's order is the order the card went through them and
+        # replaying the log gives this card.
+        now = card.last_review
     before = apply_review(
         card,
         rating=rating,
