@@ -3,6 +3,8 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
+from mlqa import pagecache
+
 from .models import MODERATORS_GROUP, User
 
 
@@ -17,6 +19,7 @@ def user_delete(*, user: User) -> None:
     user.user_permissions.clear()
     user.anonymise()
     user.save()
+    pagecache.site_changed()  # their name leaves every page they posted on
 
 
 def _private_relations():

@@ -45,7 +45,7 @@ ANSWER_TEXT = (
 
 def _session(user):
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="accounts.backends.CachedPermissionsBackend")
     csrf = secrets.token_hex(
         16
     )  # any 32-character secret works as cookie and header alike

@@ -141,7 +141,12 @@ if REDIS_URL:
     }
     # Sessions read from Redis, written through to the database: several app servers share them.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Every worker and server sees the same cache: cached pages, counts and permission sets can be
+    # invalidated for all of them (mlqa/pagecache.py). A per-process cache can't, so without Redis
+    # nothing is cached beyond rate-limit counters.
+    CACHE_IS_SHARED = True
 else:
+    CACHE_IS_SHARED = False
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -149,10 +154,14 @@ else:
         }
     }
 
+# Anonymous visitors' pages are cached this many seconds at most (0: off); see mlqa/pagecache.py.
+PAGE_CACHE_SECONDS = int(os.environ.get("MLQA_PAGE_CACHE_SECONDS", "60"))
+
 # AUTH
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend with each member's permission set cached (2 queries fewer on every page).
+    "accounts.backends.CachedPermissionsBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [

@@ -5,15 +5,20 @@ from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
-from questions.models import Question, Topic
+from questions.counts import topics_with_counts
+from questions.models import Question
+
+from . import pagecache
 
 
+@pagecache.anonymous_page_cache(lambda request: [pagecache.LISTS])
 def home(request):
     """The front page: what MLQA is, the topics, and the most recently active questions."""
+    topics = topics_with_counts()
     context = {
-        "topics": Topic.objects.with_question_counts(),
+        "topics": topics,
         "recent_questions": Question.objects.published().with_list_data()[:10],
-        "question_total": Question.objects.published().count(),
+        "question_total": sum(topic.question_count for topic in topics),
     }
     return render(request, "home.html", context)
 

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
+from mlqa import pagecache
 from questions.models import Answer, Comment, Notification, Question, Status
 from questions.search import search_index_update
 from questions.services.answers import (
@@ -77,6 +78,8 @@ def _set_status(post, status):
         answer_visibility_changed(answer=post)
     elif isinstance(post, Comment):
         comment_visibility_changed(comment=post)
+    else:  # a question joins or leaves the bank
+        pagecache.post_changed(post)
 
 
 @transaction.atomic
@@ -303,6 +306,7 @@ def _canonical_set(moderator, answer, canonical):
     )
     reputation_canonical_mark(answer=answer, marked=True)
     audit(actor=moderator, action=Action.CANONICAL_MARK, target=answer)
+    pagecache.post_changed(answer)
     if answer.author_id:
         notification_send(
             recipient=answer.author,
@@ -323,6 +327,7 @@ def _canonical_clear(moderator, answer):
     )
     reputation_canonical_mark(answer=answer, marked=False)
     audit(actor=moderator, action=Action.CANONICAL_UNMARK, target=answer)
+    pagecache.post_changed(answer)
 
 
 @transaction.atomic

@@ -17,7 +17,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Substr, TruncDate
 
-from questions.models import Topic
+from questions.counts import topics_with_counts
 
 from .charts import bar_heights, heatmap, streaks
 from .mastery import (
@@ -149,7 +149,7 @@ def progress_context(user, *, now) -> dict:
     topics = sorted(
         (
             (topic, mastery.get(topic.pk) or unpractised(topic.pk, dr))
-            for topic in Topic.objects.with_question_counts()
+            for topic in topics_with_counts()
         ),
         # Weak topics first (weakest on top), then fine ones, then those without enough data.
         key=lambda pair: (

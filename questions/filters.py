@@ -6,7 +6,9 @@ from urllib.parse import urlencode
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, Subquery, TextChoices
+from django.db.models import Exists, F, OuterRef, TextChoices
+
+from mlqa import pagecache
 
 from .models import Answer, Difficulty, Kind, Question, QuestionSource, Source, Topic
 from .search import MAX_QUERY_LENGTH, clean_query, search_questions
@@ -32,6 +34,8 @@ class Sort(TextChoices):
 ORDERINGS = {
     Sort.ACTIVITY: ("-last_activity_at", "-id"),
     Sort.ANSWERS: ("-answer_count", "-id"),
+    # The best answer's score, denormalised on the question (question_top_score_idx).
+    Sort.VOTES: (F("top_score").desc(nulls_last=True), "-last_activity_at", "-id"),
     Sort.DIFFICULTY: ("difficulty_rank", "-id"),
 }
 
@@ -150,18 +154,15 @@ class QuestionFilter(django_filters.FilterSet):
         sort = data.get("sort") or Sort.ACTIVITY
         if sort == Sort.RELEVANCE and query:
             return queryset.order_by("-search_rank", "-last_activity_at", "-id")
-        if sort == Sort.VOTES:
-            # The best answer's score: one indexed lookup per question (answer_question_score_idx).
-            best = (
-                Answer.objects.visible()
-                .filter(question=OuterRef("pk"))
-                .order_by("-score")
-                .values("score")[:1]
-            )
-            return queryset.annotate(top_score=Subquery(best)).order_by(
-                F("top_score").desc(nulls_last=True), "-last_activity_at", "-id"
-            )
         return queryset.order_by(*ORDERINGS.get(sort, ORDERINGS[Sort.ACTIVITY]))
+
+    def count_depends_on(self):
+        """The cache tokens the list's total depends on; None: count every time (searches)."""
+        if self.search_text:
+            return None
+        if self.form.cleaned_data.get("status"):
+            return [pagecache.BANK, pagecache.LISTS]
+        return [pagecache.BANK]
 
     def chosen(self):
         """The valid, non-empty values the visitor chose (a default sort is not a choice), as strings."""

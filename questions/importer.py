@@ -22,6 +22,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.text import slugify
 
+from mlqa import pagecache
+
 from .models import (
     Answer,
     AnswerRevision,
@@ -42,6 +44,7 @@ from .seeds import (
 )
 from .seeds.documents import default_paths, load_metadata, read_documents
 from .seeds.normalize import UNRATED, preferred_title
+from .services.counters import question_top_score_refresh
 
 
 class SeedImportError(Exception):
@@ -119,6 +122,7 @@ def import_seeds(paths: list[Path] | None = None) -> ImportReport:
         sources = _sync_sources([name for name, _ in parsed], load_metadata(), report)
         _QuestionSync(bank, topics, sources, report).run()
         search_index_update()  # PostgreSQL full-text documents; a no-op on SQLite
+        pagecache.bank_changed()
     return report
 
 
@@ -381,6 +385,7 @@ class _QuestionSync:
                 has_reference_answer=flag
             )
             stale.update(has_reference_answer=flag)
+        question_top_score_refresh(ids)
 
     def _remove_orphans(self):
         """Delete questions this run unlinked with no source left and nothing users wrote."""

@@ -52,8 +52,12 @@ STOP_WORDS = frozenset(
     on or so than that the their then there these they this to was we what when where which who why
     will with you your""".split()  # noqa: SIM905
 )
-# Text the snippet is drawn from: the body and then the answers, each cut so one huge answer costs little.
-SNIPPET_SOURCE_CHARS = 20_000
+# Searches rank the most recently active matches, at most this many (ten pages): a common word
+# matches a sixth of a big bank, and ranking every match costs ts_rank a read of each document.
+SEARCH_CANDIDATES = 250
+# Text the snippet is drawn from: the body and then the answers, each cut so that ts_headline,
+# whose cost grows with the text, stays cheap for a page of 25 results.
+SNIPPET_SOURCE_CHARS = 1_500
 SNIPPET_MAX_CHARS = 400
 # Private-use characters mark the matches in ts_headline's output: the text is escaped first, then
 # only these markers become <mark> tags, so nothing from the question itself can become markup.
@@ -115,22 +119,26 @@ def _tsquery(query):
 
 
 def search_questions(queryset, query):
-    """Questions matching `query`, annotated with `search_rank` (higher is more relevant)."""
+    """Questions matching `query`, annotated with `search_rank` (higher is more relevant).
+
+    Only the SEARCH_CANDIDATES most recently active matches are returned (see `is_capped`).
+    """
     if _is_postgres(queryset):
         tsquery = _tsquery(query)
-        # `search_vector @@ query` uses the GIN index; an empty tsquery (stop words only) matches nothing.
-        return queryset.filter(search_vector=tsquery).annotate(
+        # `search_vector @@ query` uses the GIN index (or, for a common word, the activity index
+        # until enough matches are found); an empty tsquery (stop words only) matches nothing.
+        return _candidates(queryset, queryset.filter(search_vector=tsquery)).annotate(
             search_rank=SearchRank(F("search_vector"), tsquery)
         )
     words = query_words(query)
     if not words:  # only punctuation or stop words: nothing to look for
         return queryset.annotate(search_rank=Value(0)).none()
-    rank = Value(0)
+    matches, rank = queryset, Value(0)
     for word in words:
         in_answers = Answer.objects.visible().filter(
             question=OuterRef("pk"), body__icontains=word
         )
-        queryset = queryset.filter(
+        matches = matches.filter(
             Q(title__icontains=word) | Q(body__icontains=word) | Exists(in_answers)
         )
         # Like the weights on PostgreSQL: a title match counts most, then the body; answers only match.
@@ -144,7 +152,17 @@ def search_questions(queryset, query):
             default=Value(0),
             output_field=IntegerField(),
         )
-    return queryset.annotate(search_rank=rank)
+    return _candidates(queryset, matches).annotate(search_rank=rank)
+
+
+def _candidates(queryset, matches):
+    recent = matches.order_by("-last_activity_at", "-id").values("pk")
+    return queryset.filter(pk__in=recent[:SEARCH_CANDIDATES])
+
+
+def is_capped(count):
+    """Whether a search's result count stopped at SEARCH_CANDIDATES (there may be more matches)."""
+    return count >= SEARCH_CANDIDATES
 
 
 def attach_snippets(questions, query):

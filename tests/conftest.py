@@ -32,9 +32,21 @@ def _plain_static_and_fresh_cache(settings):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
+    # Shared-cache features (cached pages, counts, permission sets) are off, as without Redis:
+    # tests that write rows with factories, behind the services' backs, must see them at once.
+    # The `production_caches` fixture turns them on (test_mlqa_pagecache.py, query counts).
+    settings.CACHE_IS_SHARED = False
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def production_caches(settings):
+    """The cache as production uses it (Redis there, this process's memory here): cached pages,
+    counts and permission sets, and sessions read from the cache."""
+    settings.CACHE_IS_SHARED = True
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from ..models import (
     Vote,
 )
 from ..search import search_index_update
-from ..services.counters import question_counters_refresh
+from ..services.counters import question_counters_refresh, question_top_score_refresh
 from ..services.reputation import reputation_recompute
 from .community import DEDUP_PREFIX, USERNAME_PREFIX
 from .practice import practice_models
@@ -199,6 +199,7 @@ def reset_demo_data(progress=print):
     Answer.objects.filter(pk__in=voted).update(
         score=Coalesce(Subquery(votes.annotate(s=Sum("value")).values("s")), Value(0))
     )
+    question_top_score_refresh()
     reputation_recompute()
 
 

@@ -12,8 +12,10 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import MODERATORS_GROUP, User
+from mlqa import pagecache
 
 from ..models import Answer, Question, Status, Topic
+from ..services.counters import question_top_score_refresh
 from ..services.reputation import reputation_recompute
 from . import finish
 from .community import DEDUP_PREFIX, CommunityGenerator, World
@@ -218,11 +220,14 @@ def _after_load(world, found_tables, progress):
         progress("bank questions' counters refreshed")
         finish.approved_post_counts_refresh()
         progress("approved post counts refreshed")
+        question_top_score_refresh()
+        progress("questions' top scores refreshed")
         reputation_recompute()
         progress("reputation recomputed")
     ids = list(Question.objects.published().order_by("pk").values_list("pk", flat=True))
     finish.search_refresh(ids, progress=lambda m: progress(m, force=False))
     progress("search index refreshed")
+    pagecache.bank_changed()
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         # The counter and search updates left a dead copy of every question and member row.
         with connection.cursor() as cursor:

@@ -122,8 +122,10 @@ class QuestionQuerySet(models.QuerySet):
         return self.published()
 
     def with_list_data(self):
-        """What a list row shows, fetched with the questions so a page costs one query."""
-        return self.select_related("topic")
+        """What a list row shows, fetched with the questions so a page costs one query.
+
+        Not the search document: with every answer's words in it, it is most of a row's bytes."""
+        return self.select_related("topic").defer("search_vector", "body_html")
 
 
 class Question(models.Model):
@@ -161,6 +163,9 @@ class Question(models.Model):
         default=0, help_text="Published community answers."
     )
     has_reference_answer = models.BooleanField(default=False)
+    # The best visible answer's score (None: no visible answer), for the "most votes" order: an
+    # indexed column instead of a subquery per question. Kept by services.counters and votes.
+    top_score = models.IntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(default=timezone.now)
     # PostgreSQL full-text document (title A, body B, answers C), kept by questions.search; unused on SQLite.
@@ -182,6 +187,15 @@ class Question(models.Model):
                 fields=["difficulty_rank", "-id"], name="question_difficulty_idx"
             ),
             models.Index(fields=["-answer_count", "-id"], name="question_answers_idx"),
+            # The moderation queue's proposals awaiting review, without reading the whole bank.
+            # Partial: published questions must not look "indexed" by it (they are nearly all).
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="pending"),
+                name="question_pending_idx",
+            ),
+            # question_top_score_idx (top_score DESC NULLS LAST, ...) is PostgreSQL-only: SQLite
+            # can't index NULLS LAST. See migration 0004.
         ]
 
     def __str__(self):

@@ -3,6 +3,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from mlqa import pagecache
 from moderation.audit import moderator_edit_recorded
 from moderation.rules import post_needs_review
 
@@ -24,12 +25,14 @@ def answer_published(*, answer) -> None:
         )
     notify_new_answer(answer=answer)
     search_index_update([answer.question_id])
+    pagecache.post_changed(answer)
 
 
 def answer_visibility_changed(*, answer) -> None:
     """An answer was hidden, restored, rejected or deleted: counters and search follow."""
     question_counters_refresh(answer.question_id)
     search_index_update([answer.question_id])
+    pagecache.post_changed(answer)
 
 
 @transaction.atomic
@@ -79,6 +82,7 @@ def answer_edit(*, answer, editor, body, audited=True) -> Answer:
             last_activity_at=answer.updated_at
         )
         search_index_update([answer.question_id])
+        pagecache.post_changed(answer)
     return answer
 
 

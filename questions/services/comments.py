@@ -3,6 +3,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from mlqa import pagecache
 from moderation.audit import moderator_edit_recorded
 from moderation.rules import post_needs_review
 
@@ -17,6 +18,7 @@ def comment_published(*, comment) -> None:
         User.objects.filter(pk=comment.author_id).update(
             approved_post_count=F("approved_post_count") + 1
         )
+    pagecache.post_changed(comment)
     if comment.answer_id is None:
         return
     answer = comment.answer
@@ -31,6 +33,7 @@ def comment_published(*, comment) -> None:
 
 
 def comment_visibility_changed(*, comment) -> None:
+    pagecache.post_changed(comment)
     if comment.answer_id:
         answer_comment_count_refresh(comment.answer_id)
 
@@ -76,6 +79,7 @@ def comment_edit(*, comment, body, editor=None) -> Comment:
     )
     if editor is not None:
         moderator_edit_recorded(moderator=editor, post=comment)
+    pagecache.post_changed(comment)
     return comment
 
 

@@ -15,15 +15,36 @@ def _count(queryset, group_field):
     )
 
 
-def question_counters_refresh(question_id) -> None:
-    """answer_count: published community answers; has_reference_answer: a published source answer."""
-    live = Answer.objects.filter(
+def _live_answers():
+    return Answer.objects.filter(
         question=OuterRef("pk"), deleted_at__isnull=True, status=Status.PUBLISHED
     )
+
+
+def top_score_expression():
+    """The best visible answer's score, for an UPDATE of questions (one index probe each)."""
+    return Subquery(_live_answers().order_by("-score").values("score")[:1])
+
+
+def question_counters_refresh(question_id) -> None:
+    """answer_count: published community answers; has_reference_answer: a published source answer;
+    top_score: the best visible answer's score."""
+    live = _live_answers()
     Question.objects.filter(pk=question_id).update(
         answer_count=_count(live.filter(source__isnull=True), "question"),
         has_reference_answer=Exists(live.filter(source__isnull=False)),
+        top_score=top_score_expression(),
     )
+
+
+def question_top_score_refresh(question_ids=None) -> int:
+    """Recompute top_score for these questions (all when None) in one UPDATE; returns the count.
+
+    The caller holds the questions' row locks when others may vote at the same time (see votes)."""
+    questions = Question.objects.all()
+    if question_ids is not None:
+        questions = questions.filter(pk__in=question_ids)
+    return questions.update(top_score=top_score_expression())
 
 
 def answer_comment_count_refresh(answer_id) -> None:

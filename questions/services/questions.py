@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from mlqa import pagecache
 from moderation.audit import moderator_edit_recorded
 
 from ..models import Question, QuestionRevision, Status
@@ -42,6 +43,7 @@ def question_propose(*, author, title, body, topic, difficulty) -> Question:
     )
     if status == Status.PUBLISHED:
         search_index_update([question.pk])
+        pagecache.post_changed(question)
     return question
 
 
@@ -76,5 +78,6 @@ def question_edit(*, question, editor, title, body, topic, difficulty) -> Questi
             question=question, number=number, editor=editor, title=title, body=body
         )
     search_index_update([question.pk])
+    pagecache.post_changed(question)
     moderator_edit_recorded(moderator=editor, post=question)
     return question

@@ -9,8 +9,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from mlqa import pagecache
 
-from ..models import Answer, Status, Vote
+from ..models import Answer, Question, Status, Vote
+from .counters import question_top_score_refresh
 from .reputation import reputation_vote_changed
 
 DAILY_VOTE_LIMIT = 40
@@ -30,6 +32,7 @@ class VoteRefused(Exception):
 class VoteResult:
     score: int
     my_vote: int | None  # Vote.UP, Vote.DOWN, or None once undone
+    answer: Answer
 
 
 def votes_today(user) -> int:
@@ -53,28 +56,44 @@ def _lock_members(*pks) -> None:
 
 
 @transaction.atomic
-def vote_cast(*, user, answer: Answer, value: int) -> VoteResult:
-    """Vote `value` (+1/-1) on an answer: a new vote, the same value again to undo, the other to switch.
+def vote_cast(*, user, answer: Answer | int, value: int) -> VoteResult:
+    """Vote `value` (+1/-1) on an answer (or its pk): a new vote, the same value again to undo, the
+    other to switch.
 
-    Locks the answer row first (SELECT ... FOR UPDATE), so concurrent votes on it run one after the
-    other and neither the score nor the author's reputation loses a count.
+    Lock order, the one every writer uses: the answer row, its question, then the members in
+    primary-key order (see moderation.services.canonical_set). The answer's lock makes concurrent
+    votes on it run one after the other, so neither the score nor the author's reputation loses a
+    count; the question's lock makes its top_score recount see every committed score.
+    The answer returned in the result is the locked row, with its question, and the new score.
     """
     if value not in (Vote.UP, Vote.DOWN):
         raise VoteRefused(
             "A vote is either up (1) or down (-1).", HTTPStatus.BAD_REQUEST
         )
-    answer = Answer.objects.select_for_update().get(pk=answer.pk)
-    if answer.is_deleted or answer.status != Status.PUBLISHED:
+    answer = (
+        Answer.objects.select_for_update(of=("self",))
+        .select_related("question")
+        .filter(pk=getattr(answer, "pk", answer))
+        .first()
+    )
+    if answer is None or answer.is_deleted or answer.status != Status.PUBLISHED:
         raise VoteRefused(
             "This answer is not published, so it can't be voted on.",
             HTTPStatus.NOT_FOUND,
         )
     if answer.author_id is not None and answer.author_id == user.pk:
         raise VoteRefused("You can't vote on your own answer.", HTTPStatus.FORBIDDEN)
+    list(
+        Question.objects.select_for_update(no_key=True)
+        .filter(pk=answer.question_id)
+        .values_list("pk", flat=True)
+    )
     _lock_members(user.pk, answer.author_id)
 
     vote = Vote.objects.filter(user=user, answer=answer).first()
     old = vote.value if vote else None
+    # The value was checked above and the rows it points at are locked; one vote per member and
+    # answer is a database constraint. So no full_clean(): its checks would cost three queries.
     if vote is None:
         if votes_today(user) >= DAILY_VOTE_LIMIT:
             raise VoteRefused(
@@ -82,22 +101,20 @@ def vote_cast(*, user, answer: Answer, value: int) -> VoteResult:
                 "You can still undo or switch a vote; new votes open up as older ones pass 24 hours.",
                 HTTPStatus.TOO_MANY_REQUESTS,
             )
-        vote = Vote(user=user, answer=answer, value=value)
-        vote.full_clean()
-        vote.save()
+        Vote.objects.create(user=user, answer=answer, value=value)
         new = value
     elif vote.value == value:
         vote.delete()
         new = None
     else:
         vote.value = value
-        vote.full_clean()
         vote.save(update_fields=["value"])
         new = value
 
-    Answer.objects.filter(pk=answer.pk).update(
-        score=F("score") + (new or 0) - (old or 0)
-    )
+    delta = (new or 0) - (old or 0)
+    Answer.objects.filter(pk=answer.pk).update(score=F("score") + delta)
+    answer.score += delta  # exact: the row is locked
+    question_top_score_refresh([answer.question_id])
     reputation_vote_changed(answer=answer, old=old, new=new)
-    answer.refresh_from_db(fields=["score"])
-    return VoteResult(score=answer.score, my_vote=new)
+    pagecache.post_changed(answer)
+    return VoteResult(score=answer.score, my_vote=new, answer=answer)

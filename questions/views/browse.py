@@ -1,28 +1,39 @@
-from django.core.paginator import InvalidPage, Paginator
+from django.core.paginator import InvalidPage
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from mlqa import pagecache
+
+from ..counts import CachedCountPaginator, topic_question_counts
 from ..filters import QuestionFilter
 from ..models import Question, Topic
-from ..search import attach_snippets
+from ..search import attach_snippets, is_capped
 
 PAGE_SIZE = 25
 _MAX_PAGE_DIGITS = 12
 
 
+def _list_tokens(request, *args, **kwargs):
+    return [pagecache.LISTS]
+
+
+@pagecache.anonymous_page_cache(_list_tokens)
 def question_list(request):
     """Every question in the bank, filtered, searched and sorted from the query string."""
     context = _filtered_page(request, Question.objects.published().with_list_data())
     return render(request, "questions/question_list.html", context)
 
 
+@pagecache.anonymous_page_cache(_list_tokens)
 def topic_detail(request, slug):
     """One topic: its description, how many questions it has, and the same filtered list."""
     topic = get_object_or_404(Topic, slug=slug)
     context = _filtered_page(
         request, topic.questions.published().with_list_data(), fixed_topic=topic
     )
-    context.update(topic=topic, topic_question_count=topic.questions.count())
+    context.update(
+        topic=topic, topic_question_count=topic_question_counts().get(topic.pk, 0)
+    )
     return render(request, "questions/topic_detail.html", context)
 
 
@@ -32,7 +43,9 @@ def _filtered_page(request, queryset, fixed_topic=None):
     A page number that is not a positive whole number shows page 1 with a note; one past the end is a 404.
     """
     filterset = QuestionFilter(request.GET, queryset=queryset, fixed_topic=fixed_topic)
-    paginator = Paginator(filterset.qs, PAGE_SIZE)
+    paginator = CachedCountPaginator(
+        filterset.qs, PAGE_SIZE, depends_on=filterset.count_depends_on()
+    )
     raw_page = request.GET.get("page", "").strip()
     number, page_error = 1, ""
     if (
@@ -68,4 +81,5 @@ def _filtered_page(request, queryset, fixed_topic=None):
         "is_filtered": filterset.is_filtered(),
         # Overrides the context processor's raw value: the header box shows what was searched for.
         "search_query": search_text,
+        "search_capped": bool(search_text) and is_capped(paginator.count),
     }

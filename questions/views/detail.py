@@ -1,5 +1,14 @@
-from django.db.models import OuterRef, Prefetch, SmallIntegerField, Subquery, Value
+from django.db.models import (
+    Exists,
+    OuterRef,
+    Prefetch,
+    SmallIntegerField,
+    Subquery,
+    Value,
+)
 from django.shortcuts import get_object_or_404, redirect, render
+
+from mlqa import pagecache
 
 from ..forms import AnswerForm, CommentForm
 from ..models import Comment, Question, QuestionFollow, Vote
@@ -8,6 +17,14 @@ ANSWER_ORDERS = {
     "score": ["-is_canonical", "-score", "created_at"],
     "newest": ["-is_canonical", "-created_at"],
 }
+
+
+def _is_following(user, question):
+    if not user.is_authenticated:
+        return False
+    if hasattr(question, "is_following"):
+        return question.is_following
+    return QuestionFollow.objects.filter(user=user, question=question).exists()
 
 
 def question_page_context(request, question, **extra):
@@ -51,8 +68,7 @@ def question_page_context(request, question, **extra):
             "author"
         ),
         "source_links": question.source_links.select_related("source"),
-        "is_following": user.is_authenticated
-        and QuestionFollow.objects.filter(user=user, question=question).exists(),
+        "is_following": _is_following(user, question),
         "answer_form": AnswerForm(),
         "comment_form": CommentForm(),
         "already_answered": user.is_authenticated
@@ -62,11 +78,25 @@ def question_page_context(request, question, **extra):
     return context
 
 
+@pagecache.anonymous_page_cache(
+    lambda request, pk, slug=None: [pagecache.question_key(pk)]
+)
 def question_detail(request, pk, slug=None):
     """A question with its canonical, community and reference answers, comments and forms."""
-    question = get_object_or_404(
-        Question.objects.visible_to(request.user).select_related("topic"), pk=pk
+    questions = (
+        Question.objects.visible_to(request.user)
+        .select_related("topic")
+        .defer("search_vector")
     )
+    if request.user.is_authenticated:  # read with the question: one query fewer
+        questions = questions.annotate(
+            is_following=Exists(
+                QuestionFollow.objects.filter(
+                    user=request.user, question=OuterRef("pk")
+                )
+            )
+        )
+    question = get_object_or_404(questions, pk=pk)
     if slug != question.slug:
         return redirect(question, permanent=True)
     return render(

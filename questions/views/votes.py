@@ -7,7 +7,6 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import member_can_post_required, refuse
 from mlqa.ratelimit import rate_limited
 
-from ..models import Answer
 from ..services.votes import VoteRefused, vote_cast
 
 VOTE_VALUES = {"1": 1, "-1": -1}
@@ -27,21 +26,17 @@ def _refusal(request, refused: VoteRefused):
 def vote_answer(request, pk):
     """Members with a verified e-mail vote an answer up or down, or undo or switch their vote."""
     try:
-        answer = Answer.objects.select_related("question").get(pk=pk)
         value = VOTE_VALUES.get(request.POST.get("value"))
         if value is None:
             raise VoteRefused(
                 "Choose an upvote (1) or a downvote (-1).", HTTPStatus.BAD_REQUEST
             )
-        result = vote_cast(user=request.user, answer=answer, value=value)
-    except Answer.DoesNotExist:
-        return _refusal(
-            request, VoteRefused("There is no such answer.", HTTPStatus.NOT_FOUND)
-        )
+        result = vote_cast(user=request.user, answer=pk, value=value)
     except VoteRefused as refused:
         return _refusal(request, refused)
+    answer = result.answer
     if request.htmx:
-        answer.score, answer.my_vote = result.score, result.my_vote
+        answer.my_vote = result.my_vote
         return render(
             request, "questions/includes/vote_box.html#vote-box", {"answer": answer}
         )

@@ -1,0 +1,184 @@
+"""Whole pages for anonymous visitors, cached and invalidated by version tokens.
+
+Why: most readers of a Q&A site are not signed in, and a question page is read far more often than
+it changes. A cached page costs two cache round trips instead of a render and its SQL.
+
+What is cached: GET requests of visitors without a session (no session cookie, no pending
+messages), not htmx, not searches (every query is different; search has its own budget), answered
+200, that set no cookie and used no CSRF token. Everyone else gets the page rendered for them.
+
+Invalidation: a page's cache key holds the version tokens of what it shows. Writes replace the
+tokens *after their transaction commits* (`transaction.on_commit`), so:
+- a reader who read the old token before the commit may store a page rendered from old rows, but
+  under the old token, which nobody asks for any more;
+- a reader who reads the new token renders from committed rows.
+Tokens are random (not counters), so a token evicted from the cache and made again can never match
+an old page. The tokens:
+- `site`: what every page shows about members and topics (names, deleted accounts);
+- `lists`: question lists and the home page (new, edited, answered, voted questions);
+- `bank`: which questions are published, with their topic and difficulty (cached counts);
+- `question:<pk>`: one question's page (its answers, comments, votes, canonical mark).
+Reputation shown beside a name on *another* question's page is not tracked: it can lag by up to
+PAGE_CACHE_SECONDS, the lifetime of every cached page.
+"""
+
+import hashlib
+import secrets
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+
+SITE = "site"
+LISTS = "lists"
+BANK = "bank"
+HIT_HEADER = "X-Page-Cache"
+
+
+def question_key(question_id) -> str:
+    return f"question:{int(question_id)}"
+
+
+def _version_key(name):
+    return f"pagecache:v:{name}"
+
+
+def _new_token():
+    return secrets.token_hex(8)
+
+
+def invalidate(*names) -> None:
+    """Replace these version tokens now, and again once the current transaction commits.
+
+    Now: the writer itself (and a test inside one transaction) sees the change at once. Again on
+    commit: a reader who took the first new token before the commit rendered old rows under it.
+    """
+    keys = [_version_key(name) for name in names]
+
+    def replace():
+        cache.set_many({key: _new_token() for key in keys}, timeout=None)
+
+    replace()
+    transaction.on_commit(replace)
+
+
+def question_changed(question_id) -> None:
+    """Something on this question's page changed; lists may show it too (counts, order, activity)."""
+    invalidate(question_key(question_id), LISTS)
+
+
+def questions_changed(question_ids) -> None:
+    invalidate(*{question_key(pk) for pk in question_ids}, LISTS)
+
+
+def bank_changed() -> None:
+    """Which questions are in the bank, or their topic or difficulty, changed: counts follow."""
+    invalidate(BANK, LISTS)
+
+
+def post_changed(post) -> None:
+    """A question, answer or comment was written or changed visibility: its question's page follows."""
+    question_id = getattr(post, "question_id", None)
+    if question_id is None and getattr(post, "answer_id", None) is not None:
+        question_id = post.answer.question_id
+    if question_id is not None:
+        question_changed(question_id)
+    elif post._meta.model_name == "question":
+        question_changed(post.pk)
+        bank_changed()
+
+
+def site_changed() -> None:
+    """Something every page may show changed (a member's name, a deleted account, a topic)."""
+    invalidate(SITE, LISTS)
+
+
+def _tokens(names):
+    keys = [_version_key(name) for name in names]
+    found = cache.get_many(keys)
+    missing = {key: _new_token() for key in keys if key not in found}
+    if missing:
+        cache.set_many(missing, timeout=None)
+        found.update(missing)
+    return [found[key] for key in keys]
+
+
+def cached_value(name, depends_on, compute, timeout=None):
+    """`compute()`, cached until one of the `depends_on` tokens is replaced (e.g. counts under BANK).
+
+    Only with a cache every process shares (settings.CACHE_IS_SHARED): a token replaced in one
+    worker's private cache would leave the others' stale."""
+    if not settings.CACHE_IS_SHARED:
+        return compute()
+    tokens = _tokens(depends_on)
+    raw = "\n".join([name, *tokens])
+    key = "pagecache:value:" + hashlib.sha256(raw.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout if timeout is not None else 24 * 3600)
+    return value
+
+
+def _cacheable_request(request):
+    return (
+        settings.CACHE_IS_SHARED
+        and settings.PAGE_CACHE_SECONDS > 0
+        and request.method in ("GET", "HEAD")
+        and not getattr(request, "htmx", False)
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and "q" not in request.GET
+        and not request.user.is_authenticated
+    )
+
+
+def _cacheable_response(request, response):
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and not getattr(response, "streaming", False)
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and not request.META.get("CSRF_COOKIE_USED")
+    )
+
+
+def _page_key(request, tokens):
+    query = "&".join(sorted(request.GET.urlencode().split("&")))
+    raw = "\n".join([request.path, query, *tokens])
+    return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def anonymous_page_cache(depends_on):
+    """Cache the view's page for anonymous visitors; `depends_on(request, **kwargs)` names its tokens."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not _cacheable_request(request):
+                return view(request, *args, **kwargs)
+            tokens = _tokens([SITE, *depends_on(request, *args, **kwargs)])
+            key = _page_key(request, tokens)
+            cached = cache.get(key)
+            if cached is not None:
+                content, content_type = cached
+                response = HttpResponse(content, content_type=content_type)
+                response[HIT_HEADER] = "hit"
+                return response
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
+            if _cacheable_response(request, response):
+                cache.set(
+                    key,
+                    (response.content, response["Content-Type"]),
+                    settings.PAGE_CACHE_SECONDS,
+                )
+                response[HIT_HEADER] = "miss"
+            return response
+
+        return wrapper
+
+    return decorator

@@ -1,0 +1,239 @@
+"""Anonymous pages are cached (mlqa/pagecache.py), and every write that shows on them is seen at once.
+
+With `production_caches` the cache behaves as Redis does in production (shared by all workers).
+Writes go through the real views, as members and moderators make them.
+"""
+
+from http import HTTPStatus
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts.services import moderator_set
+from mlqa.pagecache import HIT_HEADER
+from questions.models import Answer
+from tests.factories import AnswerFactory, QuestionFactory, UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("production_caches")]
+
+
+@pytest.fixture
+def question():
+    return QuestionFactory(title="Why does batch normalisation speed up training?")
+
+
+@pytest.fixture
+def answer(question):
+    return AnswerFactory(
+        question=question,
+        author=UserFactory(trusted=True, display_name="Ada Answerer"),
+        body="It keeps each layer's inputs in a steady range.",
+    )
+
+
+def anonymous_get(url):
+    return Client().get(url)
+
+
+def test_anonymous_pages_are_served_from_the_cache_the_second_time(answer):
+    pages = [
+        reverse("home"),
+        reverse("questions:list"),
+        reverse("questions:list") + "?sort=votes&page=1",
+        reverse("questions:topic", args=[answer.question.topic.slug]),
+        answer.question.get_absolute_url(),
+    ]
+    for url in pages:
+        first = anonymous_get(url)
+        second = anonymous_get(url)
+        assert first.status_code == second.status_code == HTTPStatus.OK, url
+        assert first[HIT_HEADER] == "miss", url
+        assert second[HIT_HEADER] == "hit", url
+        assert second.content == first.content, url
+        # The security headers come from middleware on every response, cached or not.
+        assert "Content-Security-Policy" in second, url
+
+
+def test_a_cached_page_answers_without_a_database_query(
+    answer, django_assert_num_queries
+):
+    url = answer.question.get_absolute_url()
+    anonymous_get(url)
+    with django_assert_num_queries(0):
+        assert anonymous_get(url)[HIT_HEADER] == "hit"
+
+
+@pytest.mark.parametrize(
+    "make_request",
+    [
+        pytest.param(lambda c, url: c.get(url, {"q": "batch"}), id="search"),
+        pytest.param(lambda c, url: c.get(url, HTTP_HX_REQUEST="true"), id="htmx"),
+    ],
+)
+def test_searches_and_htmx_requests_are_never_cached(answer, make_request):
+    url = reverse("questions:list")
+    client = Client()
+    make_request(client, url)
+    assert HIT_HEADER not in make_request(client, url)
+
+
+def test_signed_in_members_and_visitors_with_a_session_get_their_own_page(
+    answer, client
+):
+    url = answer.question.get_absolute_url()
+    anonymous_get(url)
+    member = UserFactory(display_name="Grace Member")
+    client.force_login(member)
+    response = client.get(url)
+    assert HIT_HEADER not in response
+    assert "Grace Member" in response.content.decode()  # the header names them
+    visitor = Client()
+    visitor.cookies["sessionid"] = "some-session"
+    assert HIT_HEADER not in visitor.get(url)
+
+
+def _member(**kwargs):
+    client = Client()
+    member = UserFactory(trusted=True, **kwargs)
+    client.force_login(member)
+    client.member = member
+    return client
+
+
+def _moderator():
+    client = Client()
+    moderator = UserFactory(moderator=True)
+    client.force_login(moderator)
+    return client
+
+
+def _answer_posted(answer):
+    _member().post(
+        reverse("questions:answer-create", args=[answer.question_id]),
+        {"body": "Marker: a second answer about internal covariate shift."},
+    )
+    return "Marker: a second answer", True
+
+
+def _answer_edited(answer):
+    client = Client()
+    client.force_login(answer.author)
+    client.post(
+        reverse("questions:answer-edit", args=[answer.pk]),
+        {"body": "Marker: edited to talk about the loss landscape."},
+    )
+    return "Marker: edited", True
+
+
+def _answer_deleted(answer):
+    client = Client()
+    client.force_login(answer.author)
+    client.post(reverse("questions:answer-delete", args=[answer.pk]))
+    return "steady range", False
+
+
+def _comment_posted(answer):
+    _member().post(
+        reverse("questions:answer-comment", args=[answer.pk]),
+        {"body": "Marker: what about layer norm?"},
+    )
+    return "Marker: what about layer norm?", True
+
+
+def _voted(answer):
+    _member().post(reverse("questions:answer-vote", args=[answer.pk]), {"value": "1"})
+    return "Score: </span>1</span>", True
+
+
+def _marked_canonical(answer):
+    _moderator().post(
+        reverse("moderation:canonical", args=[answer.pk]), {"canonical": "1"}
+    )
+    return "Unmark canonical", False  # anonymous visitors see no moderator buttons
+
+
+def _renamed(answer):
+    client = Client()
+    client.force_login(answer.author)
+    client.post(reverse("accounts:settings"), {"display_name": "Ada Renamed", "bio": ""})
+    return "Ada Renamed", True
+
+
+def _account_deleted(answer):
+    client = Client()
+    client.force_login(answer.author)
+    client.post(reverse("accounts:delete"), {"confirm_username": answer.author.username})
+    return "Ada Answerer", False
+
+
+WRITES = [
+    _answer_posted,
+    _answer_edited,
+    _answer_deleted,
+    _comment_posted,
+    _voted,
+    _renamed,
+    _account_deleted,
+]
+
+
+@pytest.mark.parametrize("write", WRITES, ids=[w.__name__.strip("_") for w in WRITES])
+def test_a_write_shows_on_the_cached_question_page_at_once(answer, write):
+    url = answer.question.get_absolute_url()
+    anonymous_get(url)
+    assert anonymous_get(url)[HIT_HEADER] == "hit"
+    marker, present = write(answer)
+    page = anonymous_get(url)
+    assert page[HIT_HEADER] == "miss"
+    assert (marker in page.content.decode()) is present
+
+
+def test_the_canonical_mark_shows_on_the_cached_question_page_at_once(answer):
+    url = answer.question.get_absolute_url()
+    anonymous_get(url)
+    assert "canonical" not in anonymous_get(url).content.decode().lower()
+    _marked_canonical(answer)
+    assert Answer.objects.get(pk=answer.pk).is_canonical
+    page = anonymous_get(url)
+    assert page[HIT_HEADER] == "miss"
+    assert "canonical" in page.content.decode().lower()
+
+
+def test_lists_follow_new_answers_and_votes(answer):
+    url = reverse("questions:list") + "?sort=answers"
+    before = anonymous_get(url).content.decode()
+    assert "<strong>1</strong> answer" in before
+    _answer_posted(answer)
+    after = anonymous_get(url)
+    assert after[HIT_HEADER] == "miss"
+    assert "<strong>2</strong> answers" in after.content.decode()
+
+
+def test_a_proposed_question_changes_nothing_until_a_moderator_approves_it(question):
+    home = reverse("home")
+    total_before = anonymous_get(home).content.decode()
+    member = _member()
+    member.post(
+        reverse("questions:propose"),
+        {
+            "title": "How do you calibrate a classifier's probabilities?",
+            "body": "",
+            "topic": question.topic.pk,
+            "difficulty": "medium",
+        },
+    )
+    cached = anonymous_get(home)
+    assert cached[HIT_HEADER] == "hit"
+    assert cached.content.decode() == total_before
+
+
+def test_a_granted_and_revoked_moderator_role_applies_on_the_next_request(client):
+    member = UserFactory()
+    client.force_login(member)
+    queue = reverse("moderation:queue")
+    assert client.get(queue).status_code == HTTPStatus.FORBIDDEN  # permission set cached
+    moderator_set(user=member, is_moderator=True)
+    assert client.get(queue).status_code == HTTPStatus.OK
+    moderator_set(user=member, is_moderator=False)
+    assert client.get(queue).status_code == HTTPStatus.FORBIDDEN
