@@ -8,6 +8,7 @@ from questions.models import Answer
 
 from .forms import AccountDeleteForm, ProfileForm
 from .models import User
+from .permissions import posting_refusal, refuse
 from .services import user_delete
 
 
@@ -28,7 +29,12 @@ def profile(request, username):
 
 @login_required
 def settings_edit(request):
-    """The signed-in user's own settings: display name and bio."""
+    """The signed-in user's own settings: display name and bio.
+
+    Both are public (the name shows on every answer), so changing them is posting: refused, with
+    the reason, to suspended and unverified members, who may still read the page."""
+    if request.method == "POST" and (reason := posting_refusal(request.user)):
+        return refuse(request, reason)
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()

@@ -12,7 +12,6 @@ A control POST with a valid token (as a moderator and superuser, so it reaches e
 code) must *not* get the CSRF failure, nor a 500: the 403s above really come from the missing token.
 """
 
-import re
 from http import HTTPStatus
 
 import pytest
@@ -20,7 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
-from django.urls import URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.urls.resolvers import RoutePattern
 
 from moderation.models import Flag
@@ -36,40 +35,19 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
+from tests.url_patterns import (
+    ADMIN_CATCH_ALL,
+    PATTERN_IDS,
+    PATTERNS,
+    fill_route,
+    pattern_arguments,
+)
 
 pytestmark = pytest.mark.django_db
 
 # URLs allowed to accept a POST without a CSRF token, with the reason. Keep it empty.
 NOT_CSRF_PROTECTED = {}
 CSRF_FAILURE = b"CSRF verification failed"
-ADMIN_CATCH_ALL = "admin/(?P<url>.*)$"
-ROUTE_ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
-
-
-def url_patterns(patterns=None, prefix="", namespaces=()):
-    """(name or None, pattern text, pattern) for every URL pattern, included ones too."""
-    patterns = get_resolver().url_patterns if patterns is None else patterns
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            namespace = (pattern.namespace,) if pattern.namespace else ()
-            yield from url_patterns(
-                pattern.url_patterns,
-                prefix + str(pattern.pattern),
-                namespaces + namespace,
-            )
-        else:
-            name = ":".join((*namespaces, pattern.name)) if pattern.name else None
-            yield name, prefix + str(pattern.pattern), pattern
-
-
-def pattern_arguments(pattern):
-    if isinstance(pattern.pattern, RoutePattern):
-        return set(pattern.pattern.converters)
-    return set(pattern.pattern.regex.groupindex)
-
-
-PATTERNS = list(url_patterns())
-PATTERN_IDS = [name or text for name, text, _ in PATTERNS]
 
 
 @pytest.fixture(scope="module")
@@ -180,7 +158,7 @@ def concrete_url(name, text, pattern, by_name, by_argument):
     kwargs = {arg: by_argument[arg] for arg in pattern_arguments(pattern)}
     kwargs.update(by_name.get(name, {}))
     if name is None:  # the admin's unnamed redirects, such as <path:object_id>/
-        return "/" + ROUTE_ARGUMENT.sub(lambda m: str(kwargs[m[1]]), text)
+        return fill_route(text, kwargs)
     return reverse(name, kwargs=kwargs)
 
 

@@ -42,8 +42,12 @@ def answer_create_view(request, pk):
 
 
 @require_POST
+@member_can_post_required
 def answer_preview(request):
-    """The live preview (htmx): the Markdown rendered exactly as it will be stored."""
+    """The live preview (htmx): the Markdown rendered exactly as it will be stored.
+
+    Only for members who may post: nobody else has an answer to preview (and it is not a free
+    Markdown renderer for anonymous visitors)."""
     html = render_markdown(request.POST.get("body", "")[:ANSWER_MAX_LENGTH])
     return render(
         request, "questions/includes/answer_preview.html", {"answer_preview": html}

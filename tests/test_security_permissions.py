@@ -1,0 +1,929 @@
+"""The permission matrix: every URL pattern of the project, GET and POST, for six kinds of visitor.
+
+The patterns are walked from the root URLconf through every include (ours, allauth's and the
+admin's, see tests/url_patterns.py), and every one must be matched by an entry of ``MATRIX`` or
+``test_every_url_pattern_has_an_entry`` fails: adding a URL forces a decision about who may use it.
+
+Each entry gives the exact expected response for each role, in the order of ``ROLES``:
+
+- anonymous: a visitor who is not signed in;
+- user: a verified, trusted member who is not the owner of the object the URL is about;
+- unverified: a signed-in member whose e-mail address is not verified. allauth's mandatory
+  verification stops them at log-in (the ``account_login(unverified-credentials)`` entry), so this
+  is a session that got past it (an account made in the admin or the shell, say): the app refuses
+  them every write anyway (accounts/permissions.py), but lets them read, practise and manage
+  their account;
+- suspended: a verified, trusted member whose ``suspended_until`` is in the future;
+- owner: the author of the answer, comment or question (and of the post a flag or a moderation
+  action is about), the owner of the practice session, card or notification, the member a profile
+  or moderation page is about, the member a password-reset link was sent to; for pages about
+  "my own" data (settings, lists, log-in) simply another signed-in member;
+- moderator: a verified member of the Moderators group (not staff: the admin is for staff only).
+
+An expected response is a status code, ``LOGIN`` (a redirect to the log-in page with ``next``),
+``ADMIN_LOGIN`` (a redirect to the admin's log-in page with ``next``) or ``Go(to, status)``: a
+redirect to exactly that place. POSTs send valid data. Where a role is allowed (a 200 or a
+redirect other than to a log-in page) the entry's ``effect`` must hold afterwards (the answer
+exists, the body changed, the session is signed out...); for every other role, and on every GET
+(but opening a notification, which marks it read), nothing in the database may change. CSRF
+checks are off here (tests/test_security_csrf.py covers them).
+
+The admin is grouped by rule (none of the six roles is staff); ``test_staff_get_past_the_admin_login``
+is its control: the same URLs are real admin pages for a superuser.
+
+Everything is created once for the module, with one session per role; each test's changes are
+rolled back after it, and a refused request is checked against one snapshot of every table.
+"""
+
+import functools
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from http import HTTPStatus
+from types import SimpleNamespace
+from urllib.parse import quote
+
+import pytest
+from allauth.account.forms import default_token_generator
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.utils import user_pk_to_url_str
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.contenttypes.models import ContentType
+from django.core import mail
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from moderation import services as moderation
+from moderation.models import Flag
+from practice.models import (
+    Card,
+    Mode,
+    PracticeSession,
+    PracticeSettings,
+    Review,
+    SessionItem,
+)
+from practice.services import item_reveal, session_start
+from questions.models import (
+    Answer,
+    Comment,
+    Notification,
+    Question,
+    QuestionFollow,
+    Status,
+    Vote,
+)
+from questions.services.answers import answer_create, answer_edit
+from questions.services.comments import comment_create
+from questions.services.questions import question_propose
+from tests.factories import PASSWORD, TopicFactory, UserFactory
+from tests.practice_factories import practisable_question
+from tests.url_patterns import PATTERNS, fill_route, pattern_arguments
+
+pytestmark = pytest.mark.django_db
+
+ANONYMOUS, USER, UNVERIFIED, SUSPENDED, OWNER, MODERATOR = ROLES = (
+    "anonymous",
+    "user",
+    "unverified",
+    "suspended",
+    "owner",
+    "moderator",
+)
+
+OK = HTTPStatus.OK
+FORBIDDEN = HTTPStatus.FORBIDDEN
+NOT_FOUND = HTTPStatus.NOT_FOUND
+NOT_ALLOWED = HTTPStatus.METHOD_NOT_ALLOWED
+LOGIN = "login"  # a redirect to /accounts/login/?next=<this URL>
+ADMIN_LOGIN = "admin-login"  # a redirect to /admin/login/?next=<this URL>
+
+BODY = "Gradient descent moves the weights against the gradient of the loss."
+NEW_BODY = "Backpropagation applies the chain rule layer by layer, from the loss back."
+NEW_QUESTION = "How does dropout act as a regulariser in a neural network?"
+SUSPENSION_REASON = "Posting links to a course you sell"
+NEW_PASSWORD = "a-new-and-longer-passphrase-42"
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass(frozen=True)
+class Go:
+    """A redirect to exactly ``to``: a URL name, or a function of the case (see ``Case``)."""
+
+    to: object
+    status: int = HTTPStatus.FOUND
+
+    def url(self, case):
+        return self.to(case) if callable(self.to) else reverse(self.to)
+
+
+def everyone(outcome):
+    return (outcome,) * len(ROLES)
+
+
+def members(outcome):
+    """Anonymous visitors go to log in; every signed-in member gets ``outcome``."""
+    return (LOGIN, *(outcome,) * (len(ROLES) - 1))
+
+
+def posters(outcome, owner=None):
+    """Members who may post (verified, not suspended) get ``outcome``; the others a 403 saying why."""
+    owner = outcome if owner is None else owner
+    return (LOGIN, outcome, FORBIDDEN, FORBIDDEN, owner, outcome)
+
+
+def authors(outcome, others=FORBIDDEN):
+    """The author and moderators get ``outcome``; other members ``others``, unless they may not post."""
+    return (LOGIN, others, FORBIDDEN, FORBIDDEN, outcome, outcome)
+
+
+def moderators(outcome):
+    """Only moderators; anyone else signed in gets a 403."""
+    return (LOGIN, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, outcome)
+
+
+def unpublished(outcome):
+    """A post hidden or awaiting review: its author and moderators get ``outcome``, others a 404."""
+    return (NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, outcome, outcome)
+
+
+def owner_only(outcome, others=NOT_FOUND):
+    """Private data: the owner gets ``outcome``, every other member (moderators too) a 404."""
+    return (LOGIN, others, others, others, outcome, others)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Expected responses to GET and POST of one URL pattern (or, with ``matches``, a group of them).
+
+    ``url``, ``data``, ``effect`` and ``prepare`` are functions of the case. ``allowed`` (default:
+    the roles whose POST gets a 200 or a redirect other than to log in) are the roles for which
+    ``effect`` must hold; everyone else must change nothing. Without ``effect`` no POST may change
+    anything. ``get_changes`` lists roles whose GET may change the database (opening a
+    notification marks it read).
+    """
+
+    pattern: str
+    get: tuple
+    post: tuple
+    url: object = None
+    data: object = None
+    effect: object = None
+    allowed: tuple | None = None
+    prepare: object = None
+    variant: str = ""
+    matches: object = None
+    get_changes: tuple = ()
+
+    def applies_to(self, name, text):
+        if self.matches is not None:
+            return self.matches(name, text)
+        return self.pattern in (name, text)
+
+    def allowed_roles(self):
+        if self.allowed is not None:
+            return self.allowed
+        return tuple(
+            role
+            for role, outcome in zip(ROLES, self.post, strict=True)
+            if outcome == OK or isinstance(outcome, Go)
+        )
+
+
+# --- helpers used by the entries; ``c`` is a Case -------------------------------------------------
+
+
+def _member(c):
+    """The requesting member as the database has them now."""
+    return User.objects.get(pk=c.user.pk)
+
+
+def _q(c):
+    return c.w.question
+
+
+def _answer_url(c):
+    return Answer.objects.filter(author=c.user).latest("pk").get_absolute_url()
+
+
+def _comment_url(c):
+    return Comment.objects.filter(author=c.user).latest("pk").get_absolute_url()
+
+
+def _signed_out(c):
+    return SESSION_KEY not in c.client.session
+
+
+def _signed_in_as(member):
+    return lambda c: c.client.session.get(SESSION_KEY) == str(member(c).pk)
+
+
+def _reauthenticated(c):
+    methods = c.client.session.get("account_authentication_methods", [])
+    return any(method.get("reauthenticated") for method in methods)
+
+
+def _password_is(password, member=lambda c: c.user):
+    return lambda c: User.objects.get(pk=member(c).pk).check_password(password)
+
+
+def _question_form(question, **changes):
+    return {
+        "title": question.title,
+        "body": question.body,
+        "topic": question.topic_id,
+        "difficulty": question.difficulty,
+        **changes,
+    }
+
+
+def _act(action, post, reason=""):
+    def data(c):
+        target = getattr(c.w, post)
+        key = f"{type(target).__name__.lower()}:{target.pk}"
+        return {"action": action, "posts": [key], "reason": reason}
+
+    return data
+
+
+def _reveal(c):
+    item_reveal(item=c.w.item, attempt="The loss goes down.")
+
+
+def _suspend_owner(c):
+    User.objects.filter(pk=c.w.owner.pk).update(
+        suspended_until=timezone.now() + timedelta(days=3),
+        suspension_reason=SUSPENSION_REASON,
+    )
+
+
+def _fresh_comment(c):
+    # Authors edit comments for five minutes: the module's comment may be older by now.
+    Comment.objects.filter(pk=c.w.comment.pk).update(created_at=timezone.now())
+
+
+def _old_comment(c):
+    Comment.objects.filter(pk=c.w.comment.pk).update(
+        created_at=timezone.now() - timedelta(minutes=6)
+    )
+
+
+def _confirmation_key(c):
+    address = EmailAddress.objects.get(user=c.w.unverified)
+    return EmailConfirmationHMAC(address).key
+
+
+def _reset_url(c):
+    owner = User.objects.get(pk=c.w.owner.pk)  # the token depends on last_login
+    return reverse(
+        "account_reset_password_from_key",
+        kwargs={
+            "uidb36": user_pk_to_url_str(owner),
+            "key": default_token_generator.make_token(owner),
+        },
+    )
+
+
+def _set_password_url(c):
+    """Where the reset link sends the browser, the key now kept in its session."""
+    return reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(c.w.owner), "key": "set-password"},
+    )
+
+
+def _open_reset_link(c):
+    c.client.get(_reset_url(c))
+
+
+# Roles in the order of ROLES:  anonymous, user, unverified, suspended, owner, moderator.
+MATRIX = [
+    # --- the site ---------------------------------------------------------------------------------
+    Entry("home", get=everyone(OK), post=everyone(OK)),
+    Entry("trivial", get=everyone(OK), post=everyone(OK)),
+    Entry("questions:list", get=everyone(OK), post=everyone(OK)),
+    Entry("questions:topic", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("questions:topic", args=[c.w.topic.slug])),
+    Entry("questions:detail", get=everyone(OK), post=everyone(OK), url=lambda c: _q(c).get_absolute_url()),
+    Entry("questions:detail-short", get=everyone(Go(lambda c: _q(c).get_absolute_url(), 301)), post=everyone(Go(lambda c: _q(c).get_absolute_url(), 301)), url=lambda c: reverse("questions:detail-short", args=[_q(c).pk])),
+    Entry("questions:answer-history", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("questions:answer-history", args=[c.w.answer.pk])),
+    # Hidden by a moderator, a proposal awaiting review: only their author and moderators see them.
+    Entry("questions:answer-history", variant="hidden", get=unpublished(OK), post=unpublished(OK), url=lambda c: reverse("questions:answer-history", args=[c.w.hidden_answer.pk])),
+    Entry("questions:detail", variant="proposal", get=unpublished(OK), post=unpublished(OK), url=lambda c: c.w.proposal.get_absolute_url()),
+    Entry("accounts:profile", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("accounts:profile", args=[c.w.owner.username])),
+    # --- writing: answers, comments, votes, questions ---------------------------------------------
+    Entry(
+        "questions:answer-create", get=everyone(NOT_ALLOWED), post=posters(Go(_answer_url)),
+        url=lambda c: reverse("questions:answer-create", args=[_q(c).pk]),
+        data=lambda c: {"body": NEW_BODY},
+        effect=lambda c: Answer.objects.filter(author=c.user, body=NEW_BODY).exists(),
+    ),
+    Entry(
+        # Only those who may post have an answer to preview; it stores nothing.
+        "questions:answer-preview", get=everyone(NOT_ALLOWED), post=posters(OK),
+        data=lambda c: {"body": NEW_BODY},
+    ),
+    Entry(
+        "questions:answer-edit", get=authors(OK), post=authors(Go(lambda c: c.w.answer.get_absolute_url())),
+        url=lambda c: reverse("questions:answer-edit", args=[c.w.answer.pk]),
+        data=lambda c: {"body": NEW_BODY},
+        effect=lambda c: Answer.objects.get(pk=c.w.answer.pk).body == NEW_BODY,
+    ),
+    Entry(
+        "questions:answer-delete", get=everyone(NOT_ALLOWED), post=authors(Go(lambda c: _q(c).get_absolute_url())),
+        url=lambda c: reverse("questions:answer-delete", args=[c.w.answer.pk]),
+        effect=lambda c: Answer.objects.get(pk=c.w.answer.pk).is_deleted,
+    ),
+    Entry(
+        "questions:answer-vote", get=everyone(NOT_ALLOWED), post=posters(Go(lambda c: c.w.answer.get_absolute_url(), 303), owner=FORBIDDEN),
+        url=lambda c: reverse("questions:answer-vote", args=[c.w.answer.pk]),
+        data=lambda c: {"value": "1"},
+        effect=lambda c: Vote.objects.filter(user=c.user, answer=c.w.answer, value=1).exists(),
+    ),
+    Entry(
+        "questions:answer-comment", get=everyone(NOT_ALLOWED), post=posters(Go(_comment_url)),
+        url=lambda c: reverse("questions:answer-comment", args=[c.w.answer.pk]),
+        data=lambda c: {"body": "See also Adam."},
+        effect=lambda c: Comment.objects.filter(author=c.user, answer=c.w.answer).exists(),
+    ),
+    Entry(
+        "questions:question-comment", get=everyone(NOT_ALLOWED), post=posters(Go(_comment_url)),
+        url=lambda c: reverse("questions:question-comment", args=[_q(c).pk]),
+        data=lambda c: {"body": "See also Adam."},
+        effect=lambda c: Comment.objects.filter(author=c.user, question=_q(c)).exists(),
+    ),
+    Entry(
+        "questions:comment-edit", get=authors(OK), post=authors(Go(lambda c: c.w.comment.get_absolute_url())),
+        url=lambda c: reverse("questions:comment-edit", args=[c.w.comment.pk]),
+        prepare=_fresh_comment,
+        data=lambda c: {"body": "See also Adam, and AdamW."},
+        effect=lambda c: Comment.objects.get(pk=c.w.comment.pk).body == "See also Adam, and AdamW.",
+    ),
+    Entry(
+        # Five minutes after posting, only moderators edit a comment.
+        "questions:comment-edit", variant="late", get=authors(FORBIDDEN)[:-1] + (OK,), post=authors(FORBIDDEN)[:-1] + (Go(lambda c: c.w.comment.get_absolute_url()),),
+        url=lambda c: reverse("questions:comment-edit", args=[c.w.comment.pk]),
+        prepare=_old_comment,
+        data=lambda c: {"body": "See also Adam, and AdamW."},
+        effect=lambda c: Comment.objects.get(pk=c.w.comment.pk).body == "See also Adam, and AdamW.",
+    ),
+    Entry(
+        "questions:comment-delete", get=everyone(NOT_ALLOWED), post=authors(Go(lambda c: c.w.other_answer.get_absolute_url())),
+        url=lambda c: reverse("questions:comment-delete", args=[c.w.comment.pk]),
+        effect=lambda c: Comment.objects.get(pk=c.w.comment.pk).is_deleted,
+    ),
+    Entry(
+        # Following is private bookkeeping, not posting: suspended and unverified members may.
+        "questions:follow", get=everyone(NOT_ALLOWED), post=members(Go(lambda c: _q(c).get_absolute_url())),
+        url=lambda c: reverse("questions:follow", args=[_q(c).pk]),
+        # The owner follows the question already (they answered it): a second click unfollows.
+        effect=lambda c: QuestionFollow.objects.filter(user=c.user, question=_q(c)).exists() == (c.role != OWNER),
+    ),
+    Entry(
+        "questions:propose", get=posters(OK), post=posters(Go(lambda c: Question.objects.get(title=NEW_QUESTION).get_absolute_url())),
+        data=lambda c: _question_form(_q(c), title=NEW_QUESTION, body=""),
+        effect=lambda c: Question.objects.filter(title=NEW_QUESTION, author=c.user).exists(),
+    ),
+    Entry(
+        # A published question: only moderators edit it, its author included.
+        "questions:edit", variant="published", get=moderators(OK), post=moderators(Go(lambda c: _q(c).get_absolute_url())),
+        url=lambda c: reverse("questions:edit", args=[_q(c).pk]),
+        data=lambda c: _question_form(_q(c), body="Edited details."),
+        effect=lambda c: Question.objects.get(pk=_q(c).pk).body == "Edited details.",
+    ),
+    Entry(
+        # A proposal awaiting review: its author may still edit it; other members don't see it.
+        "questions:edit", variant="proposal", get=(LOGIN, NOT_FOUND, FORBIDDEN, FORBIDDEN, OK, OK), post=(LOGIN, NOT_FOUND, FORBIDDEN, FORBIDDEN, Go(lambda c: c.w.proposal.get_absolute_url()), Go(lambda c: c.w.proposal.get_absolute_url())),
+        url=lambda c: reverse("questions:edit", args=[c.w.proposal.pk]),
+        data=lambda c: _question_form(c.w.proposal, body="With details."),
+        effect=lambda c: Question.objects.get(pk=c.w.proposal.pk).body == "With details.",
+    ),
+    # --- notifications ------------------------------------------------------------------------
+    Entry("notifications", get=members(OK), post=members(OK)),
+    Entry(
+        "notification-open", get=owner_only(Go(lambda c: _q(c).get_absolute_url())), post=owner_only(Go(lambda c: _q(c).get_absolute_url())),
+        url=lambda c: reverse("notification-open", args=[c.w.notification.pk]),
+        effect=lambda c: Notification.objects.get(pk=c.w.notification.pk).read_at is not None,
+        get_changes=(OWNER,),
+    ),
+    Entry(
+        # Every signed-in role has one unread notification of their own.
+        "notifications-read", get=everyone(NOT_ALLOWED), post=members(Go("notifications")),
+        effect=lambda c: not Notification.objects.filter(recipient=c.user, read_at__isnull=True).exists(),
+    ),
+    # --- accounts -----------------------------------------------------------------------------
+    Entry(
+        # The display name and bio are public: changing them is posting.
+        "accounts:settings", get=members(OK), post=posters(Go("accounts:settings")),
+        data=lambda c: {"display_name": "Grace H.", "bio": "I teach statistics."},
+        effect=lambda c: _member(c).bio == "I teach statistics.",
+    ),
+    Entry(
+        "accounts:delete", get=members(OK), post=members(Go("home")),
+        data=lambda c: {"confirm_username": c.user.username if c.user else c.w.owner.username},
+        effect=lambda c: _member(c).is_deleted and _signed_out(c),
+    ),
+    # --- practice: private to its owner, moderators included --------------------------------------
+    Entry("practice:home", get=members(OK), post=members(NOT_ALLOWED)),
+    Entry(
+        "practice:start", get=members(NOT_ALLOWED), post=members(Go(lambda c: PracticeSession.objects.filter(user=c.user).latest("pk").get_absolute_url())),
+        data=lambda c: {"mode": Mode.DUE, "size": "1"},
+        effect=lambda c: PracticeSession.objects.filter(user=c.user).exclude(pk=c.w.session.pk).exists(),
+    ),
+    Entry(
+        "practice:session", get=owner_only(OK), post=members(NOT_ALLOWED),
+        url=lambda c: c.w.session.get_absolute_url(),
+    ),
+    Entry(
+        "practice:reveal", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.session.get_absolute_url() + "#practice-card")),
+        url=lambda c: reverse("practice:reveal", args=[c.w.session.pk, c.w.item.pk]),
+        data=lambda c: {"attempt": "It follows the negative gradient."},
+        effect=lambda c: SessionItem.objects.get(pk=c.w.item.pk).is_revealed,
+    ),
+    Entry(
+        "practice:grade", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.session.get_absolute_url() + "#practice-card")),
+        url=lambda c: reverse("practice:grade", args=[c.w.session.pk, c.w.item.pk]),
+        prepare=_reveal,
+        data=lambda c: {"rating": "3"},
+        effect=lambda c: Review.objects.filter(user=c.w.owner).exists(),
+    ),
+    Entry(
+        "practice:end", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.session.get_absolute_url() + "#practice-card")),
+        url=lambda c: reverse("practice:end", args=[c.w.session.pk]),
+        effect=lambda c: PracticeSession.objects.get(pk=c.w.session.pk).ended_at is not None,
+    ),
+    Entry(
+        "practice:settings", get=members(OK), post=members(Go("practice:settings")),
+        data=lambda c: {"desired_retention": "0.85", "session_size": "15"},
+        effect=lambda c: PracticeSettings.objects.filter(user=c.user, session_size=15).exists(),
+    ),
+    Entry("practice:progress", get=members(OK), post=members(NOT_ALLOWED)),
+    Entry("practice:history", get=members(OK), post=members(NOT_ALLOWED)),
+    Entry("practice:history-csv", get=members(OK), post=members(NOT_ALLOWED)),
+    Entry("practice:anki-export", get=members(OK), post=members(NOT_ALLOWED)),
+    Entry(
+        "practice:card", get=owner_only(OK), post=members(NOT_ALLOWED),
+        url=lambda c: reverse("practice:card", args=[c.w.card.pk]),
+    ),
+    # --- moderation (the rows of tests/test_moderation_permissions.py, with all six roles) --------
+    Entry("moderation:queue", get=moderators(OK), post=moderators(OK)),
+    Entry("moderation:log", get=moderators(OK), post=moderators(OK)),
+    Entry(
+        "moderation:act", variant="approve", get=everyone(NOT_ALLOWED), post=moderators(Go("moderation:queue")),
+        data=_act("approve", "proposal"),
+        effect=lambda c: Question.objects.get(pk=c.w.proposal.pk).status == Status.PUBLISHED,
+    ),
+    Entry(
+        "moderation:act", variant="flags-helpful", get=everyone(NOT_ALLOWED), post=moderators(Go("moderation:queue")),
+        data=_act("flags_helpful", "answer"),
+        effect=lambda c: Answer.objects.get(pk=c.w.answer.pk).status == Status.HIDDEN,
+    ),
+    Entry(
+        "moderation:member", get=moderators(OK), post=moderators(OK),
+        url=lambda c: reverse("moderation:member", args=[c.w.owner.username]),
+    ),
+    Entry(
+        "moderation:member-suspend", get=everyone(NOT_ALLOWED), post=moderators(Go(lambda c: reverse("moderation:member", args=[c.w.owner.username]))),
+        url=lambda c: reverse("moderation:member-suspend", args=[c.w.owner.username]),
+        data=lambda c: {"days": "7", "reason": SUSPENSION_REASON},
+        effect=lambda c: User.objects.get(pk=c.w.owner.pk).is_suspended,
+    ),
+    Entry(
+        # The owner is suspended here: a suspended member cannot lift their own suspension.
+        "moderation:member-unsuspend", get=everyone(NOT_ALLOWED), post=moderators(Go(lambda c: reverse("moderation:member", args=[c.w.owner.username]))),
+        url=lambda c: reverse("moderation:member-unsuspend", args=[c.w.owner.username]),
+        prepare=_suspend_owner,
+        effect=lambda c: not User.objects.get(pk=c.w.owner.pk).is_suspended,
+    ),
+    Entry(
+        "moderation:member-purge", get=everyone(NOT_ALLOWED), post=moderators(Go(lambda c: reverse("moderation:member", args=[c.w.owner.username]))),
+        url=lambda c: reverse("moderation:member-purge", args=[c.w.owner.username]),
+        data=lambda c: {"reason": "spam"},
+        effect=lambda c: User.objects.get(pk=c.w.owner.pk).is_suspended and Answer.objects.get(pk=c.w.answer.pk).status == Status.HIDDEN,
+    ),
+    Entry(
+        "moderation:canonical", get=everyone(NOT_ALLOWED), post=moderators(Go(lambda c: c.w.answer.get_absolute_url())),
+        url=lambda c: reverse("moderation:canonical", args=[c.w.answer.pk]),
+        data=lambda c: {"canonical": "1"},
+        effect=lambda c: Answer.objects.get(pk=c.w.answer.pk).is_canonical,
+    ),
+    Entry(
+        "moderation:rollback", get=everyone(NOT_ALLOWED), post=moderators(Go(lambda c: c.w.answer.get_absolute_url())),
+        url=lambda c: reverse("moderation:rollback", args=[c.w.answer.pk]),
+        data=lambda c: {"number": "1"},
+        effect=lambda c: Answer.objects.get(pk=c.w.answer.pk).body == BODY,
+    ),
+    Entry(
+        # The form shows to the author too (the page has no link to it); sending it is refused.
+        "moderation:flag", get=posters(OK), post=posters(Go(lambda c: c.w.answer.get_absolute_url()), owner=FORBIDDEN),
+        url=lambda c: reverse("moderation:flag", args=["answer", c.w.answer.pk]),
+        data=lambda c: {"reason": "wrong"},
+        effect=lambda c: Flag.objects.filter(user=c.user).exists(),
+    ),
+    # --- allauth ------------------------------------------------------------------------------
+    # Signed-in members are sent home from the log-in and sign-up pages (allauth's default).
+    Entry(
+        "account_login", get=(OK, *(Go("home"),) * 5), post=(Go("home"), *(Go("home"),) * 5),
+        data=lambda c: {"login": c.w.other.username, "password": PASSWORD},
+        effect=_signed_in_as(lambda c: c.w.other), allowed=(ANONYMOUS,),
+    ),
+    Entry(
+        # Mandatory verification: the right password of an unverified member does not sign in.
+        "account_login", variant="unverified-credentials", get=(OK, *(Go("home"),) * 5), post=(Go("account_email_verification_sent"), *(Go("home"),) * 5),
+        data=lambda c: {"login": c.w.unverified.username, "password": PASSWORD},
+        allowed=(),
+    ),
+    Entry(
+        "account_logout", get=(Go("home"), *(OK,) * 5), post=everyone(Go("home")),
+        effect=_signed_out, allowed=ROLES,
+    ),
+    Entry(
+        "account_signup", get=(OK, *(Go("home"),) * 5), post=(Go("account_email_verification_sent"), *(Go("home"),) * 5),
+        data=lambda c: {"username": "newcomer", "email": "newcomer@example.com", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        effect=lambda c: User.objects.filter(username="newcomer").exists() and len(mail.outbox) == 1,
+        allowed=(ANONYMOUS,),
+    ),
+    Entry(
+        "account_reauthenticate", get=members(OK), post=members(Go("home")),
+        data=lambda c: {"password": PASSWORD},
+        effect=_reauthenticated,
+    ),
+    Entry(
+        "account_email", get=members(OK), post=members(Go("account_email")),
+        data=lambda c: {"email": "second@example.com", "action_add": ""},
+        effect=lambda c: EmailAddress.objects.filter(user=c.user, email="second@example.com").exists(),
+    ),
+    Entry(
+        "account_change_password", get=members(OK), post=members(Go("account_change_password")),
+        data=lambda c: {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        effect=_password_is(NEW_PASSWORD),
+    ),
+    Entry(
+        "account_set_password", get=members(Go("account_change_password")), post=members(Go("account_change_password")),
+        data=lambda c: {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        allowed=(),
+    ),
+    Entry(
+        "account_reset_password", get=everyone(OK), post=everyone(Go("account_reset_password_done")),
+        data=lambda c: {"email": c.w.owner.email},
+        effect=lambda c: len(mail.outbox) == 1 and mail.outbox[0].to == [c.w.owner.email],
+    ),
+    Entry("account_reset_password_done", get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    Entry(
+        "account_reset_password_from_key", variant="link", get=everyone(Go(_set_password_url)), post=everyone(Go(_set_password_url)),
+        url=_reset_url,
+    ),
+    Entry(
+        "account_reset_password_from_key", variant="set-password", get=everyone(OK), post=everyone(Go("account_reset_password_from_key_done")),
+        url=_set_password_url,
+        prepare=_open_reset_link,
+        data=lambda c: {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        effect=_password_is(NEW_PASSWORD, lambda c: c.w.owner),
+    ),
+    Entry("account_reset_password_from_key_done", get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    Entry(
+        # The key (mailed to the unverified member) is the permission: whoever holds it confirms
+        # the address. Its owner, signed in, is then sent home; anyone else to the log-in page.
+        "account_confirm_email", get=everyone(OK), post=(Go("account_login"), Go("account_login"), Go("home"), Go("account_login"), Go("account_login"), Go("account_login")),
+        url=lambda c: reverse("account_confirm_email", args=[_confirmation_key(c)]),
+        effect=lambda c: EmailAddress.objects.get(user=c.w.unverified).verified,
+    ),
+    Entry("account_email_verification_sent", get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    Entry("account_inactive", get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    # Log-in by code is off: the page sends everyone back (to log in, or home).
+    Entry("account_confirm_login_code", get=(Go("account_login"), *(Go("home"),) * 5), post=(Go("account_login"), *(Go("home"),) * 5)),
+    # --- the Django admin: staff only, and none of the six roles is staff ---------------------------
+    Entry(
+        "admin:login", get=everyone(OK), post=everyone(OK),
+        data=lambda c: {"username": c.w.moderator.username, "password": PASSWORD},
+    ),
+    Entry("admin:logout", get=everyone(Go("admin:index")), post=everyone(Go("admin:index"))),
+    Entry(
+        "admin (every other admin URL)", get=everyone(ADMIN_LOGIN), post=everyone(ADMIN_LOGIN),
+        matches=lambda name, text: text.startswith("admin/") and name not in ("admin:login", "admin:logout"),
+    ),
+]  # fmt: skip
+
+
+# --- the world --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, reused_client):
+    """Created once for the module; each test's own changes are rolled back after it."""
+    with django_db_blocker.unblock():
+        # Never the development database: pytest-django only creates the test one for db tests.
+        name = str(connection.settings_dict["NAME"])
+        assert "memorydb" in name or name.rsplit("/", 1)[-1].startswith("test_"), name
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            # The fast hasher of tests/conftest.py, which only applies inside each test.
+            with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+                w = _make_world()
+            # One session per role, kept for the module (a test that ends it is rolled back):
+            # cheaper than signing in for every test.
+            w.sessions = {}
+            for role, member in w.users.items():
+                reused_client.force_login(member)
+                w.sessions[role] = reused_client.cookies[
+                    settings.SESSION_COOKIE_NAME
+                ].value
+                reused_client.cookies.clear()
+            w.baseline = _snapshot()
+            # PostgreSQL: check the deferred foreign keys once, outside the tests' savepoints.
+            connection.check_constraints()
+            yield w
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def _make_world():
+    """The six roles; a published question by the owner with the owner's answer (two revisions,
+    one open flag) and comment; a pending proposal by the owner; the owner's practice session and
+    card; one unread notification for every signed-in role."""
+    owner = UserFactory(trusted=True, username="perm-owner")
+    user = UserFactory(trusted=True, username="perm-user")
+    unverified = UserFactory(trusted=True, verified=False, username="perm-unverified")
+    EmailAddress.objects.create(
+        user=unverified, email=unverified.email, verified=False, primary=True
+    )
+    suspended = UserFactory(trusted=True, username="perm-suspended")
+    moderator = UserFactory(trusted=True, moderator=True, username="perm-moderator")
+    other = UserFactory(trusted=True, username="perm-other")
+    moderation.user_suspend(
+        moderator=moderator,
+        user=suspended,
+        until=timezone.now() + timedelta(days=3),
+        reason=SUSPENSION_REASON,
+    )
+    topic = TopicFactory(slug="perm-topic")
+    question = practisable_question(topic=topic, author=owner)
+    answer = answer_create(question=question, author=owner, body=BODY)
+    answer = answer_edit(answer=answer, editor=owner, body=BODY + " Edited.")
+    moderation.flag_create(user=other, post=answer, reason="wrong")
+    other_answer = answer_create(question=question, author=other, body=BODY)
+    hidden_answer = answer_create(
+        question=question, author=owner, body=BODY + " Hidden."
+    )
+    moderation.post_hide(moderator=moderator, post=hidden_answer, reason="Off topic")
+    comment = comment_create(author=owner, body="See also Adam.", answer=other_answer)
+    proposal = question_propose(
+        author=owner,
+        title="What does batch normalisation do at inference time?",
+        body="",
+        topic=topic,
+        difficulty="medium",
+    )
+    notifications = {
+        member.pk: Notification.objects.create(
+            recipient=member,
+            actor=other,
+            kind=Notification.Kind.COMMENT,
+            message="Someone commented on your answer.",
+            url=question.get_absolute_url(),
+        )
+        for member in [owner, user, unverified, suspended, moderator]
+    }
+    Notification.objects.filter(read_at__isnull=True).exclude(
+        pk__in=[n.pk for n in notifications.values()]
+    ).update(read_at=timezone.now())
+    session = session_start(user=owner, mode=Mode.DUE, size=2)
+    card = Card.objects.create(user=owner, question=question)
+    users = {
+        USER: user,
+        UNVERIFIED: unverified,
+        SUSPENDED: suspended,
+        OWNER: owner,
+        MODERATOR: moderator,
+    }
+    return SimpleNamespace(
+        users=users,
+        owner=owner,
+        user=user,
+        unverified=unverified,
+        suspended=suspended,
+        moderator=moderator,
+        other=other,
+        topic=topic,
+        question=Question.objects.get(pk=question.pk),
+        answer=answer,
+        other_answer=other_answer,
+        hidden_answer=hidden_answer,
+        comment=comment,
+        proposal=proposal,
+        notification=notifications[owner.pk],
+        session=session,
+        item=session.items.get(),
+        card=card,
+    )
+
+
+# --- the cases --------------------------------------------------------------------------------
+
+
+@dataclass
+class Case:
+    """One request: what the entries' functions receive."""
+
+    w: SimpleNamespace
+    role: str
+    user: User | None
+    client: Client
+    url: str = ""
+    response: object = None
+
+
+def _generic_url(c, name, text, pattern):
+    """A URL for a pattern no entry builds itself (the admin's): arguments are placeholders."""
+    values = {
+        "object_id": "1",
+        "id": 1,
+        "app_label": "questions",
+        "content_type_id": ContentType.objects.get_for_model(Question).pk,
+        "url": "no-such-page/",
+    }
+    kwargs = {arg: values[arg] for arg in pattern_arguments(pattern)}
+    if name is None:
+        if "url" in kwargs:  # the admin's catch-all
+            return "/admin/no-such-page/"
+        return fill_route(text, kwargs)
+    return reverse(name, kwargs=kwargs)
+
+
+def _cases():
+    for name, text, pattern in PATTERNS:
+        for entry in MATRIX:
+            if not entry.applies_to(name, text):
+                continue
+            label = (name or text) + (f"({entry.variant})" if entry.variant else "")
+            for method in ("get", "post"):
+                for role in ROLES:
+                    yield pytest.param(
+                        entry,
+                        (name, text, pattern),
+                        method,
+                        role,
+                        id=f"{label}-{method.upper()}-{role}",
+                    )
+
+
+CASES = list(_cases())
+
+
+# The database tables a request could change (sessions and the static tables left out), read in
+# one query: each row as one text, so that a test costs one snapshot, not one query per table.
+SNAPSHOT_SKIP = {"sessions.session", "contenttypes.contenttype", "auth.permission"}
+VOLATILE_COLUMNS = {"last_login"}
+
+
+@functools.cache
+def _snapshot_sql():
+    quote = connection.ops.quote_name
+    if connection.vendor == "postgresql":
+        literal = "quote_nullable({}::text)"
+    else:
+        literal = "quote({})"
+    selects = []
+    for model in apps.get_models(include_auto_created=True):
+        label = model._meta.label_lower
+        if label in SNAPSHOT_SKIP:
+            continue
+        row = " || '|' || ".join(
+            literal.format(quote(f.column))
+            for f in model._meta.concrete_fields
+            if f.attname not in VOLATILE_COLUMNS
+        )
+        selects.append(f"SELECT '{label}', {row} FROM {quote(model._meta.db_table)}")
+    return " UNION ALL ".join(selects)
+
+
+def _snapshot():
+    """Every row of every table, grouped by model: what a refused request must leave alone."""
+    state = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_snapshot_sql())
+        for label, row in cursor.fetchall():
+            state.setdefault(label, []).append(row)
+    return {label: sorted(rows) for label, rows in state.items()}
+
+
+def _diff(before, after):
+    return sorted(
+        label
+        for label in before.keys() | after.keys()
+        if before.get(label) != after.get(label)
+    )
+
+
+@pytest.fixture(scope="module")
+def reused_client():
+    # One client for the module: each new Client costs WhiteNoise a scan of every static file.
+    return Client()
+
+
+def _check_response(case, expected):
+    response, url = case.response, case.url
+    status, location = response.status_code, response.get("Location")
+    actual = f"{status} {location or ''}".strip()
+    if expected == LOGIN:
+        assert (status, location) == (
+            302,
+            reverse("account_login") + "?next=" + quote(url, safe="/"),
+        ), actual
+    elif expected == ADMIN_LOGIN:
+        assert (status, location) == (
+            302,
+            reverse("admin:login") + "?next=" + quote(url, safe="/"),
+        ), actual
+    elif isinstance(expected, Go):
+        assert (status, location) == (expected.status, expected.url(case)), actual
+    else:
+        assert status == expected, actual
+
+
+@pytest.mark.parametrize(("entry", "pattern", "method", "role"), CASES)
+def test_permission_matrix(world, reused_client, entry, pattern, method, role):
+    client = reused_client
+    client.cookies.clear()
+    user = world.users.get(role)
+    if user is not None:
+        client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+    case = Case(w=world, role=role, user=user, client=client)
+    case.url = (entry.url or (lambda c: _generic_url(c, *pattern)))(case)
+    if entry.prepare:
+        entry.prepare(case)
+    data = entry.data(case) if (entry.data and method == "post") else {}
+    mail.outbox = []
+    # Every test starts from the same state (the last one's changes were rolled back).
+    before = _snapshot() if entry.prepare else world.baseline
+    case.response = getattr(client, method)(case.url, data)
+    expected = (entry.get if method == "get" else entry.post)[ROLES.index(role)]
+    _check_response(case, expected)
+    if method == "post" and entry.effect and role in entry.allowed_roles():
+        assert entry.effect(case), "an allowed POST did not do its job"
+    elif not (method == "get" and role in entry.get_changes):
+        assert _diff(before, _snapshot()) == [], "a refused request changed something"
+
+
+def test_every_url_pattern_has_an_entry():
+    """A new URL fails here until MATRIX says who may GET and POST it; a stale entry fails too."""
+    missing = [
+        name or text
+        for name, text, _ in PATTERNS
+        if not any(entry.applies_to(name, text) for entry in MATRIX)
+    ]
+    assert missing == [], f"add entries to MATRIX for {missing}"
+    stale = [
+        entry.pattern
+        for entry in MATRIX
+        if not any(entry.applies_to(name, text) for name, text, _ in PATTERNS)
+    ]
+    assert stale == [], f"no such URL pattern: {stale}"
+    assert all(len(entry.get) == len(entry.post) == len(ROLES) for entry in MATRIX)
+    names = {name for name, _, _ in PATTERNS}
+    assert {"account_login", "account_signup", "admin:index", "home"} <= names
+    assert len(PATTERNS) > 100  # ours, allauth's and the admin's
+
+
+ADMIN_PATTERNS = [p for p in PATTERNS if p[1].startswith("admin/")]
+
+
+@pytest.mark.parametrize(
+    "pattern", ADMIN_PATTERNS, ids=[name or text for name, text, _ in ADMIN_PATTERNS]
+)
+def test_staff_get_past_the_admin_login(world, reused_client, pattern):
+    """The control for the admin rule above: the same URLs are real admin pages for staff."""
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    reused_client.cookies.clear()
+    reused_client.force_login(staff)
+    url = _generic_url(None, *pattern)
+    response = reused_client.get(url)
+    assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR, url
+    assert not response.get("Location", "").startswith(reverse("admin:login")), url
+
+
+@pytest.mark.parametrize("role", [SUSPENDED, UNVERIFIED])
+def test_members_who_may_not_post_keep_their_public_profile_and_are_told_why(
+    world, reused_client, role
+):
+    """The display name shows on every answer: a suspended member cannot rename themselves."""
+    reused_client.cookies.clear()
+    reused_client.cookies[settings.SESSION_COOKIE_NAME] = world.sessions[role]
+    response = reused_client.post(
+        reverse("accounts:settings"),
+        {"display_name": "Cheap courses", "bio": "Buy my course."},
+    )
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    refusal = re.search(
+        r'<section class="error-page">(.*?)</section>', response.content.decode(), re.S
+    )
+    reason = SUSPENSION_REASON if role == SUSPENDED else "Verify your e-mail address"
+    assert refusal and reason in refusal.group(1)
+    member = User.objects.get(pk=world.users[role].pk)
+    assert (member.display_name, member.bio) == ("", "")
