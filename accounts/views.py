@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 
+from mlqa import pagecache
 from questions.models import Answer
 
 from .forms import AccountDeleteForm, ProfileForm
@@ -38,6 +39,8 @@ def settings_edit(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
+        if "display_name" in form.changed_data:
+            pagecache.site_changed()  # the name shows beside their posts on cached pages
         messages.success(request, "Your profile was saved.")
         return redirect("accounts:settings")
     status = 400 if request.method == "POST" else 200

@@ -371,6 +371,12 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--database", default="mlqa_bench")
+    parser.add_argument(
+        "--page-cache-seconds",
+        type=int,
+        default=None,
+        help="MLQA_PAGE_CACHE_SECONDS for the server (0: every page rendered; default: the site's)",
+    )
     args = parser.parse_args()
     started = time.monotonic()
     args.tmp = tempfile.mkdtemp(prefix="mlqa-bench-")
@@ -390,6 +396,8 @@ def main():
         "BENCH_STATIC_ROOT": str(static_root),
         "PYTHONPATH": str(ROOT),
     })  # fmt: skip
+    if args.page_cache_seconds is not None:
+        env["MLQA_PAGE_CACHE_SECONDS"] = str(args.page_cache_seconds)
     sh("redis-cli", "-n", str(REDIS_DB), "flushdb", capture=True)
     memory = {} if args.skip_generate else prepare_database(args, env)
     sh(PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
@@ -522,7 +530,9 @@ def write_results(args, info, report, memory, total):
         f"- load average (1/5/15 min) before: {info['load']}; after: {loadavg()} (other work on the "
         "machine competes with the server: compare runs with similar load)",
         "- server: gunicorn, 2 sync workers, 127.0.0.1, DEBUG off, manifest static files (whitenoise), "
-        "PostgreSQL 127.0.0.1:5432, Redis cache and cached_db sessions",
+        "PostgreSQL 127.0.0.1:5432, Redis cache and cached_db sessions; anonymous page cache "
+        + ("off (every page rendered)" if args.page_cache_seconds == 0 else "on"),
+        "- SQL/req: queries of a rendered page (not a cached one), second request, in-process",
         f"- load: {how}",
         "",
         fmt_table(report["rows"], columns),
@@ -543,7 +553,9 @@ def write_results(args, info, report, memory, total):
     text = "\n".join(lines) + "\n"
     results = BENCH / "results"
     results.mkdir(exist_ok=True)
-    suffix = "-single" if args.single else ""
+    suffix = ("-single" if args.single else "") + (
+        "-nocache" if args.page_cache_seconds == 0 else ""
+    )
     path = results / f"{date}-{args.scale}-{info['commit']}{suffix}.md"
     path.write_text(text)
     log("\n" + text)
