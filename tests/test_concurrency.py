@@ -35,10 +35,12 @@ from practice.services import (
 from questions.models import Answer, Comment, Question, Status, Vote
 from questions.services.answers import answer_create, answer_delete
 from questions.services.comments import comment_create
+from questions.services.counters import question_counters_refresh
 from questions.services.reputation import reputation_recompute
 from questions.services.votes import VoteRefused, vote_cast
 from tests.factories import QuestionFactory, UserFactory
-from tests.practice_factories import NOW, practisable_question
+from tests.practice_factories import NOW
+from tests.practice_factories import practisable_question as _practisable_question
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -319,6 +321,13 @@ def test_flags_hiding_an_answer_race_with_a_canonical_mark_and_votes(moderators)
 
 
 # (c) Two reviews of one card at the same moment.
+
+
+def practisable_question():
+    # The factory writes the reference answer directly: bring the counters it skips up to date.
+    question = _practisable_question()
+    question_counters_refresh(question.pk)
+    return question
 
 
 def revealed_items(user, sessions, at):
