@@ -135,7 +135,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "mlqa.cache.ReusingRedisCache",
             "LOCATION": REDIS_URL,
         }
     }

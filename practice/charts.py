@@ -8,6 +8,8 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.utils.safestring import mark_safe
+
 HEAT_CELL = 11
 HEAT_STEP = 13  # cell plus gap
 HEAT_LEFT = 28  # room for weekday labels
@@ -23,6 +25,22 @@ class HeatCell:
     day: date
     count: int
     level: int
+
+
+def heat_cells_svg(cells) -> str:
+    """The grid's <rect>s, each with its tooltip, as safe markup.
+
+    Built here rather than in the template: 371 cells with six values each cost the template
+    engine tens of milliseconds, a format string a fraction of one.
+    """
+    return mark_safe(
+        "".join(
+            f'<rect class="heat heat-{c.level}" x="{c.x}" y="{c.y}" width="{HEAT_CELL}" '
+            f'height="{HEAT_CELL}" rx="2"><title>{c.count} review{"" if c.count == 1 else "s"} '
+            f"on {c.day:%a} {c.day.day} {c.day:%b %Y}</title></rect>"
+            for c in cells
+        )
+    )
 
 
 def heatmap(counts: dict[date, int], *, today: date) -> dict:
@@ -48,6 +66,7 @@ def heatmap(counts: dict[date, int], *, today: date) -> dict:
     ]
     return {
         "cells": cells,
+        "cells_svg": heat_cells_svg(cells),
         "months": months,
         "weekdays": weekdays,
         "width": HEAT_LEFT + math.ceil(days / 7) * HEAT_STEP,

@@ -57,7 +57,7 @@ STOP_WORDS = frozenset(
 SEARCH_CANDIDATES = 250
 # Text the snippet is drawn from: the body and then the answers, each cut so that ts_headline,
 # whose cost grows with the text, stays cheap for a page of 25 results.
-SNIPPET_SOURCE_CHARS = 1_500
+SNIPPET_SOURCE_CHARS = 1_000
 SNIPPET_MAX_CHARS = 400
 # Private-use characters mark the matches in ts_headline's output: the text is escaped first, then
 # only these markers become <mark> tags, so nothing from the question itself can become markup.
@@ -156,8 +156,10 @@ def search_questions(queryset, query):
 
 
 def _candidates(queryset, matches):
-    recent = matches.order_by("-last_activity_at", "-id").values("pk")
-    return queryset.filter(pk__in=recent[:SEARCH_CANDIDATES])
+    # Read once, as a list: the page and its count then look the ids up instead of each
+    # running the search again.
+    recent = matches.order_by("-last_activity_at", "-id").values_list("pk", flat=True)
+    return queryset.filter(pk__in=list(recent[:SEARCH_CANDIDATES]))
 
 
 def is_capped(count):

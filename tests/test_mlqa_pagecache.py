@@ -237,3 +237,26 @@ def test_a_granted_and_revoked_moderator_role_applies_on_the_next_request(client
     assert client.get(queue).status_code == HTTPStatus.OK
     moderator_set(user=member, is_moderator=False)
     assert client.get(queue).status_code == HTTPStatus.FORBIDDEN
+
+
+def _redis_or_skip():
+    import redis
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/12").ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("needs Redis at 127.0.0.1:6379 (.ci/run starts it)")
+
+
+def test_the_redis_cache_reuses_one_client_and_still_works():
+    _redis_or_skip()
+    from mlqa.cache import ReusingRedisCache
+
+    cache = ReusingRedisCache("redis://127.0.0.1:6379/12", {"KEY_PREFIX": "reuse-test"})
+    client = cache._cache.get_client(write=True)
+    assert cache._cache.get_client() is client  # one client per pool, not one per call
+    cache.set_many({"a": 1, "b": [2]}, timeout=5)
+    assert cache.get_many(["a", "b", "c"]) == {"a": 1, "b": [2]}
+    assert cache.incr("a") == 2
+    cache.delete_many(["a", "b"])
+    assert cache.get("a") is None
