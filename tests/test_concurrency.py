@@ -500,14 +500,6 @@ def test_votes_undos_and_switches_race_with_a_hide_and_a_canonical_mark(moderato
     assert_invariants_hold()
 
 
-COUNTERS_LOCK = (
-    "questions.services.counters recounts in one UPDATE whose subquery uses the statement's "
-    "snapshot: a concurrent post committed while the UPDATE waited for the row lock is not "
-    "counted. Fix there: lock the row (SELECT ... FOR UPDATE) in a statement of its own first."
-)
-
-
-@pytest.mark.xfail(reason=COUNTERS_LOCK, strict=False)
 def test_comments_posted_at_once_on_one_answer_are_all_counted():
     def one_round(_):
         answer = published_answer(QuestionFactory(), UserFactory(moderator=True))
@@ -546,7 +538,6 @@ def test_answers_posted_at_once_to_one_question_are_all_counted():
     assert_invariants_hold()
 
 
-@pytest.mark.xfail(reason=COUNTERS_LOCK, strict=False)
 def test_an_answer_deleted_while_others_are_posted_keeps_the_count():
     def one_round(round_number):
         question = QuestionFactory()
