@@ -372,6 +372,9 @@ def main():
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--database", default="mlqa_bench")
     parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn sync workers (default 2)"
+    )
+    parser.add_argument(
         "--page-cache-seconds",
         type=int,
         default=None,
@@ -416,7 +419,7 @@ def main():
     per_page = json.loads(queries_path.read_text())
     info = machine()
     access_log = str(Path(args.tmp) / "access.log") if args.single else None
-    server = Server(env, access_log=access_log)
+    server = Server(env, access_log=access_log, workers=args.workers)
     try:
         reader_cookie = (
             login(server.base, data["reader"], "mlqa-demo-gen")
@@ -529,7 +532,7 @@ def write_results(args, info, report, memory, total):
         f"- machine: {info['nproc']} cores ({info['cpu']}), {info['memory_gib']} GiB memory",
         f"- load average (1/5/15 min) before: {info['load']}; after: {loadavg()} (other work on the "
         "machine competes with the server: compare runs with similar load)",
-        "- server: gunicorn, 2 sync workers, 127.0.0.1, DEBUG off, manifest static files (whitenoise), "
+        f"- server: gunicorn, {args.workers} sync workers, 127.0.0.1, DEBUG off, manifest static files (whitenoise), "
         "PostgreSQL 127.0.0.1:5432, Redis cache and cached_db sessions; anonymous page cache "
         + ("off (every page rendered)" if args.page_cache_seconds == 0 else "on"),
         "- SQL/req: queries of a rendered page (not a cached one), second request, in-process",
@@ -553,8 +556,10 @@ def write_results(args, info, report, memory, total):
     text = "\n".join(lines) + "\n"
     results = BENCH / "results"
     results.mkdir(exist_ok=True)
-    suffix = ("-single" if args.single else "") + (
-        "-nocache" if args.page_cache_seconds == 0 else ""
+    suffix = (
+        ("-single" if args.single else "")
+        + ("-nocache" if args.page_cache_seconds == 0 else "")
+        + (f"-{args.workers}workers" if args.workers != 2 else "")
     )
     path = results / f"{date}-{args.scale}-{info['commit']}{suffix}.md"
     path.write_text(text)
