@@ -5,9 +5,10 @@ cards are at most one per question, and reviews are never loaded row by row.
 """
 
 import math
+import random
 from dataclasses import dataclass
 
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Exists, F, Max, OuterRef, Q
 
 from mlqa import pagecache
 from questions.models import Answer, Question, Topic
@@ -93,12 +94,8 @@ def next_pick(session: PracticeSession, *, now) -> Pick | None:
             .filter(_filters(session, topic_ids))
             .exclude(pk__in=seen)
         )
-        question_id = _first(_prefer(questions, used_topics, prefer=False))
-        return (
-            Pick(question_id, SessionItem.Reason.MOCK, position)
-            if question_id
-            else None
-        )
+        row = _random_pick(questions, used_topics, prefer=False)
+        return Pick(row[0], SessionItem.Reason.MOCK, position) if row else None
 
     rows = card_rows(session.user_id)
 
@@ -131,10 +128,10 @@ def next_pick(session: PracticeSession, *, now) -> Pick | None:
             )
 
     if session.mode == Mode.WEAK:
-        question_id = _first(new_questions.order_by("?"))
-        if question_id:
+        row = _random_pick(new_questions)
+        if row:
             reason = SessionItem.Reason.WEAK if targets else SessionItem.Reason.NEW
-            return Pick(question_id, reason, position)
+            return Pick(row[0], reason, position)
         # Nothing due or new in the focus topics: review the shakiest cards early.
         if candidates:
             return Pick(
@@ -150,11 +147,7 @@ def next_pick(session: PracticeSession, *, now) -> Pick | None:
     ]
     weak_so_far = new_so_far.count(SessionItem.Reason.WEAK)
     prefer_weak = weak_so_far < math.floor(WEAK_SHARE * (len(new_so_far) + 1) + 0.5)
-    row = (
-        _prefer(new_questions, weak, prefer=prefer_weak)
-        .values_list("pk", "topic_id")
-        .first()
-    )
+    row = _random_pick(new_questions, weak, prefer=prefer_weak)
     if row is None:
         return None
     reason = SessionItem.Reason.WEAK if row[1] in weak else SessionItem.Reason.NEW
@@ -180,22 +173,35 @@ def _new_questions(session, topic_ids, seen):
     )
 
 
-def _prefer(queryset, topic_ids, *, prefer):
-    """Random order, with questions of `topic_ids` first (prefer) or last (not prefer)."""
-    if not topic_ids:
-        return queryset.order_by("?")
-    member = Case(
-        When(topic_id__in=topic_ids, then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    return queryset.annotate(in_set=member).order_by(
-        "-in_set" if prefer else "in_set", "?"
-    )
+def _random_pick(queryset, topic_ids=(), *, prefer=True):
+    """(pk, topic_id) of a random question of `queryset`, from `topic_ids` if any are left
+    (prefer) or from the other topics if any are left (not prefer); None when it is empty.
+
+    Not ORDER BY random(), which reads and sorts every practisable question of the bank: the
+    first question at or after a random key, wrapping round to the first one, is a walk along the
+    primary key that stops at the first match. Questions after a gap in the keys come up a little
+    more often; nobody practising can tell.
+    """
+    groups = [queryset]
+    if topic_ids:
+        inside = queryset.filter(topic_id__in=topic_ids)
+        outside = queryset.exclude(topic_id__in=topic_ids)
+        groups = [inside, outside] if prefer else [outside, inside]
+    start = random.randint(1, max(1, _largest_question_pk()))
+    for group in groups:
+        rows = group.values_list("pk", "topic_id").order_by("pk")
+        row = rows.filter(pk__gte=start).first() or rows.filter(pk__lt=start).first()
+        if row:
+            return row
+    return None
 
 
-def _first(queryset):
-    return queryset.values_list("pk", flat=True).first()
+def _largest_question_pk():
+    return pagecache.cached_value(
+        "largest-question-pk",
+        [pagecache.BANK],
+        lambda: Question.objects.aggregate(top=Max("pk"))["top"] or 0,
+    )
 
 
 def _lowest_recall(rows, now):
