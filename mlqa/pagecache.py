@@ -18,8 +18,10 @@ an old page. The tokens:
 - `lists`: question lists and the home page (new, edited, answered, voted questions);
 - `bank`: which questions are published, with their topic and difficulty (cached counts);
 - `question:<pk>`: one question's page (its answers, comments, votes, canonical mark).
-Reputation shown beside a name on *another* question's page is not tracked: it can lag by up to
-PAGE_CACHE_SECONDS, the lifetime of every cached page.
+Two things are left to the lifetime of every cached page, PAGE_CACHE_SECONDS, so that a stream of
+votes doesn't empty the cache of every list: the vote figures in list rows (and so the "most
+votes" order), which votes don't invalidate (they do invalidate the question's own page), and
+the reputation beside a name on *another* question's page. Comments don't show on lists at all.
 """
 
 import hashlib
@@ -64,13 +66,10 @@ def invalidate(*names) -> None:
     transaction.on_commit(replace)
 
 
-def question_changed(question_id) -> None:
-    """Something on this question's page changed; lists may show it too (counts, order, activity)."""
-    invalidate(question_key(question_id), LISTS)
-
-
-def questions_changed(question_ids) -> None:
-    invalidate(*{question_key(pk) for pk in question_ids}, LISTS)
+def question_changed(question_id, *, lists=True) -> None:
+    """Something on this question's page changed; with `lists`, something a list row shows or
+    orders by changed too (answer count, activity, title, canonical mark)."""
+    invalidate(question_key(question_id), *([LISTS] if lists else []))
 
 
 def bank_changed() -> None:
@@ -78,13 +77,14 @@ def bank_changed() -> None:
     invalidate(BANK, LISTS)
 
 
-def post_changed(post) -> None:
-    """A question, answer or comment was written or changed visibility: its question's page follows."""
+def post_changed(post, *, lists=True) -> None:
+    """A question, answer or comment was written or changed visibility: its question's page
+    follows, and the lists unless `lists` is False (comments, votes: see the module's note)."""
     question_id = getattr(post, "question_id", None)
     if question_id is None and getattr(post, "answer_id", None) is not None:
         question_id = post.answer.question_id
     if question_id is not None:
-        question_changed(question_id)
+        question_changed(question_id, lists=lists)
     elif post._meta.model_name == "question":
         question_changed(post.pk)
         bank_changed()

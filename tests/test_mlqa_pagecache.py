@@ -260,3 +260,15 @@ def test_the_redis_cache_reuses_one_client_and_still_works():
     assert cache.incr("a") == 2
     cache.delete_many(["a", "b"])
     assert cache.get("a") is None
+
+
+def test_votes_and_comments_leave_cached_lists_alone(answer):
+    """By design (mlqa/pagecache.py): a stream of votes must not empty the lists' cache; their
+    vote figures follow within PAGE_CACHE_SECONDS. The question's own page follows at once."""
+    lists = reverse("questions:list") + "?sort=votes"
+    anonymous_get(lists)
+    _voted(answer)
+    _comment_posted(answer)
+    assert anonymous_get(lists)[HIT_HEADER] == "hit"
+    page = anonymous_get(answer.question.get_absolute_url())
+    assert "Marker: what about layer norm?" in page.content.decode()

@@ -18,7 +18,7 @@ def comment_published(*, comment) -> None:
         User.objects.filter(pk=comment.author_id).update(
             approved_post_count=F("approved_post_count") + 1
         )
-    pagecache.post_changed(comment)
+    pagecache.post_changed(comment, lists=False)
     if comment.answer_id is None:
         return
     answer = comment.answer
@@ -33,7 +33,7 @@ def comment_published(*, comment) -> None:
 
 
 def comment_visibility_changed(*, comment) -> None:
-    pagecache.post_changed(comment)
+    pagecache.post_changed(comment, lists=False)
     if comment.answer_id:
         answer_comment_count_refresh(comment.answer_id)
 
@@ -79,7 +79,7 @@ def comment_edit(*, comment, body, editor=None) -> Comment:
     )
     if editor is not None:
         moderator_edit_recorded(moderator=editor, post=comment)
-    pagecache.post_changed(comment)
+    pagecache.post_changed(comment, lists=False)
     return comment
 
 

@@ -116,5 +116,7 @@ def vote_cast(*, user, answer: Answer | int, value: int) -> VoteResult:
     answer.score += delta  # exact: the row is locked
     question_top_score_refresh([answer.question_id])
     reputation_vote_changed(answer=answer, old=old, new=new)
-    pagecache.post_changed(answer)
+    pagecache.post_changed(
+        answer, lists=False
+    )  # list rows' vote figures: see mlqa.pagecache
     return VoteResult(score=answer.score, my_vote=new, answer=answer)
