@@ -156,14 +156,18 @@ def _marked_canonical(answer):
 def _renamed(answer):
     client = Client()
     client.force_login(answer.author)
-    client.post(reverse("accounts:settings"), {"display_name": "Ada Renamed", "bio": ""})
+    client.post(
+        reverse("accounts:settings"), {"display_name": "Ada Renamed", "bio": ""}
+    )
     return "Ada Renamed", True
 
 
 def _account_deleted(answer):
     client = Client()
     client.force_login(answer.author)
-    client.post(reverse("accounts:delete"), {"confirm_username": answer.author.username})
+    client.post(
+        reverse("accounts:delete"), {"confirm_username": answer.author.username}
+    )
     return "Ada Answerer", False
 
 
@@ -232,7 +236,9 @@ def test_a_granted_and_revoked_moderator_role_applies_on_the_next_request(client
     member = UserFactory()
     client.force_login(member)
     queue = reverse("moderation:queue")
-    assert client.get(queue).status_code == HTTPStatus.FORBIDDEN  # permission set cached
+    assert (
+        client.get(queue).status_code == HTTPStatus.FORBIDDEN
+    )  # permission set cached
     moderator_set(user=member, is_moderator=True)
     assert client.get(queue).status_code == HTTPStatus.OK
     moderator_set(user=member, is_moderator=False)

@@ -260,7 +260,10 @@ def test_a_common_search_ranks_only_the_most_recent_matches_and_says_so(
     search_index_update()
     page = client.get(reverse("questions:list"), {"q": "dropout"}).content.decode()
     assert page.count('class="question-row"') == 3
-    assert "At least 3 questions match “dropout”: these are the 3 most recently active" in page
+    assert (
+        "At least 3 questions match “dropout”: these are the 3 most recently active"
+        in page
+    )
     rare = client.get(reverse("questions:list"), {"q": "dropout 4"}).content.decode()
     assert "1 question matches" in rare
 
