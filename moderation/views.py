@@ -53,9 +53,10 @@ def _queue_items():
         *Comment.objects.filter(
             status=Status.PENDING, deleted_at__isnull=True
         ).select_related("author", "answer__question", "question"),
-        *Question.objects.filter(status=Status.PENDING).select_related(
-            "author", "topic"
-        ),
+        # Oldest first, as the queue shows them: the order of the partial index on pending rows.
+        *Question.objects.filter(status=Status.PENDING)
+        .select_related("author", "topic")
+        .order_by("created_at"),
     ]
     flagged = [
         *Answer.objects.filter(OPEN, deleted_at__isnull=True)

@@ -83,10 +83,12 @@ def vote_cast(*, user, answer: Answer | int, value: int) -> VoteResult:
         )
     if answer.author_id is not None and answer.author_id == user.pk:
         raise VoteRefused("You can't vote on your own answer.", HTTPStatus.FORBIDDEN)
-    list(
+    # Read under the lock, so current: every writer of answer scores or visibility holds it.
+    top_score = (
         Question.objects.select_for_update(no_key=True)
         .filter(pk=answer.question_id)
-        .values_list("pk", flat=True)
+        .values_list("top_score", flat=True)
+        .first()
     )
     _lock_members(user.pk, answer.author_id)
 
@@ -113,10 +115,27 @@ def vote_cast(*, user, answer: Answer | int, value: int) -> VoteResult:
 
     delta = (new or 0) - (old or 0)
     Answer.objects.filter(pk=answer.pk).update(score=F("score") + delta)
-    answer.score += delta  # exact: the row is locked
-    question_top_score_refresh([answer.question_id])
+    old_score, answer.score = (
+        answer.score,
+        answer.score + delta,
+    )  # exact: the row is locked
+    _top_score_follow(answer, top_score, old_score)
     reputation_vote_changed(answer=answer, old=old, new=new)
     pagecache.post_changed(
         answer, lists=False
     )  # list rows' vote figures: see mlqa.pagecache
     return VoteResult(score=answer.score, my_vote=new, answer=answer)
+
+
+def _top_score_follow(answer, top_score, old_score) -> None:
+    """Keep the question's top_score (read under its lock) in step with one answer's new score,
+    writing only when it changes: most votes are on answers that are not the best one."""
+    if answer.score > old_score:
+        if top_score is None or answer.score > top_score:
+            Question.objects.filter(pk=answer.question_id).update(
+                top_score=answer.score
+            )
+    elif answer.score < old_score and (top_score is None or old_score >= top_score):
+        question_top_score_refresh(
+            [answer.question_id]
+        )  # it was the best: which is now?
