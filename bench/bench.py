@@ -112,6 +112,25 @@ def ensure_redis():
     sys.exit("redis-server did not answer on 127.0.0.1:6379")
 
 
+def server_env(database_url, redis_db, secret_prefix, static_root):
+    """This process's environment without the development switches, plus the server's settings
+    (bench/settings.py: the site's, with STATIC_ROOT from BENCH_STATIC_ROOT)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DEBUG", "MLQA_PLAIN_STATIC", "MLQA_PRODUCTION")
+    }
+    env.update({
+        "DATABASE_URL": database_url,
+        "REDIS_URL": f"redis://127.0.0.1:6379/{redis_db}",
+        "SECRET_KEY": secret_prefix + "x" * 40,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "BENCH_STATIC_ROOT": str(static_root),
+        "PYTHONPATH": str(ROOT),
+    })  # fmt: skip
+    return env
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -386,19 +405,7 @@ def main():
     ensure_wrk()
     ensure_redis()
     static_root = Path(args.tmp) / "static"
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DEBUG", "MLQA_PLAIN_STATIC", "MLQA_PRODUCTION")
-    }
-    env.update({
-        "DATABASE_URL": f"{PG}/{args.database}",
-        "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
-        "SECRET_KEY": "bench-only-" + "x" * 40,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "BENCH_STATIC_ROOT": str(static_root),
-        "PYTHONPATH": str(ROOT),
-    })  # fmt: skip
+    env = server_env(f"{PG}/{args.database}", REDIS_DB, "bench-only-", static_root)
     if args.page_cache_seconds is not None:
         env["MLQA_PAGE_CACHE_SECONDS"] = str(args.page_cache_seconds)
     sh("redis-cli", "-n", str(REDIS_DB), "flushdb", capture=True)

@@ -43,7 +43,7 @@ from pathlib import Path
 
 # bench/bench.py (this folder is sys.path[0] when run as bench/soak.py): the benchmark's helpers.
 import bench as harness
-from bench import BENCH, PYTHON, ROOT, log, sh
+from bench import BENCH, PYTHON, ROOT, log, server_env, sh
 
 REDIS_DB = 13  # the soak's own Redis database: flushed at the start of every run
 MIX = "read=30,question=25,search=10,vote=12,answer=4,comment=7,practice=12"
@@ -557,19 +557,12 @@ def main():
 
 
 def soak(args, cluster):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("DEBUG", "MLQA_PLAIN_STATIC", "MLQA_PRODUCTION")
-    }
-    env.update({
-        "DATABASE_URL": f"{cluster.url}/{args.database}",
-        "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
-        "SECRET_KEY": "soak-only-" + "x" * 40,
-        "DJANGO_SETTINGS_MODULE": "bench.settings",
-        "BENCH_STATIC_ROOT": str(Path(args.tmp) / "static"),
-        "PYTHONPATH": str(ROOT),
-    })  # fmt: skip
+    env = server_env(
+        f"{cluster.url}/{args.database}",
+        REDIS_DB,
+        "soak-only-",
+        Path(args.tmp) / "static",
+    )
     sh("redis-cli", "-n", str(REDIS_DB), "flushdb", capture=True)
     if args.skip_generate:
         sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)

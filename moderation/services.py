@@ -19,7 +19,7 @@ from questions.services.answers import (
 )
 from questions.services.comments import comment_published, comment_visibility_changed
 from questions.services.notifications import notification_send
-from questions.services.reputation import reputation_canonical_mark
+from questions.services.reputation import members_lock, reputation_canonical_mark
 
 from .audit import audit, post_kind
 from .models import FLAGS_PER_DAY, FLAGS_TO_HIDE, AuditLogEntry, Flag
@@ -240,18 +240,6 @@ def flags_resolve(*, moderator, post, helpful, reason=""):
     return count
 
 
-def _lock_members(pks) -> None:
-    # In primary-key order, as questions.services.votes does: a mark that moves two authors'
-    # points and a vote between the same two members wait for each other instead of deadlocking.
-    ids = sorted({pk for pk in pks if pk is not None})
-    list(
-        User.objects.select_for_update()
-        .filter(pk__in=ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-
-
 CANONICAL_ATTEMPTS = 3
 
 
@@ -289,13 +277,13 @@ def _canonical_set(moderator, answer, canonical):
         )
     if not canonical:
         if answer.is_canonical:
-            _lock_members([answer.author_id])
+            members_lock(answer.author_id)
             _canonical_clear(moderator, answer)
         return answer
     if answer.is_canonical:
         return answer
     previous = sorted(locked.values(), key=lambda a: a.pk)
-    _lock_members([answer.author_id, *(p.author_id for p in previous)])
+    members_lock(answer.author_id, *(p.author_id for p in previous))
     for other in previous:
         _canonical_clear(moderator, other)
     answer.is_canonical = True

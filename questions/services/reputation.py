@@ -21,6 +21,21 @@ REPUTATION_CANONICAL = 15
 _VOTE_POINTS = {Vote.UP: REPUTATION_UPVOTE, Vote.DOWN: REPUTATION_DOWNVOTE, None: 0}
 
 
+def members_lock(*pks) -> None:
+    """Lock these members' rows (None skipped) in primary-key order, before changing their points.
+
+    One order for every writer: two members voting on each other's answers at the same moment,
+    or a canonical mark and a vote between the same two members, wait for each other instead of
+    deadlocking."""
+    ids = sorted({pk for pk in pks if pk is not None})
+    list(
+        User.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def reputation_adjust(*, user_id, delta: int) -> None:
     """Add `delta` to one member's reputation with F(), so concurrent changes add up."""
     if user_id is None or delta == 0:

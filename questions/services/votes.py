@@ -8,12 +8,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import User
 from mlqa import pagecache
 
 from ..models import Answer, Question, Status, Vote
 from .counters import question_top_score_refresh
-from .reputation import reputation_vote_changed
+from .reputation import members_lock, reputation_vote_changed
 
 DAILY_VOTE_LIMIT = 40
 DAILY_VOTE_WINDOW = timedelta(hours=24)
@@ -40,19 +39,6 @@ def votes_today(user) -> int:
     return Vote.objects.filter(
         user=user, created_at__gte=timezone.now() - DAILY_VOTE_WINDOW
     ).count()
-
-
-def _lock_members(*pks) -> None:
-    # Voter and author, in primary-key order: two members voting on each other's answers at the
-    # same moment then wait for each other instead of deadlocking. Holding the voter's row also
-    # makes the daily limit exact when one member votes on several answers at once.
-    ids = sorted({pk for pk in pks if pk is not None})
-    list(
-        User.objects.select_for_update()
-        .filter(pk__in=ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
 
 
 @transaction.atomic
@@ -90,7 +76,8 @@ def vote_cast(*, user, answer: Answer | int, value: int) -> VoteResult:
         .values_list("top_score", flat=True)
         .first()
     )
-    _lock_members(user.pk, answer.author_id)
+    # The voter too: their row makes the daily limit exact when they vote on several at once.
+    members_lock(user.pk, answer.author_id)
 
     vote = Vote.objects.filter(user=user, answer=answer).first()
     old = vote.value if vote else None
