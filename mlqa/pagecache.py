@@ -4,8 +4,8 @@ Why: most readers of a Q&A site are not signed in, and a question page is read f
 it changes. A cached page costs two cache round trips instead of a render and its SQL.
 
 What is cached: GET requests of visitors without a session (no session cookie, no pending
-messages), not htmx, not searches (every query is different; search has its own budget), answered
-200, that set no cookie and used no CSRF token. Everyone else gets the page rendered for them.
+messages), not htmx, not searches (every query is different; search has its own budget) nor any
+query parameter a page doesn't know, answered 200, that set no cookie and used no CSRF token. Everyone else gets the page rendered for them.
 
 Invalidation: a page's cache key holds the version tokens of what it shows. Writes replace the
 tokens *after their transaction commits* (`transaction.on_commit`), so:
@@ -33,6 +33,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 
+# Query parameters a cached page may have (the list filters, the page, the answer order): any
+# other, or a search (`q`), is rendered every time, so made-up parameters can't fill the cache.
+CACHEABLE_PARAMETERS = frozenset(
+    {"topic", "difficulty", "kind", "status", "source", "sort", "page", "answers"}
+)
 SITE = "site"
 LISTS = "lists"
 BANK = "bank"
@@ -130,7 +135,7 @@ def _cacheable_request(request):
         and not getattr(request, "htmx", False)
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
-        and "q" not in request.GET
+        and CACHEABLE_PARAMETERS.issuperset(request.GET)
         and not request.user.is_authenticated
     )
 

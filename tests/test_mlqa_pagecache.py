@@ -69,9 +69,12 @@ def test_a_cached_page_answers_without_a_database_query(
     [
         pytest.param(lambda c, url: c.get(url, {"q": "batch"}), id="search"),
         pytest.param(lambda c, url: c.get(url, HTTP_HX_REQUEST="true"), id="htmx"),
+        pytest.param(
+            lambda c, url: c.get(url, {"utm_source": "x"}), id="unknown-param"
+        ),
     ],
 )
-def test_searches_and_htmx_requests_are_never_cached(answer, make_request):
+def test_searches_htmx_and_unknown_parameters_are_never_cached(answer, make_request):
     url = reverse("questions:list")
     client = Client()
     make_request(client, url)
