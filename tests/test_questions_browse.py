@@ -427,3 +427,11 @@ def test_topic_page_query_count_does_not_grow(
             topic.get_absolute_url(), {"sort": "answers", "page": "1"}
         )
     assert len(response.context["page"].object_list) == min(count, 25)
+
+
+def test_a_big_total_is_written_with_thousands_separators(client, monkeypatch):
+    make_questions(2)
+    monkeypatch.setattr(
+        "questions.counts.CachedCountPaginator.count", property(lambda self: 100_310)
+    )
+    assert "100,310 questions, showing 1–25" in list_page(client).content.decode()
