@@ -4,18 +4,20 @@ Why: most readers of a Q&A site are not signed in, and a question page is read f
 it changes. A cached page costs two cache round trips instead of a render and its SQL.
 
 What is cached: GET requests of visitors without a session (no session cookie, no pending
-messages), not htmx, not searches (every query is different; search has its own budget) nor any
-query parameter a page doesn't know, answered 200, that set no cookie and used no CSRF token. Everyone else gets the page rendered for them.
+messages), not htmx, not searches (every query is different; search has its own budget), with no
+query parameter the page doesn't use, answered 200, that set no cookie and used no CSRF token.
+Everyone else gets the page rendered for them.
 
 Invalidation: a page's cache key holds the version tokens of what it shows. Writes replace the
-tokens *after their transaction commits* (`transaction.on_commit`), so:
+tokens *after their transaction commits* (`transaction.on_commit`; also at once, see
+`invalidate`), so:
 - a reader who read the old token before the commit may store a page rendered from old rows, but
   under the old token, which nobody asks for any more;
 - a reader who reads the new token renders from committed rows.
 Tokens are random (not counters), so a token evicted from the cache and made again can never match
 an old page. The tokens:
 - `site`: what every page shows about members and topics (names, deleted accounts);
-- `lists`: question lists and the home page (new, edited, answered, voted questions);
+- `lists`: question lists and the home page (new, edited and answered questions, canonical marks);
 - `bank`: which questions are published, with their topic and difficulty (cached counts);
 - `question:<pk>`: one question's page (its answers, comments, votes, canonical mark).
 Two things are left to the lifetime of every cached page, PAGE_CACHE_SECONDS, so that a stream of
@@ -68,7 +70,8 @@ def invalidate(*names) -> None:
         cache.set_many({key: _new_token() for key in keys}, timeout=None)
 
     replace()
-    transaction.on_commit(replace)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(replace)
 
 
 def question_changed(question_id, *, lists=True) -> None:
