@@ -46,8 +46,10 @@ def vote_cast(*, user, answer: Answer | int, value: int) -> VoteResult:
     """Vote `value` (+1/-1) on an answer (or its pk): a new vote, the same value again to undo, the
     other to switch.
 
-    Lock order, the one every writer uses: the answer row, its question, then the members in
-    primary-key order (see moderation.services.canonical_set). The answer's lock makes concurrent
+    Lock order: the answer row, its question, then the members in primary-key order
+    (members_lock). The other writers take the same rows in the same order (canonical marks:
+    answers, then members; moderation recounts: the post, then its question), so none waits for
+    another in the opposite order. The answer's lock makes concurrent
     votes on it run one after the other, so neither the score nor the author's reputation loses a
     count; the question's lock makes its top_score recount see every committed score.
     The answer returned in the result is the locked row, with its question, and the new score.
