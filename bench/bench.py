@@ -394,6 +394,12 @@ def main():
         "--workers", type=int, default=2, help="gunicorn sync workers (default 2)"
     )
     parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help='measure only this row (repeatable), e.g. --only trivial --only "vote POST"',
+    )
+    parser.add_argument(
         "--page-cache-seconds",
         type=int,
         default=None,
@@ -456,6 +462,8 @@ def main():
 def load_report(server, pages, cookies, data, args, per_page, env):
     rows = []
     for name, path in pages.items():
+        if args.only and name not in args.only:
+            continue
         for _ in range(5):  # warm up
             urllib.request.urlopen(urllib.request.Request(server.base + path, headers=(
                 {"Cookie": cookies[name]} if cookies.get(name) else {}))).read()  # fmt: skip
@@ -467,7 +475,7 @@ def load_report(server, pages, cookies, data, args, per_page, env):
         ("vote POST", data["votes"], True),
         ("answer POST", data["answers"], False),
     ):
-        if items:
+        if items and (not args.only or name in args.only):
             log(f"wrk {name}: {len(items)} prepared (member, target) pairs")
             rows.append(_row(name, run_post(server.base, args, items, name.split()[0], args.tmp, hx),
                              per_page.get(name, {})))  # fmt: skip
