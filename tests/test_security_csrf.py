@@ -16,7 +16,7 @@ from http import HTTPStatus
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection, transaction
+from django.db import connection
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
 from django.urls import reverse
@@ -35,6 +35,7 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
+from tests.module_data import module_data
 from tests.url_patterns import (
     ADMIN_CATCH_ALL,
     PATTERN_IDS,
@@ -53,20 +54,11 @@ CSRF_FAILURE = b"CSRF verification failed"
 @pytest.fixture(scope="module")
 def objects(django_db_setup, django_db_blocker):
     """Created once for the module; each test's own changes are rolled back after it."""
-    with django_db_blocker.unblock():
-        # Never the development database: pytest-django only creates the test one for db tests.
-        name = str(connection.settings_dict["NAME"])
-        assert "memorydb" in name or name.rsplit("/", 1)[-1].startswith("test_"), name
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            objects = _make_objects()
-            # PostgreSQL: check the deferred foreign keys once, outside the tests' savepoints.
-            connection.check_constraints()
-            yield objects
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with module_data(django_db_blocker):
+        objects = _make_objects()
+        # PostgreSQL: check the deferred foreign keys once, outside the tests' savepoints.
+        connection.check_constraints()
+        yield objects
 
 
 def _make_objects():

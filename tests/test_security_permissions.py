@@ -52,7 +52,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -82,6 +82,7 @@ from questions.services.answers import answer_create, answer_edit
 from questions.services.comments import comment_create
 from questions.services.questions import question_propose
 from tests.factories import PASSWORD, TopicFactory, UserFactory
+from tests.module_data import module_data
 from tests.practice_factories import practisable_question
 from tests.url_patterns import PATTERNS, fill_route, pattern_arguments
 
@@ -615,32 +616,21 @@ MATRIX = [
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, reused_client):
     """Created once for the module; each test's own changes are rolled back after it."""
-    with django_db_blocker.unblock():
-        # Never the development database: pytest-django only creates the test one for db tests.
-        name = str(connection.settings_dict["NAME"])
-        assert "memorydb" in name or name.rsplit("/", 1)[-1].startswith("test_"), name
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            # The fast hasher of tests/conftest.py, which only applies inside each test.
-            with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
-                w = _make_world()
-            # One session per role, kept for the module (a test that ends it is rolled back):
-            # cheaper than signing in for every test.
-            w.sessions = {}
-            for role, member in w.users.items():
-                reused_client.force_login(member)
-                w.sessions[role] = reused_client.cookies[
-                    settings.SESSION_COOKIE_NAME
-                ].value
-                reused_client.cookies.clear()
-            w.baseline = _snapshot()
-            # PostgreSQL: check the deferred foreign keys once, outside the tests' savepoints.
-            connection.check_constraints()
-            yield w
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    with module_data(django_db_blocker):
+        # The fast hasher of tests/conftest.py, which only applies inside each test.
+        with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+            w = _make_world()
+        # One session per role, kept for the module (a test that ends it is rolled back):
+        # cheaper than signing in for every test.
+        w.sessions = {}
+        for role, member in w.users.items():
+            reused_client.force_login(member)
+            w.sessions[role] = reused_client.cookies[settings.SESSION_COOKIE_NAME].value
+            reused_client.cookies.clear()
+        w.baseline = _snapshot()
+        # PostgreSQL: check the deferred foreign keys once, outside the tests' savepoints.
+        connection.check_constraints()
+        yield w
 
 
 def _make_world():
