@@ -46,6 +46,11 @@ BANK = "bank"
 HIT_HEADER = "X-Page-Cache"
 
 
+def on_lists(request, *args, **kwargs) -> list[str]:
+    """`depends_on` for the pages that list questions (home, lists, topics)."""
+    return [LISTS]
+
+
 def question_key(question_id) -> str:
     return f"question:{int(question_id)}"
 

@@ -11,7 +11,7 @@ from questions.models import Question
 from . import pagecache
 
 
-@pagecache.anonymous_page_cache(lambda request: [pagecache.LISTS])
+@pagecache.anonymous_page_cache(pagecache.on_lists)
 def home(request):
     """The front page: what MLQA is, the topics, and the most recently active questions."""
     topics = topics_with_counts()

@@ -1,6 +1,8 @@
 -- POSTs with signed-in members' sessions: BENCH_DATA names a Lua file defining `items`, each
 -- {cookie, csrf, path, body}; thread n of N sends items n, n+N, n+2N, ... (wrapping around).
 dofile(os.getenv("BENCH_DATA"))
+-- `done`, the summary line bench.py reads, is report.lua's (beside this file).
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "report.lua")
 local hx = os.getenv("BENCH_HX") == "1"
 local counter = 0
 local thread_count = 0
@@ -25,13 +27,4 @@ request = function()
   }
   if hx then headers["HX-Request"] = "true" end
   return wrk.format("POST", item.path, headers, item.body)
-end
-
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'BENCH {"requests": %d, "duration_us": %d, "errors": %d, "status_errors": %d, ' ..
-    '"p50": %d, "p95": %d, "p99": %d, "bytes": %d}\n',
-    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout + e.status, e.status,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99), summary.bytes))
 end

@@ -8,15 +8,6 @@ from django.utils.text import slugify
 from ..markdown import render_markdown
 
 
-class TopicQuerySet(models.QuerySet):
-    def with_question_counts(self):
-        return self.annotate(
-            question_count=models.Count(
-                "questions", filter=models.Q(questions__status=Status.PUBLISHED)
-            )
-        )
-
-
 class Topic(models.Model):
     """One entry of the fixed vocabulary of ML interview topics."""
 
@@ -26,8 +17,6 @@ class Topic(models.Model):
     position = models.PositiveSmallIntegerField(
         default=0, help_text="Order in lists and menus."
     )
-
-    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "name"]

@@ -13,18 +13,14 @@ PAGE_SIZE = 25
 _MAX_PAGE_DIGITS = 12
 
 
-def _list_tokens(request, *args, **kwargs):
-    return [pagecache.LISTS]
-
-
-@pagecache.anonymous_page_cache(_list_tokens)
+@pagecache.anonymous_page_cache(pagecache.on_lists)
 def question_list(request):
     """Every question in the bank, filtered, searched and sorted from the query string."""
     context = _filtered_page(request, Question.objects.published().with_list_data())
     return render(request, "questions/question_list.html", context)
 
 
-@pagecache.anonymous_page_cache(_list_tokens)
+@pagecache.anonymous_page_cache(pagecache.on_lists)
 def topic_detail(request, slug):
     """One topic: its description, how many questions it has, and the same filtered list."""
     topic = get_object_or_404(Topic, slug=slug)
