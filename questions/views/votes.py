@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import member_can_post_required, refuse
 from mlqa.ratelimit import rate_limited
 
+from ..models import Question
 from ..services.votes import VoteRefused, vote_cast
 
 VOTE_VALUES = {"1": 1, "-1": -1}
@@ -34,10 +35,13 @@ def vote_answer(request, pk):
         result = vote_cast(user=request.user, answer=pk, value=value)
     except VoteRefused as refused:
         return _refusal(request, refused)
-    answer = result.answer
     if request.htmx:
-        answer.my_vote = result.my_vote
+        # The result has what the box shows (pk, author_id, score, my_vote): no query to render it.
         return render(
-            request, "questions/includes/vote_box.html#vote-box", {"answer": answer}
+            request, "questions/includes/vote_box.html#vote-box", {"answer": result}
         )
-    return HttpResponseRedirect(answer.get_absolute_url(), status=HTTPStatus.SEE_OTHER)
+    question = Question.objects.only("slug").get(pk=result.question_id)
+    return HttpResponseRedirect(
+        f"{question.get_absolute_url()}#answer-{result.answer_id}",
+        status=HTTPStatus.SEE_OTHER,
+    )
