@@ -4,9 +4,11 @@ Why: most readers of a Q&A site are not signed in, and a question page is read f
 it changes. A cached page costs two cache round trips instead of a render and its SQL.
 
 What is cached: GET requests of visitors without a session (no session cookie, no pending
-messages), not htmx, not searches (every query is different; search has its own budget), with no
-query parameter the page doesn't use, answered 200, that set no cookie and used no CSRF token.
-Everyone else gets the page rendered for them.
+messages), not htmx, with no query parameter the page doesn't use, answered 200, that set no
+cookie and used no CSRF token. Everyone else gets the page rendered for them. Searches are cached
+too (under `lists`, which every write that changes a search document replaces): popular queries
+repeat, and a search costs PostgreSQL more than any other page. Made-up queries can't grow the
+cache beyond what the server can render in PAGE_CACHE_SECONDS, the lifetime of every entry.
 
 Invalidation: a page's cache key holds the version tokens of what it shows. Writes replace the
 tokens *after their transaction commits* (`transaction.on_commit`; also at once, see
@@ -35,10 +37,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 
-# Query parameters a cached page may have (the list filters, the page, the answer order): any
-# other, or a search (`q`), is rendered every time, so made-up parameters can't fill the cache.
+# Query parameters a cached page may have (the list filters, the search, the page, the answer
+# order): with any other the page is rendered every time, so made-up parameters can't multiply
+# the entries of one page.
 CACHEABLE_PARAMETERS = frozenset(
-    {"topic", "difficulty", "kind", "status", "source", "sort", "page", "answers"}
+    {"q", "topic", "difficulty", "kind", "status", "source", "sort", "page", "answers"}
 )
 SITE = "site"
 LISTS = "lists"

@@ -39,14 +39,18 @@ def topics_with_counts() -> list[Topic]:
 
 
 class CachedCountPaginator(Paginator):
-    """A paginator whose total is cached under the given tokens, keyed by the count's SQL."""
+    """A paginator whose total is cached under the given tokens, keyed by the count's SQL, or
+    given as `known_count` when the caller knows it already (a search)."""
 
-    def __init__(self, object_list, per_page, depends_on, **kwargs):
+    def __init__(self, object_list, per_page, depends_on, known_count=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.depends_on = depends_on
+        self.known_count = known_count
 
     @cached_property
     def count(self):
+        if self.known_count is not None:
+            return self.known_count
         if not self.depends_on:
             return super().count
         sql, params = self.object_list.query.sql_with_params()

@@ -108,6 +108,7 @@ class QuestionFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, fixed_topic=None, **kwargs):
         self.original_data = data if data is not None else {}
+        self.search_count = None  # set by a search: how many questions matched
         if data is not None and not data.get("sort"):
             # The select shows the order actually used: relevance when searching, else activity.
             data = data.copy()
@@ -150,7 +151,7 @@ class QuestionFilter(django_filters.FilterSet):
         data = self.form.cleaned_data
         query = data.get("q", "")
         if query:
-            queryset = search_questions(queryset, query)
+            queryset, self.search_count = search_questions(queryset, query)
         sort = data.get("sort") or Sort.ACTIVITY
         if sort == Sort.RELEVANCE and query:
             return queryset.order_by("-search_rank", "-last_activity_at", "-id")

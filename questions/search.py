@@ -12,7 +12,7 @@ Keeping the index current (PostgreSQL):
 
 Searching:
     `search_questions(queryset, query)` filters a question queryset and annotates `search_rank`
-    (higher is better); `attach_snippets(questions, query)` sets `.snippet` (safe HTML in which
+    (higher is better), and says how many questions matched; `attach_snippets(questions, query)` sets `.snippet` (safe HTML in which
     `<mark>` is the only markup) on one page of results. On PostgreSQL these use the stored vector
     (GIN index from migration 0002), `websearch_to_tsquery('english', ...)`, `ts_rank` and
     `ts_headline`; on SQLite every word of the query must appear, case-insensitively, in the title,
@@ -119,7 +119,8 @@ def _tsquery(query):
 
 
 def search_questions(queryset, query):
-    """Questions matching `query`, annotated with `search_rank` (higher is more relevant).
+    """(questions, count): the questions matching `query`, annotated with `search_rank` (higher
+    is more relevant), and how many there are.
 
     Only the SEARCH_CANDIDATES most recently active matches are returned (see `is_capped`).
     """
@@ -127,12 +128,13 @@ def search_questions(queryset, query):
         tsquery = _tsquery(query)
         # `search_vector @@ query` uses the GIN index (or, for a common word, the activity index
         # until enough matches are found); an empty tsquery (stop words only) matches nothing.
-        return _candidates(queryset, queryset.filter(search_vector=tsquery)).annotate(
+        questions, count = _candidates(queryset, queryset.filter(search_vector=tsquery))
+        return questions.annotate(
             search_rank=SearchRank(F("search_vector"), tsquery)
-        )
+        ), count
     words = query_words(query)
     if not words:  # only punctuation or stop words: nothing to look for
-        return queryset.annotate(search_rank=Value(0)).none()
+        return queryset.annotate(search_rank=Value(0)).none(), 0
     matches, rank = queryset, Value(0)
     for word in words:
         in_answers = Answer.objects.visible().filter(
@@ -152,14 +154,16 @@ def search_questions(queryset, query):
             default=Value(0),
             output_field=IntegerField(),
         )
-    return _candidates(queryset, matches).annotate(search_rank=rank)
+    questions, count = _candidates(queryset, matches)
+    return questions.annotate(search_rank=rank), count
 
 
 def _candidates(queryset, matches):
-    # Read once, as a list: the page and its count then look the ids up instead of each
-    # running the search again.
+    # Read once, as a list: the page looks the ids up instead of running the search again, and
+    # their number is the total (`matches` has every other filter applied already).
     recent = matches.order_by("-last_activity_at", "-id").values_list("pk", flat=True)
-    return queryset.filter(pk__in=list(recent[:SEARCH_CANDIDATES]))
+    ids = list(recent[:SEARCH_CANDIDATES])
+    return queryset.filter(pk__in=ids), len(ids)
 
 
 def is_capped(count):

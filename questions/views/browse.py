@@ -39,8 +39,12 @@ def _filtered_page(request, queryset, fixed_topic=None):
     A page number that is not a positive whole number shows page 1 with a note; one past the end is a 404.
     """
     filterset = QuestionFilter(request.GET, queryset=queryset, fixed_topic=fixed_topic)
+    questions = filterset.qs
     paginator = CachedCountPaginator(
-        filterset.qs, PAGE_SIZE, depends_on=filterset.count_depends_on()
+        questions,
+        PAGE_SIZE,
+        depends_on=filterset.count_depends_on(),
+        known_count=filterset.search_count,
     )
     raw_page = request.GET.get("page", "").strip()
     number, page_error = 1, ""
