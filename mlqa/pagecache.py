@@ -198,3 +198,14 @@ def anonymous_page_cache(depends_on):
         return wrapper
 
     return decorator
+
+
+def practice_key(user_id) -> str:
+    """The version token of one member's practice figures (cards, reviews, sessions, settings)."""
+    return f"practice:{int(user_id)}"
+
+
+def practice_changed(user_id) -> None:
+    """A member's practice data changed (a grade, a session started or ended, their settings):
+    the figures of their practice pages cached under `practice_key` follow."""
+    invalidate(practice_key(user_id))

@@ -70,6 +70,10 @@ class StartForm(forms.Form):
         help_text="Minutes, 1 to 180.",
     )
 
+    def __init__(self, *args, topics=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.topic_list = topics
+
     def clean(self):
         data = super().clean()
         if data.get("mode") == Mode.MOCK and not data.get("minutes"):
@@ -84,6 +88,20 @@ class StartForm(forms.Form):
     def modes(self):
         """(radio, help text) pairs for the template."""
         return [(radio, MODE_HELP[radio.data["value"]]) for radio in self["mode"]]
+
+    def topic_checkboxes(self):
+        """(id, value, label, checked) of each topic's checkbox, from the topics given (the
+        cached list) if any: the field's own choices read the topics again, row by row through a
+        server-side cursor on PostgreSQL."""
+        field = self["topics"]
+        chosen = {str(value) for value in field.value() or ()}
+        topics = self.topic_list
+        if topics is None:
+            topics = self.fields["topics"].queryset
+        return [
+            (f"{field.auto_id}_{index}", topic.pk, topic.name, str(topic.pk) in chosen)
+            for index, topic in enumerate(topics)
+        ]
 
 
 class AttemptForm(forms.Form):

@@ -1,4 +1,9 @@
-"""What the progress page shows, in a fixed number of queries whatever the size of the history."""
+"""What the progress page shows, in a fixed number of queries whatever the size of the history.
+
+With a shared cache, the figures read from the member's rows come from the cache until they
+practise again (their practice token, see practice.selectors); mastery and the due forecast are
+worked out from the cached cards on every request, as they change with time.
+"""
 
 from dataclasses import dataclass
 from datetime import UTC, date, timedelta
@@ -17,7 +22,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Substr, TruncDate
 
-from questions.counts import topics_with_counts
+from mlqa import pagecache
+from questions.counts import topic_question_counts
 
 from .charts import bar_heights, heatmap, streaks
 from .mastery import (
@@ -29,7 +35,7 @@ from .mastery import (
     unpractised,
 )
 from .models import Rating, Review
-from .selectors import card_rows, practice_settings
+from .selectors import bank_topics, practice_depends_on, practice_snapshot
 
 # Buckets of predicted recall (retrievability just before a review): lower bound, label.
 CALIBRATION_BUCKETS = [
@@ -140,16 +146,46 @@ def due_forecast(rows, *, now) -> list[dict]:
     ]
 
 
+def review_figures(user, *, today: date) -> dict:
+    """What the page shows from the review log: the year's heatmap, streaks, the total and
+    calibration. Two queries, or none while the member's practice token is unchanged on the same
+    (UTC) day: the heatmap and the streaks move with the date, so it is part of the key."""
+    user_id = getattr(user, "pk", user)
+
+    def read():
+        counts = daily_counts(user_id)
+        current, longest = streaks(set(counts), today=today)
+        grid = heatmap(counts, today=today)
+        del grid["cells"]  # drawn as cells_svg; the cells themselves need not be stored
+        return {
+            "review_total": sum(counts.values()),
+            "heatmap": grid,
+            "current_streak": current,
+            "longest_streak": longest,
+            "calibration": calibration(user_id),
+        }
+
+    return pagecache.cached_value(
+        f"practice-reviews:{user_id}:{today.isoformat()}",
+        practice_depends_on(user_id),
+        read,
+    )
+
+
 def progress_context(user, *, now) -> dict:
     """Mastery per topic, the activity heatmap, streaks, the due forecast and calibration."""
-    settings = practice_settings(user)
+    snapshot = practice_snapshot(user)
+    settings, rows = snapshot["settings"], snapshot["rows"]
     dr = settings.desired_retention
-    rows = card_rows(user)
     mastery = topic_mastery(rows, desired_retention=dr, now=now)
+    question_counts = topic_question_counts()
+    topics = bank_topics()
+    for topic in topics:
+        topic.question_count = question_counts.get(topic.pk, 0)
     topics = sorted(
         (
             (topic, mastery.get(topic.pk) or unpractised(topic.pk, dr))
-            for topic in topics_with_counts()
+            for topic in topics
         ),
         # Weak topics first (weakest on top), then fine ones, then those without enough data.
         key=lambda pair: (
@@ -158,19 +194,12 @@ def progress_context(user, *, now) -> dict:
             -pair[1].reviewed,
         ),
     )
-    counts = daily_counts(user)
-    today = now.date()
-    current, longest = streaks(set(counts), today=today)
     return {
         "settings": settings,
         "threshold_percent": round((dr - WEAK_MARGIN) * 100),
         "topics": topics,
         "weak_count": sum(1 for _, m in topics if m.status == STATUS_WEAK),
         "card_count": len(rows),
-        "review_total": sum(counts.values()),
-        "heatmap": heatmap(counts, today=today),
-        "current_streak": current,
-        "longest_streak": longest,
+        **review_figures(user, today=now.date()),
         "due_forecast": due_forecast(rows, now=now),
-        "calibration": calibration(user),
     }

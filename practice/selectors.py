@@ -2,6 +2,12 @@
 
 Every function here costs a fixed number of queries, whatever the size of the user's history:
 cards are at most one per question, and reviews are never loaded row by row.
+
+The home and progress pages read a member's rows through `practice_snapshot`, cached (with a
+shared cache) under the member's practice token, which every practice write replaces
+(`pagecache.practice_changed`): their queries and the ORM's work to build them were most of
+those pages' time. Only what time doesn't change is cached; due counts and mastery are worked
+out from the rows on every request. Choosing the next card never reads the cache.
 """
 
 import math
@@ -26,9 +32,10 @@ TOP_COMMUNITY_ANSWERS = 3
 
 def practice_settings(user) -> PracticeSettings:
     """The user's settings, or unsaved defaults: reading never writes."""
-    return PracticeSettings.objects.filter(user=user).first() or PracticeSettings(
-        user=user
-    )
+    user_id = getattr(user, "pk", user)
+    # user_id, not user: the defaults may be cached, and must not carry the member's row along.
+    saved = PracticeSettings.objects.filter(user_id=user_id).first()
+    return saved or PracticeSettings(user_id=user_id)
 
 
 def practisable_questions():
@@ -39,9 +46,10 @@ def practisable_questions():
 
 
 def card_rows(user) -> list[dict]:
-    """All the user's cards with what scheduling and mastery need, in one query."""
+    """All the user's cards with what scheduling and mastery need, in one query.
+
+    `live`, `topic_id` and `level` follow the bank (the `bank` token), nothing else."""
     published = Question.objects.published().filter(pk=OuterRef("question_id"))
-    practisable = practisable_questions().filter(pk=OuterRef("question_id"))
     return list(
         Card.objects.filter(user=user).values(
             "id",
@@ -54,8 +62,70 @@ def card_rows(user) -> list[dict]:
             topic_id=F("question__topic_id"),
             level=F("question__difficulty"),
             live=Exists(published),
-            practisable=Exists(practisable),
         )
+    )
+
+
+def practice_depends_on(user_id, *others) -> list[str]:
+    """The cache tokens of figures read from one member's practice rows (and `others`)."""
+    # SITE: deleting an account (accounts.services.user_delete) replaces it, and deletes the
+    # member's practice rows.
+    return [pagecache.practice_key(user_id), pagecache.SITE, *others]
+
+
+def practice_snapshot(user) -> dict:
+    """The member's settings, cards (`card_rows`) and unfinished session: three queries, or
+    none while their practice token and the bank are unchanged (see the module's note)."""
+    user_id = getattr(user, "pk", user)
+
+    def read():
+        return {
+            "settings": practice_settings(user_id),
+            "rows": card_rows(user_id),
+            "open_session": PracticeSession.objects.filter(
+                user_id=user_id, ended_at__isnull=True
+            )
+            .order_by("-started_at")
+            .first(),
+        }
+
+    return pagecache.cached_value(
+        f"practice-snapshot:{user_id}",
+        practice_depends_on(user_id, pagecache.BANK),
+        read,
+    )
+
+
+def new_question_count(user) -> int:
+    """Practisable questions the member has no card for.
+
+    All practisable questions (a cached count: counting 100,000 rows on every visit is slow)
+    minus the member's cards on them, rather than NOT IN over the whole bank. A question is
+    practisable once it has an answer (the `lists` token) and while it is published (`bank`).
+    """
+    user_id = getattr(user, "pk", user)
+
+    def count():
+        total = pagecache.cached_value(
+            "practisable-count",
+            [pagecache.BANK, pagecache.LISTS],
+            lambda: practisable_questions().count(),
+        )
+        practisable = practisable_questions().filter(pk=OuterRef("question_id"))
+        practised = Card.objects.filter(user_id=user_id).filter(Exists(practisable))
+        return max(0, total - practised.count())
+
+    return pagecache.cached_value(
+        f"practice-new-count:{user_id}",
+        practice_depends_on(user_id, pagecache.BANK, pagecache.LISTS),
+        count,
+    )
+
+
+def bank_topics() -> list[Topic]:
+    """Every topic in menu order, cached with the bank (as the question list's filter menus)."""
+    return pagecache.cached_value(
+        "practice-topics", [pagecache.BANK], lambda: list(Topic.objects.all())
     )
 
 
@@ -226,36 +296,28 @@ def _focus_topics(rows, *, dr, now) -> set[int]:
 
 
 def home_summary(user, *, now) -> dict:
-    """Due reviews, new questions, weak topics and an unfinished session: five queries."""
-    settings = practice_settings(user)
+    """Due reviews, new questions, weak topics and an unfinished session.
+
+    With warm caches no query at all; otherwise the snapshot's three, the new count's one or
+    two, and the topics'."""
+    snapshot = practice_snapshot(user)
+    settings, rows = snapshot["settings"], snapshot["rows"]
     dr = settings.desired_retention
-    rows = card_rows(user)
     mastery = topic_mastery(rows, desired_retention=dr, now=now)
     weak = weak_topics(mastery)
-    names = Topic.objects.in_bulk([m.topic_id for m in weak])
+    topics = bank_topics()
+    names = {topic.pk: topic for topic in topics}
     unknown = sum(1 for m in mastery.values() if not m.has_enough_data)
-    # All practisable questions (a cached count: counting 100,000 rows on every visit is slow)
-    # minus the user's cards on them, rather than NOT IN over the whole bank.
-    practisable_total = pagecache.cached_value(
-        "practisable-count",
-        [pagecache.BANK, pagecache.LISTS],
-        lambda: practisable_questions().count(),
-    )
-    new_count = max(0, practisable_total - sum(row["practisable"] for row in rows))
-    open_session = (
-        PracticeSession.objects.filter(user=user, ended_at__isnull=True)
-        .order_by("-started_at")
-        .first()
-    )
     return {
         "settings": settings,
         "threshold_percent": round((dr - WEAK_MARGIN) * 100),
         "due_count": sum(1 for row in rows if row["live"] and row["due"] <= now),
-        "new_count": new_count,
+        "new_count": new_question_count(user),
         "weak_topics": [(names.get(m.topic_id), m) for m in weak],
         "practised_topic_count": len(mastery),
         "unknown_topic_count": unknown,
-        "open_session": open_session,
+        "open_session": snapshot["open_session"],
+        "topics": topics,
     }
 
 

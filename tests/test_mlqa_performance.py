@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from mlqa import pagecache
 from moderation.services import flag_create
 from practice.selectors import next_pick
 from practice.services import session_start
@@ -306,4 +307,23 @@ def test_choosing_the_next_practice_card_reaches_big_tables_through_indexes(site
         next_pick(session, now=timezone.now())
     tables = "questions_question" if mode == "mock" else "practice_card"
     assert any(tables in query["sql"] for query in captured)
+    assert_no_full_reads(_explain_seq_scans(captured))
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("production_caches")
+@pytest.mark.parametrize("page", ["practice home", "practice progress"])
+def test_practice_figures_are_read_through_indexes_when_not_cached(site, page):
+    """The practice pages' figures are cached per member (practice.selectors) until they practise
+    again, so the page check above sees none of their queries: here the member has just
+    practised, and their cards, review log, sessions and settings are read again."""
+    client = Client()
+    client.force_login(site["member"])
+    url = SIGNED_IN_PAGES[page](site)
+    # The bank-wide counts and the topics are cached, as nearly every request finds them.
+    client.get(url)
+    pagecache.practice_changed(site["member"].pk)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == HTTPStatus.OK
+    assert any("practice_card" in query["sql"] for query in captured)
     assert_no_full_reads(_explain_seq_scans(captured))

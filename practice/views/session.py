@@ -38,7 +38,9 @@ SHORTCUT_KEYS = {
 def practice_home(request):
     """The signed-in user's practice overview: due reviews, new questions, weak topics, start."""
     summary = home_summary(request.user, now=timezone.now())
-    form = StartForm(initial={"size": summary["settings"].session_size})
+    form = StartForm(
+        initial={"size": summary["settings"].session_size}, topics=summary["topics"]
+    )
     return render(request, "practice/home.html", {**summary, "form": form})
 
 
@@ -49,6 +51,7 @@ def session_start_view(request):
     form = StartForm(request.POST)
     if not form.is_valid():
         summary = home_summary(request.user, now=timezone.now())
+        form.topic_list = summary["topics"]
         return render(
             request, "practice/home.html", {**summary, "form": form}, status=400
         )
