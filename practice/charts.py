@@ -5,8 +5,8 @@ The templates only place shapes at the coordinates computed here; colours come f
 """
 
 import math
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from django.utils.safestring import mark_safe
 
@@ -24,8 +24,7 @@ MONTH_NAMES = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class HeatCell:
+class HeatCell(NamedTuple):  # a tuple: the grid makes 371 on every progress page
     x: int
     y: int
     day: date
@@ -54,11 +53,12 @@ def heatmap(counts: dict[date, int], *, today: date) -> dict:
     """A year of days as a GitHub-style grid: one column per week (Monday on top)."""
     start = today - timedelta(days=today.weekday() + (HEAT_WEEKS - 1) * 7)
     days = (today - start).days + 1
-    year_counts = [counts.get(start + timedelta(days=i), 0) for i in range(days)]
+    first = start.toordinal()
+    year_days = [date.fromordinal(first + i) for i in range(days)]
+    year_counts = [counts.get(day, 0) for day in year_days]
     busiest = max(year_counts, default=0)
     cells, months = [], []
-    for i, count in enumerate(year_counts):
-        day = start + timedelta(days=i)
+    for i, (day, count) in enumerate(zip(year_days, year_counts, strict=True)):
         column, row = divmod(i, 7)
         level = math.ceil(HEAT_LEVELS * count / busiest) if count else 0
         x = HEAT_LEFT + column * HEAT_STEP

@@ -1,8 +1,8 @@
 """What the progress page shows, in a fixed number of queries whatever the size of the history.
 
 With a shared cache, the figures read from the member's rows come from the cache until they
-practise again (their practice token, see practice.selectors); mastery and the due forecast are
-worked out from the cached cards on every request, as they change with time.
+practise again (their practice token, see practice.selectors); mastery, the due forecast, the
+heatmap and streaks are worked out from the cached rows on every request, as they change with time.
 """
 
 from dataclasses import dataclass
@@ -146,29 +146,15 @@ def due_forecast(rows, *, now) -> list[dict]:
     ]
 
 
-def review_figures(user, *, today: date) -> dict:
-    """What the page shows from the review log: the year's heatmap, streaks, the total and
-    calibration. Two queries, or none while the member's practice token is unchanged on the same
-    (UTC) day: the heatmap and the streaks move with the date, so it is part of the key."""
+def review_log(user) -> dict:
+    """Reviews per UTC day and calibration, from the review log: two queries, or none while the
+    member's practice token is unchanged. The heatmap and streaks are drawn from the days on
+    every request (they move with the date); stored, the heatmap's markup would be 45 KB."""
     user_id = getattr(user, "pk", user)
-
-    def read():
-        counts = daily_counts(user_id)
-        current, longest = streaks(set(counts), today=today)
-        grid = heatmap(counts, today=today)
-        del grid["cells"]  # drawn as cells_svg; the cells themselves need not be stored
-        return {
-            "review_total": sum(counts.values()),
-            "heatmap": grid,
-            "current_streak": current,
-            "longest_streak": longest,
-            "calibration": calibration(user_id),
-        }
-
     return pagecache.cached_value(
-        f"practice-reviews:{user_id}:{today.isoformat()}",
+        f"practice-review-log:{user_id}",
         practice_depends_on(user_id),
-        read,
+        lambda: {"days": daily_counts(user_id), "calibration": calibration(user_id)},
     )
 
 
@@ -194,12 +180,20 @@ def progress_context(user, *, now) -> dict:
             -pair[1].reviewed,
         ),
     )
+    log = review_log(user)
+    counts = log["days"]
+    today = now.date()
+    current, longest = streaks(set(counts), today=today)
     return {
         "settings": settings,
         "threshold_percent": round((dr - WEAK_MARGIN) * 100),
         "topics": topics,
         "weak_count": sum(1 for _, m in topics if m.status == STATUS_WEAK),
         "card_count": len(rows),
-        **review_figures(user, today=now.date()),
+        "review_total": sum(counts.values()),
+        "heatmap": heatmap(counts, today=today),
+        "current_streak": current,
+        "longest_streak": longest,
         "due_forecast": due_forecast(rows, now=now),
+        "calibration": log["calibration"],
     }
