@@ -291,14 +291,21 @@ def single(base, pages, cookies, access_log, requests_per_page):
                 client.append((time.perf_counter() - started) * 1000)
         results[name] = {"client": client, "path": path}
     time.sleep(1)
-    by_path = {}
+    logged = []
     for line in Path(access_log).read_text().splitlines():
         method, path, query, status, micros = line.split("|")
-        by_path.setdefault(path + (f"?{query}" if query else ""), []).append(
-            int(micros) / 1000
-        )
+        logged.append((path + (f"?{query}" if query else ""), int(micros) / 1000))
+    # In request order: two rows may share a path (a page read anonymously and by a member),
+    # so each row takes the next requests of its path after the previous row's.
+    position = 0
     for result in results.values():
-        result["server"] = by_path.get(result["path"], [])[10:]
+        times = []
+        while position < len(logged) and len(times) < requests_per_page + 10:
+            path, millis = logged[position]
+            if path == result["path"]:
+                times.append(millis)
+            position += 1
+        result["server"] = times[10:]
     return results
 
 

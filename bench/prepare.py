@@ -89,6 +89,9 @@ def setup(out):
 
         session = session_start(user=reader, mode=Mode.DUE, size=50)
         signed_in = {
+            # What a member reads rendered (no page cache for them): lists and the question page.
+            "question list (member)": "/questions/",
+            "question 20a/50c (member)": showcase.get_absolute_url(),
             "practice home": "/practice/",
             "practice next card": session.get_absolute_url(),
             "practice progress": "/practice/progress/",

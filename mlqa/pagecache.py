@@ -209,3 +209,26 @@ def practice_changed(user_id) -> None:
     """A member's practice data changed (a grade, a session started or ended, their settings):
     the figures of their practice pages cached under `practice_key` follow."""
     invalidate(practice_key(user_id))
+
+
+def fragments(name, variants, depends_on) -> dict:
+    """Cached HTML fragments of one kind (e.g. each answer's card), in one round trip.
+
+    `variants` maps each object's id to what else its HTML depends on (e.g. "anonymous", or a
+    member's own vote on it): the caller decides which readers see identical HTML, and renders
+    the others' themselves. Returns {id: (key, html or None when not cached yet)}, or {} when
+    caching is off. Stored with `fragment_store`, for PAGE_CACHE_SECONDS like the pages.
+    """
+    if not variants or not settings.CACHE_IS_SHARED or settings.PAGE_CACHE_SECONDS <= 0:
+        return {}
+    tokens = _tokens([SITE, *depends_on])
+    keys = {}
+    for pk, variant in variants.items():
+        raw = "\n".join([name, str(pk), variant, *tokens])
+        keys[pk] = "pagecache:fragment:" + hashlib.sha256(raw.encode()).hexdigest()
+    found = cache.get_many(list(keys.values()))
+    return {pk: (key, found.get(key)) for pk, key in keys.items()}
+
+
+def fragment_store(key, html) -> None:
+    cache.set(key, html, settings.PAGE_CACHE_SECONDS)

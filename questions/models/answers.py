@@ -18,9 +18,12 @@ class AnswerQuerySet(PostQuerySet):
         return self.filter(source__isnull=False)
 
     def for_question_page(self, user):
-        """Everything an answer card shows, in one query."""
-        return self.visible_to(user).select_related(
-            "author", "source", "canonical_marked_by"
+        """Everything an answer card shows, in one query (not the Markdown source: the card
+        shows the stored HTML)."""
+        return (
+            self.visible_to(user)
+            .select_related("author", "source", "canonical_marked_by")
+            .defer("body")
         )
 
 

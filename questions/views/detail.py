@@ -5,6 +5,7 @@ from django.db.models import (
     SmallIntegerField,
     Subquery,
     Value,
+    prefetch_related_objects,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -35,24 +36,39 @@ def question_page_context(request, question, **extra):
         if request.GET.get("answers") in ANSWER_ORDERS
         else "score"
     )
-    my_vote = (
-        Subquery(
-            Vote.objects.filter(answer=OuterRef("pk"), user=user).values("value")[:1]
-        )
-        if user.is_authenticated
-        else Value(None, output_field=SmallIntegerField())
-    )
+    if user.is_authenticated:
+        my_votes = Vote.objects.filter(answer=OuterRef("pk"), user=user)
+        mine = {
+            "my_vote": Subquery(my_votes.values("value")[:1]),
+            # Whether the card shows the reader's own comments (see _attach_cached_fragments).
+            "has_my_comment": Exists(
+                Comment.objects.filter(
+                    answer=OuterRef("pk"), author=user, deleted_at__isnull=True
+                )
+            ),
+        }
+    else:
+        mine = {"my_vote": Value(None, output_field=SmallIntegerField())}
     answers = list(
         question.answers.for_question_page(user)
-        .annotate(my_vote=my_vote)
-        .prefetch_related(
-            Prefetch(
-                "comments",
-                queryset=Comment.objects.visible_to(user).select_related("author"),
-                to_attr="visible_comments",
-            )
-        )
+        .annotate(**mine)
         .order_by(*ANSWER_ORDERS[order])
+    )
+    _attach_cached_fragments(user, question, answers)
+    # Comments only for the cards that are rendered: a cached card has them in its HTML.
+    prefetch_related_objects(
+        [
+            answer
+            for answer in answers
+            if getattr(answer, "cached_fragment", None) is None
+        ],
+        Prefetch(
+            "comments",
+            queryset=Comment.objects.visible_to(user)
+            .select_related("author")
+            .defer("body"),
+            to_attr="visible_comments",
+        ),
     )
     canonical = [a for a in answers if a.is_canonical]
     community = [a for a in answers if not a.is_canonical and not a.is_reference]
@@ -76,6 +92,33 @@ def question_page_context(request, question, **extra):
     }
     context.update(extra)
     return context
+
+
+def _attach_cached_fragments(user, question, answers):
+    """Let answer cards that look the same to every reader of one kind come from the cache
+    (the {% cached_fragment %} in answer.html).
+
+    Anonymous readers all see the same card. Members see the same card as every member who cast
+    the same vote on it (the vote box shows it), except on their own answer or one they commented
+    on (edit and delete links, their posts awaiting review): those cards are rendered for them.
+    Moderators get every card rendered: it has their tools.
+    """
+    if not user.is_authenticated:
+        variants = {answer.pk: "anonymous" for answer in answers}
+    elif user.is_moderator:
+        return
+    else:
+        variants = {
+            answer.pk: f"member, vote {answer.my_vote}"
+            for answer in answers
+            if answer.author_id != user.pk and not answer.has_my_comment
+        }
+    found = pagecache.fragments(
+        "answer-card", variants, [pagecache.question_key(question.pk)]
+    )
+    for answer in answers:
+        if answer.pk in found:
+            answer.fragment_key, answer.cached_fragment = found[answer.pk]
 
 
 @pagecache.anonymous_page_cache(
