@@ -36,6 +36,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
+from django.shortcuts import render
 
 # Query parameters a cached page may have (the list filters, the search, the page, the answer
 # order): with any other the page is rendered every time, so made-up parameters can't multiply
@@ -192,6 +193,57 @@ def anonymous_page_cache(depends_on):
                     (response.content, response["Content-Type"]),
                     settings.PAGE_CACHE_SECONDS,
                 )
+                response[HIT_HEADER] = "miss"
+            return response
+
+        return wrapper
+
+    return decorator
+
+
+# Request attributes for the {% shared_part %} tags (mlqa.fragments): the parts served from the
+# cache, or the dict the page's parts are recorded into while it renders.
+CACHED_PARTS = "shared_parts_cached"
+RECORDED_PARTS = "shared_parts_recorded"
+
+
+def _member_cacheable_request(request):
+    return (
+        settings.CACHE_IS_SHARED
+        and settings.PAGE_CACHE_SECONDS > 0
+        and request.method in ("GET", "HEAD")
+        and not getattr(request, "htmx", False)
+        and CACHEABLE_PARAMETERS.issuperset(request.GET)
+        and request.user.is_authenticated
+    )
+
+
+def member_content_cache(depends_on):
+    """For members: cache the parts of the view's page that every member sees alike (those in
+    {% shared_part %}: the title and the content) under the same tokens as the anonymous page,
+    and serve them inside each member's own layout (their name, messages and CSRF token).
+
+    Only for pages whose content doesn't depend on which member reads it (the lists, the home
+    page); the view's queries are skipped on a hit."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not _member_cacheable_request(request):
+                return view(request, *args, **kwargs)
+            tokens = _tokens([SITE, *depends_on(request, *args, **kwargs)])
+            key = _page_key(request, ["members", *tokens])
+            parts = cache.get(key)
+            if parts is not None:
+                setattr(request, CACHED_PARTS, parts)
+                response = render(request, "base.html")
+                response[HIT_HEADER] = "hit"
+                return response
+            setattr(request, RECORDED_PARTS, {})
+            response = view(request, *args, **kwargs)
+            parts = getattr(request, RECORDED_PARTS)
+            if response.status_code == 200 and parts:
+                cache.set(key, parts, settings.PAGE_CACHE_SECONDS)
                 response[HIT_HEADER] = "miss"
             return response
 

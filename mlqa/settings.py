@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "mlqa.context_processors.site",
             ],
+            "libraries": {"fragments": "mlqa.fragments"},
         },
     },
 ]

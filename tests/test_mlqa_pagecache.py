@@ -4,6 +4,7 @@ With `production_caches` the cache behaves as Redis does in production (shared b
 Writes go through the real views, as members and moderators make them.
 """
 
+import re
 from http import HTTPStatus
 
 import pytest
@@ -292,3 +293,65 @@ def test_votes_and_comments_leave_cached_lists_alone(answer):
     assert anonymous_get(lists)[HIT_HEADER] == "hit"
     page = anonymous_get(answer.question.get_absolute_url())
     assert "Marker: what about layer norm?" in page.content.decode()
+
+
+# Members: the lists' and home page's content is shared between members (member_content_cache)
+
+
+def test_members_share_the_lists_content_inside_their_own_layout(answer):
+    url = reverse("questions:list") + "?q=normalisation"
+    first = _member(display_name="Grace First").get(url)
+    assert first[HIT_HEADER] == "miss"
+    second = _member(display_name="Linus Second").get(url)
+    assert second[HIT_HEADER] == "hit"
+    html = second.content.decode()
+    assert "Linus Second" in html and "Grace First" not in html  # their own header
+    assert answer.question.title in html
+    assert "<title>“normalisation” · Questions · " in html
+    content = re.compile(r'<main id="main".*</main>', re.S)
+    assert content.search(html).group(0) == content.search(
+        first.content.decode()
+    ).group(0)
+
+
+def test_members_and_visitors_do_not_share_the_home_page():
+    anonymous_get(reverse("home"))
+    anonymous_get(reverse("home"))  # cached for visitors, with "Create an account"
+    member = _member()
+    member.get(reverse("home"))
+    page = _member().get(reverse("home"))
+    assert page[HIT_HEADER] == "hit"
+    assert "Create an account" not in page.content.decode()
+
+
+def test_a_member_sees_a_new_answer_in_the_cached_list_at_once(answer):
+    url = reverse("questions:list") + "?sort=answers"
+    reader = _member()
+    assert "<strong>1</strong> answer" in reader.get(url).content.decode()
+    _answer_posted(answer)
+    after = reader.get(url)
+    assert after[HIT_HEADER] == "miss"
+    assert "<strong>2</strong> answers" in after.content.decode()
+
+
+def test_a_cached_list_carries_the_members_own_csrf_token_and_messages(answer):
+    _member().get(reverse("questions:list"))  # cached
+    client = Client(enforce_csrf_checks=True)
+    member = UserFactory(trusted=True)
+    client.force_login(member)
+    client.get(reverse("questions:list"))  # sets the CSRF cookie
+    page = client.get(reverse("questions:list"))
+    assert page[HIT_HEADER] == "hit"
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page.content.decode()).group(1)
+    response = client.post(
+        reverse("questions:answer-create", args=[answer.question_id]),
+        {"body": "Marker: posted with the token of a cached list page."},
+        HTTP_X_CSRFTOKEN=token,
+        follow=True,
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert Answer.objects.filter(body__startswith="Marker: posted with").exists()
+    listed = client.get(reverse("questions:list"))
+    assert (
+        "Your answer was posted." not in listed.content.decode()
+    )  # shown once, already

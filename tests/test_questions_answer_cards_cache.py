@@ -12,8 +12,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from mlqa.fragments import CSRF_PLACEHOLDER
 from questions.models import Answer, Comment
-from questions.templatetags.fragments import CSRF_PLACEHOLDER
 from tests.factories import AnswerFactory, QuestionFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("production_caches")]
