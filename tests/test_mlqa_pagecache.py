@@ -299,7 +299,7 @@ def test_votes_and_comments_leave_cached_lists_alone(answer):
 
 
 def test_members_share_the_lists_content_inside_their_own_layout(answer):
-    url = reverse("questions:list") + "?q=normalisation"
+    url = reverse("questions:list") + "?sort=votes&difficulty=medium"
     first = _member(display_name="Grace First").get(url)
     assert first[HIT_HEADER] == "miss"
     second = _member(display_name="Linus Second").get(url)
@@ -307,7 +307,7 @@ def test_members_share_the_lists_content_inside_their_own_layout(answer):
     html = second.content.decode()
     assert "Linus Second" in html and "Grace First" not in html  # their own header
     assert answer.question.title in html
-    assert "<title>“normalisation” · Questions · " in html
+    assert "<title>Questions · " in html
     content = re.compile(r'<main id="main".*</main>', re.S)
     assert content.search(html).group(0) == content.search(
         first.content.decode()
