@@ -55,6 +55,7 @@ def question_page_context(request, question, **extra):
         .order_by(*ANSWER_ORDERS[order])
     )
     _attach_cached_fragments(user, question, answers)
+    _attach_cached_question_body(user, question)
     # Comments only for the cards that are rendered: a cached card has them in its HTML.
     prefetch_related_objects(
         [
@@ -121,6 +122,27 @@ def _attach_cached_fragments(user, question, answers):
             answer.fragment_key, answer.cached_fragment = found[answer.pk]
 
 
+def _attach_cached_question_body(user, question):
+    """The question's text, sources and comment thread from the cache, on the same terms as
+    the answer cards: not for its author (the edit link), a member who commented on it, or a
+    moderator. Pages built without the `has_my_comment` annotation render it."""
+    if not user.is_authenticated:
+        variant = "anonymous"
+    elif (
+        user.is_moderator
+        or question.author_id == user.pk
+        or getattr(question, "has_my_comment", True)
+    ):
+        return
+    else:
+        variant = "member"
+    found = pagecache.fragments(
+        "question-body", {question.pk: variant}, [pagecache.question_key(question.pk)]
+    )
+    if question.pk in found:
+        question.fragment_key, question.cached_fragment = found[question.pk]
+
+
 @pagecache.anonymous_page_cache(
     lambda request, pk, slug=None: [pagecache.question_key(pk)]
 )
@@ -131,13 +153,20 @@ def question_detail(request, pk, slug=None):
         .select_related("topic")
         .defer("search_vector")
     )
-    if request.user.is_authenticated:  # read with the question: one query fewer
+    if request.user.is_authenticated:  # read with the question: fewer queries
         questions = questions.annotate(
             is_following=Exists(
                 QuestionFollow.objects.filter(
                     user=request.user, question=OuterRef("pk")
                 )
-            )
+            ),
+            has_my_comment=Exists(
+                Comment.objects.filter(
+                    question=OuterRef("pk"),
+                    author=request.user,
+                    deleted_at__isnull=True,
+                )
+            ),
         )
     question = get_object_or_404(questions, pk=pk)
     if slug != question.slug:

@@ -1,5 +1,5 @@
-"""Answer cards on the question page come from the cache when readers would see the same HTML
-(questions/views/detail.py `_attach_cached_fragments`, questions/templatetags/fragments.py).
+"""Answer cards and the question's own text on the question page come from the cache when
+readers would see the same HTML (questions/views/detail.py, mlqa/fragments.py).
 
 With `production_caches` the cache behaves as Redis does in production. Writes go through the
 real views; "behind the services' back" updates show which cards were served from the cache.
@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from mlqa.fragments import CSRF_PLACEHOLDER
-from questions.models import Answer, Comment
+from questions.models import Answer, Comment, Question
 from tests.factories import AnswerFactory, QuestionFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("production_caches")]
@@ -161,3 +161,37 @@ def test_a_form_on_a_shared_card_carries_the_readers_own_csrf_token(answer):
     )
     assert response.status_code in (HTTPStatus.OK, HTTPStatus.FOUND)
     assert Comment.objects.filter(body="Posted from a cached card.").exists()
+
+
+# The question's own text, sources and comment thread
+
+
+def question_part(html):
+    match = re.search(r'<article class="question".*?</article>', html, re.S)
+    assert match, "no question article"
+    return match.group(0)
+
+
+def test_the_question_body_is_shared_between_members_and_follows_comments(answer):
+    question = answer.question
+    page(signed_in(), answer)
+    Question.objects.filter(pk=question.pk).update(body_html=CHANGED_BEHIND)
+    assert CHANGED_BEHIND not in question_part(page(signed_in(), answer))  # cached
+    commenter = signed_in()
+    commenter.post(
+        reverse("questions:question-comment", args=[question.pk]),
+        {"body": "Marker: which optimiser was used?"},
+    )
+    comment = Comment.objects.get(author=commenter.member)
+    other = question_part(page(signed_in(), answer))
+    assert "Marker: which optimiser was used?" in other
+    assert reverse("questions:comment-edit", args=[comment.pk]) not in other
+    own = question_part(page(commenter, answer))
+    assert reverse("questions:comment-edit", args=[comment.pk]) in own
+
+
+def test_the_question_body_is_not_shared_with_moderators(answer):
+    page(signed_in(), answer)
+    Question.objects.filter(pk=answer.question.pk).update(body_html=CHANGED_BEHIND)
+    moderator = signed_in(UserFactory(moderator=True))
+    assert CHANGED_BEHIND in question_part(page(moderator, answer))  # rendered for them
