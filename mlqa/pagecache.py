@@ -1,7 +1,8 @@
-"""Whole pages for anonymous visitors, cached and invalidated by version tokens.
+"""Whole pages for anonymous visitors (and shared parts of pages for members, and fragments),
+cached and invalidated by version tokens.
 
 Why: most readers of a Q&A site are not signed in, and a question page is read far more often than
-it changes. A cached page costs two cache round trips instead of a render and its SQL.
+it changes. A cached page costs one cache round trip instead of a render and its SQL.
 
 What is cached: GET requests of visitors without a session (no session cookie, no pending
 messages), not htmx, with no query parameter the page doesn't use, answered 200, that set no
@@ -10,11 +11,12 @@ too (under `lists`, which every write that changes a search document replaces): 
 repeat, and a search costs PostgreSQL more than any other page. Made-up queries can't grow the
 cache beyond what the server can render in PAGE_CACHE_SECONDS, the lifetime of every entry.
 
-Invalidation: a page's cache key holds the version tokens of what it shows. Writes replace the
-tokens *after their transaction commits* (`transaction.on_commit`; also at once, see
-`invalidate`), so:
+Invalidation: a page is stored with the version tokens of what it shows, read in the same round
+trip as the page, and served only while they are all current (a fragment's or cached value's key
+holds them instead). Writes replace the tokens *after their transaction commits*
+(`transaction.on_commit`; also at once, see `invalidate`), so:
 - a reader who read the old token before the commit may store a page rendered from old rows, but
-  under the old token, which nobody asks for any more;
+  with the old token, which no longer matches;
 - a reader who reads the new token renders from committed rows.
 Tokens are random (not counters), so a token evicted from the cache and made again can never match
 an old page. The tokens:
@@ -162,10 +164,32 @@ def _cacheable_response(request, response):
     )
 
 
-def _page_key(request, tokens):
+def _page_key(request, variant):
     query = "&".join(sorted(request.GET.urlencode().split("&")))
-    raw = "\n".join([request.path, query, *tokens])
+    raw = "\n".join([request.path, query, variant])
     return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _page_lookup(request, variant, names):
+    """(key, tokens, stored value or None): the page stored for this URL and the current version
+    tokens, read in one round trip. A page is stored with the tokens it was rendered under and
+    served only while they are all still current."""
+    key = _page_key(request, variant)
+    version_keys = [_version_key(name) for name in names]
+    found = cache.get_many([key, *version_keys])
+    missing = {vk: _new_token() for vk in version_keys if vk not in found}
+    if missing:
+        cache.set_many(missing, timeout=None)
+        found.update(missing)
+    tokens = [found[vk] for vk in version_keys]
+    stored = found.get(key)
+    if stored is not None and stored[0] == tokens:
+        return key, tokens, stored[1]
+    return key, tokens, None
+
+
+def _page_store(key, tokens, value):
+    cache.set(key, (tokens, value), settings.PAGE_CACHE_SECONDS)
 
 
 def anonymous_page_cache(depends_on):
@@ -176,9 +200,8 @@ def anonymous_page_cache(depends_on):
         def wrapper(request, *args, **kwargs):
             if not _cacheable_request(request):
                 return view(request, *args, **kwargs)
-            tokens = _tokens([SITE, *depends_on(request, *args, **kwargs)])
-            key = _page_key(request, tokens)
-            cached = cache.get(key)
+            names = [SITE, *depends_on(request, *args, **kwargs)]
+            key, tokens, cached = _page_lookup(request, "anonymous", names)
             if cached is not None:
                 content, content_type = cached
                 response = HttpResponse(content, content_type=content_type)
@@ -188,11 +211,7 @@ def anonymous_page_cache(depends_on):
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
             if _cacheable_response(request, response):
-                cache.set(
-                    key,
-                    (response.content, response["Content-Type"]),
-                    settings.PAGE_CACHE_SECONDS,
-                )
+                _page_store(key, tokens, (response.content, response["Content-Type"]))
                 response[HIT_HEADER] = "miss"
             return response
 
@@ -231,9 +250,8 @@ def member_content_cache(depends_on):
         def wrapper(request, *args, **kwargs):
             if not _member_cacheable_request(request):
                 return view(request, *args, **kwargs)
-            tokens = _tokens([SITE, *depends_on(request, *args, **kwargs)])
-            key = _page_key(request, ["members", *tokens])
-            parts = cache.get(key)
+            names = [SITE, *depends_on(request, *args, **kwargs)]
+            key, tokens, parts = _page_lookup(request, "members", names)
             if parts is not None:
                 setattr(request, CACHED_PARTS, parts)
                 response = render(request, "base.html")
@@ -243,7 +261,7 @@ def member_content_cache(depends_on):
             response = view(request, *args, **kwargs)
             parts = getattr(request, RECORDED_PARTS)
             if response.status_code == 200 and parts:
-                cache.set(key, parts, settings.PAGE_CACHE_SECONDS)
+                _page_store(key, tokens, parts)
                 response[HIT_HEADER] = "miss"
             return response
 

@@ -355,3 +355,21 @@ def test_a_cached_list_carries_the_members_own_csrf_token_and_messages(answer):
     assert (
         "Your answer was posted." not in listed.content.decode()
     )  # shown once, already
+
+
+def test_a_page_stored_late_under_replaced_tokens_is_not_served(answer, rf):
+    """A slow reader who rendered before a write committed may store its page after the write
+    replaced the tokens: the page carries the tokens it was rendered under, so nobody gets it."""
+    from django.core.cache import cache
+
+    from mlqa import pagecache
+
+    url = answer.question.get_absolute_url()
+    anonymous_get(url)
+    key = pagecache._page_key(rf.get(url), "anonymous")
+    stale = cache.get(key)
+    assert stale is not None
+    pagecache.question_changed(answer.question_id)
+    cache.set(key, stale)  # the slow reader's store, after the write
+    assert anonymous_get(url)[HIT_HEADER] == "miss"
+    assert anonymous_get(url)[HIT_HEADER] == "hit"
