@@ -114,14 +114,34 @@ def site_changed() -> None:
     invalidate(SITE, LISTS)
 
 
-def _tokens(names):
-    keys = [_version_key(name) for name in names]
-    found = cache.get_many(keys)
-    missing = {key: _new_token() for key in keys if key not in found}
+def _current(keys, names):
+    """({key: value}, tokens): of the entries at `keys`, those stored under the current version
+    tokens of `names`, and the tokens themselves (made when missing), in one round trip.
+
+    Entries are stored with the tokens they were computed under (`_store`) and are current only
+    while every one of those tokens still is."""
+    version_keys = [_version_key(name) for name in names]
+    found = cache.get_many([*keys, *version_keys])
+    missing = {key: _new_token() for key in version_keys if key not in found}
     if missing:
         cache.set_many(missing, timeout=None)
         found.update(missing)
-    return [found[key] for key in keys]
+    tokens = [found[key] for key in version_keys]
+    current = {}
+    for key in keys:
+        stored = found.get(key)
+        if stored is not None and stored[0] == tokens:
+            current[key] = stored[1]
+    return current, tokens
+
+
+def _store(key, tokens, value, timeout):
+    cache.set(key, (tokens, value), timeout)
+
+
+def _hashed_key(kind, *parts):
+    raw = "\n".join(str(part) for part in parts)
+    return f"pagecache:{kind}:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def cached_value(name, depends_on, compute, timeout=None):
@@ -131,13 +151,12 @@ def cached_value(name, depends_on, compute, timeout=None):
     worker's private cache would leave the others' stale."""
     if not settings.CACHE_IS_SHARED:
         return compute()
-    tokens = _tokens(depends_on)
-    raw = "\n".join([name, *tokens])
-    key = "pagecache:value:" + hashlib.sha256(raw.encode()).hexdigest()
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, timeout if timeout is not None else 24 * 3600)
+    key = _hashed_key("value", name)
+    current, tokens = _current([key], depends_on)
+    if key in current:
+        return current[key]
+    value = compute()
+    _store(key, tokens, value, timeout if timeout is not None else 24 * 3600)
     return value
 
 
@@ -164,32 +183,16 @@ def _cacheable_response(request, response):
     )
 
 
-def _page_key(request, variant):
-    query = "&".join(sorted(request.GET.urlencode().split("&")))
-    raw = "\n".join([request.path, query, variant])
-    return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
-
-
 def _page_lookup(request, variant, names):
-    """(key, tokens, stored value or None): the page stored for this URL and the current version
-    tokens, read in one round trip. A page is stored with the tokens it was rendered under and
-    served only while they are all still current."""
-    key = _page_key(request, variant)
-    version_keys = [_version_key(name) for name in names]
-    found = cache.get_many([key, *version_keys])
-    missing = {vk: _new_token() for vk in version_keys if vk not in found}
-    if missing:
-        cache.set_many(missing, timeout=None)
-        found.update(missing)
-    tokens = [found[vk] for vk in version_keys]
-    stored = found.get(key)
-    if stored is not None and stored[0] == tokens:
-        return key, tokens, stored[1]
-    return key, tokens, None
+    """(key, tokens, the page stored for this URL while `names`' tokens are current, or None)."""
+    query = "&".join(sorted(request.GET.urlencode().split("&")))
+    key = _hashed_key("page", request.path, query, variant)
+    current, tokens = _current([key], names)
+    return key, tokens, current.get(key)
 
 
 def _page_store(key, tokens, value):
-    cache.set(key, (tokens, value), settings.PAGE_CACHE_SECONDS)
+    _store(key, tokens, value, settings.PAGE_CACHE_SECONDS)
 
 
 def anonymous_page_cache(depends_on):
@@ -286,19 +289,19 @@ def fragments(name, variants, depends_on) -> dict:
 
     `variants` maps each object's id to what else its HTML depends on (e.g. "anonymous", or a
     member's own vote on it): the caller decides which readers see identical HTML, and renders
-    the others' themselves. Returns {id: (key, html or None when not cached yet)}, or {} when
-    caching is off. Stored with `fragment_store`, for PAGE_CACHE_SECONDS like the pages.
+    the others' themselves. Returns {id: (fragment key, html or None when not cached yet)}, or {}
+    when caching is off. Stored with `fragment_store`, for PAGE_CACHE_SECONDS like the pages.
     """
     if not variants or not settings.CACHE_IS_SHARED or settings.PAGE_CACHE_SECONDS <= 0:
         return {}
-    tokens = _tokens([SITE, *depends_on])
-    keys = {}
-    for pk, variant in variants.items():
-        raw = "\n".join([name, str(pk), variant, *tokens])
-        keys[pk] = "pagecache:fragment:" + hashlib.sha256(raw.encode()).hexdigest()
-    found = cache.get_many(list(keys.values()))
-    return {pk: (key, found.get(key)) for pk, key in keys.items()}
+    keys = {
+        pk: _hashed_key("fragment", name, pk, variant)
+        for pk, variant in variants.items()
+    }
+    current, tokens = _current(list(keys.values()), [SITE, *depends_on])
+    return {pk: ((key, tokens), current.get(key)) for pk, key in keys.items()}
 
 
-def fragment_store(key, html) -> None:
-    cache.set(key, html, settings.PAGE_CACHE_SECONDS)
+def fragment_store(fragment_key, html) -> None:
+    key, tokens = fragment_key
+    _store(key, tokens, html, settings.PAGE_CACHE_SECONDS)
