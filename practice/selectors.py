@@ -69,8 +69,9 @@ def card_rows(user) -> list[dict]:
 def practice_depends_on(user_id, *others) -> list[str]:
     """The cache tokens of figures read from one member's practice rows (and `others`)."""
     # SITE: deleting an account (accounts.services.user_delete) replaces it, and deletes the
-    # member's practice rows.
-    return [pagecache.practice_key(user_id), pagecache.SITE, *others]
+    # member's practice rows. BANK: which questions are live, their topic and difficulty; also,
+    # the demo-data generator rewrites practice rows in bulk and then replaces only that token.
+    return [pagecache.practice_key(user_id), pagecache.SITE, pagecache.BANK, *others]
 
 
 def practice_snapshot(user) -> dict:
@@ -91,7 +92,7 @@ def practice_snapshot(user) -> dict:
 
     return pagecache.cached_value(
         f"practice-snapshot:{user_id}",
-        practice_depends_on(user_id, pagecache.BANK),
+        practice_depends_on(user_id),
         read,
     )
 
@@ -117,7 +118,7 @@ def new_question_count(user) -> int:
 
     return pagecache.cached_value(
         f"practice-new-count:{user_id}",
-        practice_depends_on(user_id, pagecache.BANK, pagecache.LISTS),
+        practice_depends_on(user_id, pagecache.LISTS),
         count,
     )
 

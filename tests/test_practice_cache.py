@@ -206,3 +206,15 @@ def test_a_refused_start_keeps_the_ticked_topics(member_client, bank):
     html = response.content.decode()
     assert f'value="{bank[0].topic_id}" id="id_topics_0" checked' in html
     assert "Topics: 1 chosen" in html
+
+
+def test_bulk_writers_that_replace_the_bank_token_are_seen(member_client, bank):
+    """The demo-data generator writes practice rows in bulk, then calls bank_changed()."""
+    warm(member_client)
+    grade(
+        member_client.session_member, bank[2], 3, timezone.now()
+    )  # behind the services
+    assert page(member_client, PROGRESS)["review_total"] == 1
+    pagecache.bank_changed()
+    progress = page(member_client, PROGRESS)
+    assert (progress["review_total"], progress["card_count"]) == (2, 2)
