@@ -160,15 +160,23 @@ def cached_value(name, depends_on, compute, timeout=None):
     return value
 
 
-def _cacheable_request(request):
+def _may_use_cache(request):
+    """What every cached page needs: the shared cache on, a GET of a whole page (not htmx), and
+    only query parameters the pages use."""
     return (
         settings.CACHE_IS_SHARED
         and settings.PAGE_CACHE_SECONDS > 0
         and request.method in ("GET", "HEAD")
         and not getattr(request, "htmx", False)
+        and CACHEABLE_PARAMETERS.issuperset(request.GET)
+    )
+
+
+def _cacheable_request(request):
+    return (
+        _may_use_cache(request)
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
-        and CACHEABLE_PARAMETERS.issuperset(request.GET)
         and not request.user.is_authenticated
     )
 
@@ -229,17 +237,6 @@ CACHED_PARTS = "shared_parts_cached"
 RECORDED_PARTS = "shared_parts_recorded"
 
 
-def _member_cacheable_request(request):
-    return (
-        settings.CACHE_IS_SHARED
-        and settings.PAGE_CACHE_SECONDS > 0
-        and request.method in ("GET", "HEAD")
-        and not getattr(request, "htmx", False)
-        and CACHEABLE_PARAMETERS.issuperset(request.GET)
-        and request.user.is_authenticated
-    )
-
-
 def member_content_cache(depends_on):
     """For members: cache the parts of the view's page that every member sees alike (those in
     {% shared_part %}: the title and the content) under the same tokens as the anonymous page,
@@ -251,7 +248,7 @@ def member_content_cache(depends_on):
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not _member_cacheable_request(request):
+            if not (_may_use_cache(request) and request.user.is_authenticated):
                 return view(request, *args, **kwargs)
             names = [SITE, *depends_on(request, *args, **kwargs)]
             key, tokens, parts = _page_lookup(request, "members", names)
