@@ -8,6 +8,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 
 from mlqa import pagecache
 
@@ -57,20 +58,18 @@ def question_page_context(request, question, **extra):
     _attach_cached_fragments(user, question, answers)
     _attach_cached_question_body(user, question)
     # Comments only for the cards that are rendered: a cached card has them in its HTML.
-    prefetch_related_objects(
-        [
-            answer
-            for answer in answers
-            if getattr(answer, "cached_fragment", None) is None
-        ],
-        Prefetch(
-            "comments",
-            queryset=Comment.objects.visible_to(user)
-            .select_related("author")
-            .defer("body"),
-            to_attr="visible_comments",
-        ),
-    )
+    rendered = [a for a in answers if getattr(a, "cached_fragment", None) is None]
+    if rendered:
+        prefetch_related_objects(
+            rendered,
+            Prefetch(
+                "comments",
+                queryset=Comment.objects.visible_to(user)
+                .select_related("author")
+                .defer("body"),
+                to_attr="visible_comments",
+            ),
+        )
     canonical = [a for a in answers if a.is_canonical]
     community = [a for a in answers if not a.is_canonical and not a.is_reference]
     references = [a for a in answers if not a.is_canonical and a.is_reference]
@@ -81,10 +80,14 @@ def question_page_context(request, question, **extra):
         "reference_answers": references,
         "answer_total": len(answers),
         "answer_order": order,
-        "question_comments": question.comments.visible_to(user).select_related(
-            "author"
+        # Lazy: read only when the template renders the question's text itself, not when that
+        # comes from the cache (even building the querysets costs a millisecond).
+        "question_comments": SimpleLazyObject(
+            lambda: list(question.comments.visible_to(user).select_related("author"))
         ),
-        "source_links": question.source_links.select_related("source"),
+        "source_links": SimpleLazyObject(
+            lambda: list(question.source_links.select_related("source"))
+        ),
         "is_following": _is_following(user, question),
         "answer_form": AnswerForm(),
         "comment_form": CommentForm(),
