@@ -386,7 +386,8 @@ def test_list_query_count_does_not_grow_with_the_questions(
 def test_filtered_search_query_count_does_not_grow(
     client, django_assert_max_num_queries, count, settings
 ):
-    settings.PAGE_CACHE_SECONDS = 0  # rendered every time: a cached page would cost none
+    # Rendered every time: a cached page would cost no query.
+    settings.PAGE_CACHE_SECONDS = 0
     topic, source = TopicFactory(), SourceFactory()
     now = timezone.now()
     for i in range(count):
