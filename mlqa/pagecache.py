@@ -23,11 +23,13 @@ an old page. The tokens:
 - `site`: what every page shows about members and topics (names, deleted accounts);
 - `lists`: question lists and the home page (new, edited and answered questions, canonical marks);
 - `bank`: which questions are published, with their topic and difficulty (cached counts);
-- `question:<pk>`: one question's page (its answers, comments, votes, canonical mark).
+- `question:<pk>`: one question's page (its answers, comments, votes, canonical mark);
+- `answer:<pk>`: one answer's card on that page (replaced with its question's token).
 Two things are left to the lifetime of every cached page, PAGE_CACHE_SECONDS, so that a stream of
 votes doesn't empty the cache of every list: the vote figures in list rows (and so the "most
 votes" order), which votes don't invalidate (they do invalidate the question's own page), and
-the reputation beside a name on *another* question's page. Comments don't show on lists at all.
+the reputation beside a name in any card but the one voted on (on the same question's page, too:
+a vote renders only its own card again). Comments don't show on lists at all.
 """
 
 import hashlib
@@ -85,10 +87,20 @@ def invalidate(*names) -> None:
         transaction.on_commit(replace)
 
 
-def question_changed(question_id, *, lists=True) -> None:
-    """Something on this question's page changed; with `lists`, something a list row shows or
-    orders by changed too (answer count, activity, title, canonical mark)."""
-    invalidate(question_key(question_id), *([LISTS] if lists else []))
+def answer_key(answer_id) -> str:
+    """One answer's card on its question's page (its text, comments, votes, canonical mark)."""
+    return f"answer:{int(answer_id)}"
+
+
+def question_changed(question_id, *, lists=True, answer_id=None) -> None:
+    """Something on this question's page changed (in the card of `answer_id`, when given);
+    with `lists`, something a list row shows or orders by changed too (answer count, activity,
+    title, canonical mark)."""
+    invalidate(
+        question_key(question_id),
+        *([answer_key(answer_id)] if answer_id is not None else []),
+        *([LISTS] if lists else []),
+    )
 
 
 def bank_changed() -> None:
@@ -100,10 +112,12 @@ def post_changed(post, *, lists=True) -> None:
     """A question, answer or comment was written or changed visibility: its question's page
     follows, and the lists unless `lists` is False (comments, votes: see the module's note)."""
     question_id = getattr(post, "question_id", None)
+    answer_id = post.pk if post._meta.model_name == "answer" else None
     if question_id is None and getattr(post, "answer_id", None) is not None:
+        answer_id = post.answer_id
         question_id = post.answer.question_id
     if question_id is not None:
-        question_changed(question_id, lists=lists)
+        question_changed(question_id, lists=lists, answer_id=answer_id)
     elif post._meta.model_name == "question":
         question_changed(post.pk)
         bank_changed()
@@ -114,23 +128,26 @@ def site_changed() -> None:
     invalidate(SITE, LISTS)
 
 
-def _current(keys, names):
-    """({key: value}, tokens): of the entries at `keys`, those stored under the current version
-    tokens of `names`, and the tokens themselves (made when missing), in one round trip.
+def _current(depends_on):
+    """({key: value}, {key: tokens}): of the entries at the keys of `depends_on` (key -> the
+    names of its version tokens), those stored under the current tokens of their names, and
+    those tokens (made when missing), in one round trip.
 
     Entries are stored with the tokens they were computed under (`_store`) and are current only
     while every one of those tokens still is."""
-    version_keys = [_version_key(name) for name in names]
-    found = cache.get_many([*keys, *version_keys])
-    missing = {key: _new_token() for key in version_keys if key not in found}
+    version_keys = {
+        name: _version_key(name) for names in depends_on.values() for name in names
+    }
+    found = cache.get_many([*depends_on, *version_keys.values()])
+    missing = {vk: _new_token() for vk in version_keys.values() if vk not in found}
     if missing:
         cache.set_many(missing, timeout=None)
         found.update(missing)
-    tokens = [found[key] for key in version_keys]
-    current = {}
-    for key in keys:
+    current, tokens = {}, {}
+    for key, names in depends_on.items():
+        tokens[key] = [found[version_keys[name]] for name in names]
         stored = found.get(key)
-        if stored is not None and stored[0] == tokens:
+        if stored is not None and stored[0] == tokens[key]:
             current[key] = stored[1]
     return current, tokens
 
@@ -152,11 +169,11 @@ def cached_value(name, depends_on, compute, timeout=None):
     if not settings.CACHE_IS_SHARED:
         return compute()
     key = _hashed_key("value", name)
-    current, tokens = _current([key], depends_on)
+    current, tokens = _current({key: depends_on})
     if key in current:
         return current[key]
     value = compute()
-    _store(key, tokens, value, timeout if timeout is not None else 24 * 3600)
+    _store(key, tokens[key], value, timeout if timeout is not None else 24 * 3600)
     return value
 
 
@@ -195,8 +212,8 @@ def _page_lookup(request, variant, names):
     """(key, tokens, the page stored for this URL while `names`' tokens are current, or None)."""
     query = "&".join(sorted(request.GET.urlencode().split("&")))
     key = _hashed_key("page", request.path, query, variant)
-    current, tokens = _current([key], names)
-    return key, tokens, current.get(key)
+    current, tokens = _current({key: names})
+    return key, tokens[key], current.get(key)
 
 
 def _page_store(key, tokens, value):
@@ -286,7 +303,8 @@ def fragments(name, variants, depends_on) -> dict:
 
     `variants` maps each object's id to what else its HTML depends on (e.g. "anonymous", or a
     member's own vote on it): the caller decides which readers see identical HTML, and renders
-    the others' themselves. Returns {id: (fragment key, html or None when not cached yet)}, or {}
+    the others' themselves. `depends_on(id)` names the version tokens of one object's fragment
+    (the site's is added). Returns {id: (fragment key, html or None when not cached yet)}, or {}
     when caching is off. Stored with `fragment_store`, for PAGE_CACHE_SECONDS like the pages.
     """
     if not variants or not settings.CACHE_IS_SHARED or settings.PAGE_CACHE_SECONDS <= 0:
@@ -295,8 +313,10 @@ def fragments(name, variants, depends_on) -> dict:
         pk: _hashed_key("fragment", name, pk, variant)
         for pk, variant in variants.items()
     }
-    current, tokens = _current(list(keys.values()), [SITE, *depends_on])
-    return {pk: ((key, tokens), current.get(key)) for pk, key in keys.items()}
+    current, tokens = _current(
+        {key: [SITE, *depends_on(pk)] for pk, key in keys.items()}
+    )
+    return {pk: ((key, tokens[key]), current.get(key)) for pk, key in keys.items()}
 
 
 def fragment_store(fragment_key, html) -> None:

@@ -195,3 +195,23 @@ def test_the_question_body_is_not_shared_with_moderators(answer):
     Question.objects.filter(pk=answer.question.pk).update(body_html=CHANGED_BEHIND)
     moderator = signed_in(UserFactory(moderator=True))
     assert CHANGED_BEHIND in question_part(page(moderator, answer))  # rendered for them
+
+
+def test_a_vote_renders_only_its_own_card_again(answer):
+    other = AnswerFactory(question=answer.question, body="A second, separate answer.")
+    reader = signed_in()
+    page(reader, answer)  # both cards cached
+    Answer.objects.filter(pk=other.pk).update(body_html=CHANGED_BEHIND)
+    signed_in().post(reverse("questions:answer-vote", args=[answer.pk]), {"value": "1"})
+    html = page(reader, answer)
+    assert "Score: </span>1<" in card(html, answer)  # the voted card follows at once
+    assert CHANGED_BEHIND not in card(
+        html, other
+    )  # the other card still comes from the cache
+    signed_in().post(
+        reverse("questions:answer-comment", args=[other.pk]),
+        {"body": "Marker: a comment on the second answer."},
+    )
+    html = page(reader, other)
+    assert "Marker: a comment on the second answer." in card(html, other)
+    assert CHANGED_BEHIND in card(html, other)  # rendered again, from the rows

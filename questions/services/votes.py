@@ -79,9 +79,10 @@ def vote_cast(*, user, answer: Answer | int, value: int) -> VoteResult:
         result = _vote_cast_orm(user, answer_id, value)
     # The vote has committed unless the caller holds a transaction: then the tokens are
     # replaced again on its commit (see pagecache.invalidate).
+    # Not the lists: their vote figures may lag (see mlqa.pagecache).
     pagecache.question_changed(
-        result.question_id, lists=False
-    )  # list rows' vote figures: see mlqa.pagecache
+        result.question_id, lists=False, answer_id=result.answer_id
+    )
     return result
 
 

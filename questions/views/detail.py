@@ -117,8 +117,12 @@ def _attach_cached_fragments(user, question, answers):
             for answer in answers
             if answer.author_id != user.pk and not answer.has_my_comment
         }
+    # A card follows its own answer's token, not its question's: after a vote or a comment the
+    # page renders that one card again, not twenty. The bank's covers re-imported references.
     found = pagecache.fragments(
-        "answer-card", variants, [pagecache.question_key(question.pk)]
+        "answer-card",
+        variants,
+        lambda answer_id: [pagecache.answer_key(answer_id), pagecache.BANK],
     )
     for answer in answers:
         if answer.pk in found:
@@ -140,7 +144,9 @@ def _attach_cached_question_body(user, question):
     else:
         variant = "member"
     found = pagecache.fragments(
-        "question-body", {question.pk: variant}, [pagecache.question_key(question.pk)]
+        "question-body",
+        {question.pk: variant},
+        lambda question_id: [pagecache.question_key(question_id)],
     )
     if question.pk in found:
         question.fragment_key, question.cached_fragment = found[question.pk]
