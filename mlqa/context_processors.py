@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from mlqa import pagecache
+
 
 def site(request):
     """Values every page's layout needs; the unread count is only queried when a template shows it."""
@@ -7,7 +9,18 @@ def site(request):
     def unread_notifications():
         from questions.models import Notification
 
-        return Notification.objects.filter(recipient=request.user).unread().count()
+        def count():
+            return Notification.objects.filter(recipient=request.user).unread().count()
+
+        # Cached: it is in the header of every page a member reads. The notification services
+        # replace the member's token; the bank's covers the demo-data generator's bulk rows, and
+        # the short lifetime anything else (an admin's edit).
+        return pagecache.cached_value(
+            f"unread-notifications:{request.user.pk}",
+            [pagecache.notifications_key(request.user.pk), pagecache.BANK],
+            count,
+            timeout=settings.PAGE_CACHE_SECONDS or 60,
+        )
 
     return {
         "SITE_NAME": settings.SITE_NAME,

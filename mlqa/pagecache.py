@@ -87,6 +87,11 @@ def invalidate(*names) -> None:
         transaction.on_commit(replace)
 
 
+def notifications_key(user_id) -> str:
+    """One member's unread-notification count in the header of every page they read."""
+    return f"notifications:{int(user_id)}"
+
+
 def answer_key(answer_id) -> str:
     """One answer's card on its question's page (its text, comments, votes, canonical mark)."""
     return f"answer:{int(answer_id)}"

@@ -1,6 +1,7 @@
 from http import HTTPStatus
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from questions.models import Notification, QuestionFollow
@@ -73,3 +74,31 @@ def test_anonymous_cannot_follow_or_read_notifications(client):
     assert client.get(reverse("notifications"))["Location"].startswith(
         reverse("account_login")
     )
+
+
+@pytest.mark.usefixtures("production_caches")
+def test_the_cached_unread_count_follows_new_notifications_and_reading(client, user):
+    """The header's count is cached per member (mlqa/context_processors.py): every way a
+    notification is made or read replaces it at once."""
+    unread = '<span class="unread-count">{}<span class="visually-hidden">'
+    question = QuestionFactory()
+    client.force_login(user)
+    client.post(reverse("questions:follow", args=[question.pk]))
+    assert "unread-count" not in client.get(reverse("home")).content.decode()
+    assert "unread-count" not in client.get(reverse("home")).content.decode()  # cached
+    answerer = UserFactory(trusted=True)
+    other = Client()
+    other.force_login(answerer)
+    other.post(
+        reverse("questions:answer-create", args=[question.pk]),
+        {"body": "A new answer that followers hear about."},
+    )
+    assert unread.format(1) in client.get(reverse("home")).content.decode()
+    answer = AnswerFactory(author=user)
+    other.post(
+        reverse("questions:answer-comment", args=[answer.pk]),
+        {"body": "A comment on your answer."},
+    )
+    assert unread.format(2) in client.get(reverse("home")).content.decode()
+    client.post(reverse("notifications-read"))
+    assert "unread-count" not in client.get(reverse("home")).content.decode()

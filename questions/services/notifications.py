@@ -1,6 +1,8 @@
 from django.db import transaction
 from django.utils import timezone
 
+from mlqa import pagecache
+
 from ..models import Notification, QuestionFollow
 
 
@@ -12,9 +14,11 @@ def notification_send(*, recipient, kind, message, url, actor=None):
         or (actor is not None and recipient.pk == actor.pk)
     ):
         return None
-    return Notification.objects.create(
+    notification = Notification.objects.create(
         recipient=recipient, actor=actor, kind=kind, message=message[:300], url=url
     )
+    pagecache.invalidate(pagecache.notifications_key(recipient.pk))
+    return notification
 
 
 def notify_new_answer(*, answer):
@@ -26,7 +30,7 @@ def notify_new_answer(*, answer):
         .values_list("user_id", flat=True)
     )
     message = f"New answer on “{answer.question.prompt[:200]}”"
-    Notification.objects.bulk_create(
+    created = Notification.objects.bulk_create(
         Notification(
             recipient_id=user_id,
             actor=answer.author,
@@ -36,6 +40,10 @@ def notify_new_answer(*, answer):
         )
         for user_id in followers
     )
+    if created:
+        pagecache.invalidate(
+            *(pagecache.notifications_key(n.recipient_id) for n in created)
+        )
 
 
 @transaction.atomic
@@ -52,4 +60,7 @@ def notifications_mark_read(*, user, ids=None) -> int:
     unread = Notification.objects.filter(recipient=user).unread()
     if ids is not None:
         unread = unread.filter(pk__in=ids)
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        pagecache.invalidate(pagecache.notifications_key(user.pk))
+    return marked
