@@ -23,7 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Substr, TruncDate
 
 from mlqa import pagecache
-from questions.counts import topic_question_counts
+from questions.counts import topics_with_counts
 
 from .charts import bar_heights, heatmap, streaks
 from .mastery import (
@@ -164,14 +164,10 @@ def progress_context(user, *, now) -> dict:
     settings, rows = snapshot["settings"], snapshot["rows"]
     dr = settings.desired_retention
     mastery = topic_mastery(rows, desired_retention=dr, now=now)
-    question_counts = topic_question_counts()
-    topics = bank_topics()
-    for topic in topics:
-        topic.question_count = question_counts.get(topic.pk, 0)
     topics = sorted(
         (
             (topic, mastery.get(topic.pk) or unpractised(topic.pk, dr))
-            for topic in topics
+            for topic in topics_with_counts(bank_topics())
         ),
         # Weak topics first (weakest on top), then fine ones, then those without enough data.
         key=lambda pair: (

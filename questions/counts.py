@@ -29,10 +29,10 @@ def topic_question_counts() -> dict[int, int]:
     return pagecache.cached_value("topic-counts", [pagecache.BANK], count)
 
 
-def topics_with_counts() -> list[Topic]:
-    """Every topic, in menu order, with `question_count` set."""
+def topics_with_counts(topics=None) -> list[Topic]:
+    """Every topic, in menu order (or these `topics`), with `question_count` set."""
     counts = topic_question_counts()
-    topics = list(Topic.objects.all())
+    topics = list(Topic.objects.all()) if topics is None else topics
     for topic in topics:
         topic.question_count = counts.get(topic.pk, 0)
     return topics
