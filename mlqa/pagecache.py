@@ -11,9 +11,9 @@ too (under `lists`, which every write that changes a search document replaces): 
 repeat, and a search costs PostgreSQL more than any other page. Made-up queries can't grow the
 cache beyond what the server can render in PAGE_CACHE_SECONDS, the lifetime of every entry.
 
-Invalidation: a page is stored with the version tokens of what it shows, read in the same round
-trip as the page, and served only while they are all current (a fragment's or cached value's key
-holds them instead). Writes replace the tokens *after their transaction commits*
+Invalidation: a page (like a fragment or a cached value) is stored with the version tokens of
+what it shows, read in the same round trip as the page, and served only while they are all
+current. Writes replace the tokens *after their transaction commits*
 (`transaction.on_commit`; also at once, see `invalidate`), so:
 - a reader who read the old token before the commit may store a page rendered from old rows, but
   with the old token, which no longer matches;

@@ -11,12 +11,12 @@ Keeping the index current (PostgreSQL):
     does nothing: search there reads the live columns.
 
 Searching:
-    `search_questions(queryset, query)` filters a question queryset and annotates `search_rank`
-    (higher is better), and says how many questions matched; `attach_snippets(questions, query)` sets `.snippet` (safe HTML in which
-    `<mark>` is the only markup) on one page of results. On PostgreSQL these use the stored vector
-    (GIN index from migration 0002), `websearch_to_tsquery('english', ...)`, `ts_rank` and
-    `ts_headline`; on SQLite every word of the query must appear, case-insensitively, in the title,
-    the body or a visible answer.
+    `search_questions(queryset, query)` filters a question queryset, annotates `search_rank`
+    (higher is better) and says how many questions matched; `attach_snippets(questions, query)`
+    sets `.snippet` (safe HTML in which `<mark>` is the only markup) on one page of results. On
+    PostgreSQL these use the stored vector (GIN index from migration 0002),
+    `websearch_to_tsquery('english', ...)`, `ts_rank` and `ts_headline`; on SQLite every word of
+    the query must appear, case-insensitively, in the title, the body or a visible answer.
 """
 
 import re

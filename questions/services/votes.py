@@ -165,10 +165,8 @@ def _vote_cast_orm(user, answer_id, value) -> VoteResult:
 
     delta = (new or 0) - (old or 0)
     Answer.objects.filter(pk=answer.pk).update(score=F("score") + delta)
-    old_score, answer.score = (
-        answer.score,
-        answer.score + delta,
-    )  # exact: the row is locked
+    old_score = answer.score
+    answer.score += delta  # exact: the row is locked
     _top_score_follow(answer, top_score, old_score)
     reputation_vote_changed(answer=answer, old=old, new=new)
     return VoteResult(
@@ -185,6 +183,5 @@ def _top_score_follow(answer, top_score, old_score) -> None:
                 top_score=answer.score
             )
     elif answer.score < old_score and (top_score is None or old_score >= top_score):
-        question_top_score_refresh(
-            [answer.question_id]
-        )  # it was the best: which is now?
+        # It was the best: which is now?
+        question_top_score_refresh([answer.question_id])

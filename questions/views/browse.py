@@ -41,9 +41,8 @@ def _filtered_page(request, queryset, fixed_topic=None):
     A page number that is not a positive whole number shows page 1 with a note; one past the end is a 404.
     """
     filterset = QuestionFilter(request.GET, queryset=queryset, fixed_topic=fixed_topic)
-    questions = filterset.qs
     paginator = CachedCountPaginator(
-        questions,
+        filterset.qs,
         PAGE_SIZE,
         depends_on=filterset.count_depends_on(),
         known_count=filterset.search_count,
