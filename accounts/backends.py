@@ -10,7 +10,7 @@ from django.contrib.auth.backends import ModelBackend
 
 from mlqa import pagecache
 
-PERMISSIONS = "permissions"
+PERMISSIONS = pagecache.PERMISSIONS
 
 
 class CachedPermissionsBackend(ModelBackend):

@@ -43,6 +43,16 @@ class User(AbstractUser):
     def __str__(self):
         return self.public_name
 
+    def save(self, *args, **kwargs):
+        # A GET request's member may be a copy from the cache (accounts.middleware), which can be
+        # a moment behind the row: writing it back could undo a vote's reputation.
+        if getattr(self, "read_from_cache", False):
+            raise RuntimeError(
+                "This member was read from the cache for a GET request and can't be saved: "
+                "read the row from the database (a POST request's member is)."
+            )
+        super().save(*args, **kwargs)
+
     @property
     def is_deleted(self):
         return self.deleted_at is not None

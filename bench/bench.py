@@ -209,7 +209,8 @@ class Server:
 
 
 def login(base, username, password):
-    """Sign in through the real allauth form; returns the Cookie header value."""
+    """Sign in through the real allauth form; returns the Cookie header value a browser would
+    send afterwards (the session and the CSRF cookie)."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(base + "/accounts/login/").read().decode()
@@ -225,7 +226,7 @@ def login(base, username, password):
     cookies = {c.name: c.value for c in jar}
     if "sessionid" not in cookies:
         sys.exit(f"could not sign in as {username}")
-    return f"sessionid={cookies['sessionid']}"
+    return "; ".join(f"{name}={value}" for name, value in sorted(cookies.items()))
 
 
 def wrk(base, path, args, cookie=None, script="report.lua"):

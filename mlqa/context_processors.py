@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from accounts.middleware import unread_count_entry
 from mlqa import pagecache
 
 
@@ -7,19 +8,14 @@ def site(request):
     """Values every page's layout needs; the unread count is only queried when a template shows it."""
 
     def unread_notifications():
-        from questions.models import Notification
-
-        def count():
-            return Notification.objects.filter(recipient=request.user).unread().count()
-
-        # Cached: it is in the header of every page a member reads. The notification services
-        # replace the member's token; the bank's covers the demo-data generator's bulk rows, and
-        # the short lifetime anything else (an admin's edit).
+        user = request.user
+        # Read with the member on GET requests (accounts.middleware); cached either way: it is in
+        # the header of every page a member reads.
+        if hasattr(user, "unread_notification_count"):
+            return user.unread_notification_count
+        name, (depends_on, count) = unread_count_entry(user.pk)
         return pagecache.cached_value(
-            f"unread-notifications:{request.user.pk}",
-            [pagecache.notifications_key(request.user.pk), pagecache.BANK],
-            count,
-            timeout=settings.PAGE_CACHE_SECONDS or 60,
+            name, depends_on, count, timeout=settings.PAGE_CACHE_SECONDS or 60
         )
 
     return {

@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -141,7 +141,8 @@ if REDIS_URL:
         }
     }
     # Sessions read from Redis, written through to the database: several app servers share them.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Their keys carry the member id, so a page reads session and parts at once (accounts.sessions).
+    SESSION_ENGINE = "accounts.sessions"
     # Every worker and server sees the same cache: cached pages, counts and permission sets can be
     # invalidated for all of them (mlqa/pagecache.py). A per-process cache can't, so without Redis
     # nothing is cached beyond rate-limit counters.
@@ -157,6 +158,8 @@ else:
 
 # Anonymous visitors' pages are cached this many seconds at most (0: off); see mlqa/pagecache.py.
 PAGE_CACHE_SECONDS = int(os.environ.get("MLQA_PAGE_CACHE_SECONDS", "60"))
+# Each process keeps copies of this many bytes of cached pages in memory (mlqa/nearcache.py).
+NEAR_CACHE_BYTES = int(os.environ.get("MLQA_NEAR_CACHE_BYTES", str(32 * 1024 * 1024)))
 
 # AUTH
 AUTH_USER_MODEL = "accounts.User"

@@ -6,11 +6,12 @@ from questions.views import notifications
 from . import views
 
 urlpatterns = [
+    # The most read pages first: each request tries the patterns in order.
     path("", views.home, name="home"),
-    path("accounts/", include("allauth.urls")),
-    path("", include("accounts.urls")),
     path("questions/", include("questions.urls")),
     path("practice/", include("practice.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("", include("accounts.urls")),
     path("moderation/", include("moderation.urls")),
     path("notifications/", notifications.notification_list, name="notifications"),
     path(

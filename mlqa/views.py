@@ -12,7 +12,7 @@ from . import pagecache
 
 
 @pagecache.anonymous_page_cache(pagecache.on_lists)
-@pagecache.member_content_cache(pagecache.on_lists)
+@pagecache.member_page(pagecache.on_lists)
 def home(request):
     """The front page: what MLQA is, the topics, and the most recently active questions."""
     topics = topics_with_counts()

@@ -354,6 +354,7 @@ def _suspend(*, user, until, reason):
     User.objects.filter(pk=user.pk).update(
         suspended_until=until, suspension_reason=reason.strip()[:300]
     )
+    pagecache.member_changed(user.pk)
     user.refresh_from_db()
     return user
 
@@ -373,6 +374,7 @@ def user_suspend(*, moderator, user, until, reason):
 @transaction.atomic
 def user_unsuspend(*, moderator, user):
     User.objects.filter(pk=user.pk).update(suspended_until=None, suspension_reason="")
+    pagecache.member_changed(user.pk)
     audit(actor=moderator, action=Action.UNSUSPEND, target=user)
     user.refresh_from_db()
     return user

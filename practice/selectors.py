@@ -74,6 +74,13 @@ def practice_depends_on(user_id, *others) -> list[str]:
     return [pagecache.practice_key(user_id), pagecache.SITE, pagecache.BANK, *others]
 
 
+def next_due_at(rows, *, now):
+    """When the next of these cards (`card_rows`) falls due after `now`, or None."""
+    return min(
+        (row["due"] for row in rows if row["live"] and row["due"] > now), default=None
+    )
+
+
 def practice_snapshot(user) -> dict:
     """The member's settings, cards (`card_rows`) and unfinished session: three queries, or
     none while their practice token and the bank are unchanged (see the module's note)."""
@@ -313,6 +320,7 @@ def home_summary(user, *, now) -> dict:
         "settings": settings,
         "threshold_percent": round((dr - WEAK_MARGIN) * 100),
         "due_count": sum(1 for row in rows if row["live"] and row["due"] <= now),
+        "next_due_at": next_due_at(rows, now=now),
         "new_count": new_question_count(user),
         "weak_topics": [(names.get(m.topic_id), m) for m in weak],
         "practised_topic_count": len(mastery),

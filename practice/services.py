@@ -103,6 +103,7 @@ def item_reveal(*, item: SessionItem, attempt="", thought_through=False, now=Non
     item.attempted_at = now or timezone.now()
     item.full_clean()
     item.save(update_fields=["attempt", "thought_through", "attempted_at"])
+    pagecache.practice_changed(item.session.user_id)  # the card shows the answers now
     return item
 
 

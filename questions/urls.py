@@ -15,6 +15,9 @@ urlpatterns = [
         "<int:pk>/comments/", comments.question_comment_create, name="question-comment"
     ),
     path("<int:pk>/follow/", notifications.question_follow, name="follow"),
+    # After the <pk>/ actions, which a slug could otherwise shadow ("answer", "comments",
+    # "follow"); before the rest, as the site's most read page.
+    path("<int:pk>/<slug:slug>/", detail.question_detail, name="detail"),
     path("answers/preview/", answers.answer_preview, name="answer-preview"),
     path("answers/<int:pk>/edit/", answers.answer_edit_view, name="answer-edit"),
     path("answers/<int:pk>/delete/", answers.answer_delete_view, name="answer-delete"),
@@ -29,6 +32,4 @@ urlpatterns = [
     path(
         "comments/<int:pk>/delete/", comments.comment_delete_view, name="comment-delete"
     ),
-    # Last: a slug could otherwise shadow the action paths above ("answer", "comments", "follow").
-    path("<int:pk>/<slug:slug>/", detail.question_detail, name="detail"),
 ]

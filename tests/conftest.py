@@ -38,7 +38,10 @@ def _plain_static_and_fresh_cache(settings):
     settings.CACHE_IS_SHARED = False
     from django.core.cache import cache
 
+    from mlqa.nearcache import near
+
     cache.clear()
+    near.clear()
 
 
 @pytest.fixture
@@ -46,7 +49,7 @@ def production_caches(settings):
     """The cache as production uses it (Redis there, this process's memory here): cached pages,
     counts and permission sets, and sessions read from the cache."""
     settings.CACHE_IS_SHARED = True
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    settings.SESSION_ENGINE = "accounts.sessions"
 
 
 @pytest.fixture

@@ -47,7 +47,11 @@ def member(client, bank):
 
 
 def page(client, url):
-    response = client.get(url)
+    """The page's figures: its view's context. A parameter the pages don't use has the page
+    rendered rather than served whole from the member's page cache (which has no context), so
+    these tests see the figures' own cache; tests/test_mlqa_member_pages.py checks that the
+    page cache follows the same writes."""
+    response = client.get(url, {"figures": "1"})
     assert response.status_code == HTTPStatus.OK
     return response.context
 

@@ -2,19 +2,12 @@
 
 from django import template
 
+from mlqa.fragments import clock
+
 register = template.Library()
 
 
-@register.filter
-def clock(seconds):
-    """Seconds as a countdown reads: 754 -> "12:34", 3725 -> "1:02:05"."""
-    try:
-        seconds = max(0, int(seconds))
-    except (TypeError, ValueError):
-        return ""
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+register.filter("clock", clock)
 
 
 @register.filter

@@ -1,3 +1,5 @@
+from datetime import UTC, datetime, time, timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
@@ -5,20 +7,30 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from mlqa import pagecache
+
 from ..exports import anki_package, csv_lines
 from ..forms import HistoryFilterForm
 from ..models import Card, Review
 from ..progress import progress_context
 from ..scheduling import retrievability
+from ..selectors import practice_depends_on
 
 HISTORY_PAGE_SIZE = 25
 
 
+@pagecache.member_page(
+    lambda request: [], private=True, member_depends_on=practice_depends_on
+)
 @login_required
 @require_safe
 def progress(request):
     """The user's mastery per topic, activity, streaks, upcoming reviews and calibration."""
-    context = progress_context(request.user, now=timezone.now())
+    now = timezone.now()
+    context = progress_context(request.user, now=now)
+    # The heatmap, streaks and forecast count UTC days.
+    tomorrow = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=UTC)
+    pagecache.page_expires_at(request, tomorrow)
     return render(request, "practice/progress.html", context)
 
 

@@ -10,10 +10,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from mlqa import pagecache
+
 from ..forms import AttemptForm, GradeForm, PracticeSettingsForm, StartForm
 from ..models import Card, PracticeSession, Rating
 from ..scheduling import format_interval, next_intervals
-from ..selectors import home_summary, practice_settings, reveal_answers
+from ..selectors import (
+    home_summary,
+    practice_depends_on,
+    practice_settings,
+    reveal_answers,
+)
 from ..services import (
     AlreadyGraded,
     NothingToPractise,
@@ -33,11 +40,18 @@ SHORTCUT_KEYS = {
 }
 
 
+@pagecache.member_page(
+    lambda request: [pagecache.LISTS],  # the new-question count
+    private=True,
+    member_depends_on=practice_depends_on,
+)
 @login_required
 @require_safe
 def practice_home(request):
     """The signed-in user's practice overview: due reviews, new questions, weak topics, start."""
     summary = home_summary(request.user, now=timezone.now())
+    if summary["next_due_at"]:  # the due count goes up then
+        pagecache.page_expires_at(request, summary["next_due_at"])
     form = StartForm(
         initial={"size": summary["settings"].session_size}, topics=summary["topics"]
     )
@@ -75,7 +89,7 @@ def _own_session(request, pk):
     return get_object_or_404(PracticeSession, pk=pk, user=request.user)
 
 
-def _session_context(session, *, now, attempt_form=None, error=""):
+def _session_context(request, session, *, now, attempt_form=None, error=""):
     """The current card (question, or question with answers once attempted) or the summary."""
     item = None
     if session.ended_at is None:
@@ -88,11 +102,14 @@ def _session_context(session, *, now, attempt_form=None, error=""):
     context = {"session": session, "item": item, "error": error}
     if session.deadline:
         context["seconds_left"] = max(0, int((session.deadline - now).total_seconds()))
+        if context["seconds_left"]:  # then "Time is up"
+            pagecache.page_expires_at(request, session.deadline)
     if item is None:
         context.update(_summary(session))
         return context
+    # The card shows the question, and its answers once revealed.
+    pagecache.page_depends_on(request, pagecache.question_key(item.question_id))
     context["question"] = item.question
-    context["elapsed_seconds"] = max(0, int((now - item.shown_at).total_seconds()))
     if not item.is_revealed:
         context["attempt_form"] = attempt_form or AttemptForm()
         return context
@@ -136,7 +153,7 @@ def _render_session(request, session, *, status=200, refresh=False, **extra):
     """The whole page, or only the card for htmx (the next card loads in place)."""
     if refresh:  # a service changed the session through another instance
         session.refresh_from_db()
-    context = _session_context(session, now=timezone.now(), **extra)
+    context = _session_context(request, session, now=timezone.now(), **extra)
     template = "practice/session.html"
     if request.htmx:
         template += "#practice-card"
@@ -149,6 +166,9 @@ def _done(request, session):
     return redirect(session.get_absolute_url() + "#practice-card", permanent=False)
 
 
+@pagecache.member_page(
+    lambda request, pk: [], private=True, member_depends_on=practice_depends_on
+)
 @login_required
 @require_safe
 def session_detail(request, pk):

@@ -23,6 +23,7 @@ def answer_published(*, answer) -> None:
         User.objects.filter(pk=answer.author_id).update(
             approved_post_count=F("approved_post_count") + 1
         )
+        pagecache.member_changed(answer.author_id)
     notify_new_answer(answer=answer)
     search_index_update([answer.question_id])
     pagecache.post_changed(answer)
@@ -55,6 +56,8 @@ def answer_create(*, question, author, body) -> Answer:
     )
     if status == Status.PUBLISHED:
         answer_published(answer=answer)
+    else:  # only its author sees it, on their own page of the question
+        pagecache.member_changed(author.pk)
     return answer
 
 
@@ -88,6 +91,8 @@ def answer_edit(*, answer, editor, body, audited=True) -> Answer:
         )
         search_index_update([answer.question_id])
         pagecache.post_changed(answer)
+    else:
+        pagecache.member_changed(answer.author_id)
     return answer
 
 

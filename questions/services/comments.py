@@ -18,6 +18,7 @@ def comment_published(*, comment) -> None:
         User.objects.filter(pk=comment.author_id).update(
             approved_post_count=F("approved_post_count") + 1
         )
+        pagecache.member_changed(comment.author_id)
     pagecache.post_changed(comment, lists=False)
     if comment.answer_id is None:
         return
@@ -56,6 +57,8 @@ def comment_create(*, author, body, answer=None, question=None) -> Comment:
     )
     if status == Status.PUBLISHED:
         comment_published(comment=comment)
+    else:  # only its author sees it, on their own page of the question
+        pagecache.member_changed(author.pk)
     return comment
 
 

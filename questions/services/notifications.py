@@ -49,6 +49,8 @@ def notify_new_answer(*, answer):
 @transaction.atomic
 def question_follow_toggle(*, user, question) -> bool:
     """Follow or unfollow a question; returns whether the user now follows it."""
+    # The follow button is on the member's own page of the question (see pagecache.member_key).
+    pagecache.member_changed(user.pk)
     deleted, _ = QuestionFollow.objects.filter(user=user, question=question).delete()
     if deleted:
         return False

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, Sum, Value, When
 
 from accounts.models import User
+from mlqa import pagecache
 
 from ..models import Answer, Vote
 
@@ -41,6 +42,7 @@ def reputation_adjust(*, user_id, delta: int) -> None:
     if user_id is None or delta == 0:
         return
     User.objects.filter(pk=user_id).update(reputation=F("reputation") + delta)
+    pagecache.member_changed(user_id)
 
 
 def reputation_vote_changed(*, answer: Answer, old: int | None, new: int | None) -> int:
@@ -108,4 +110,5 @@ def reputation_recompute() -> int:
             member.reputation = value
             changed.append(member)
     User.objects.bulk_update(changed, ["reputation"], batch_size=500)
+    pagecache.member_changed(*(member.pk for member in changed))
     return len(changed)

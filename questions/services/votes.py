@@ -79,9 +79,13 @@ def vote_cast(*, user, answer: Answer | int, value: int) -> VoteResult:
         result = _vote_cast_orm(user, answer_id, value)
     # The vote has committed unless the caller holds a transaction: then the tokens are
     # replaced again on its commit (see pagecache.invalidate).
-    # Not the lists: their vote figures may lag (see mlqa.pagecache).
+    # Not the lists: their vote figures may lag (see mlqa.pagecache). The author's reputation
+    # changed with the score (in the function, on PostgreSQL: no Python sees it).
     pagecache.question_changed(
-        result.question_id, lists=False, answer_id=result.answer_id
+        result.question_id,
+        lists=False,
+        answer_id=result.answer_id,
+        members=[result.author_id],
     )
     return result
 

@@ -14,7 +14,7 @@ _MAX_PAGE_DIGITS = 12
 
 
 @pagecache.anonymous_page_cache(pagecache.on_lists)
-@pagecache.member_content_cache(pagecache.on_lists)
+@pagecache.member_page(pagecache.on_lists)
 def question_list(request):
     """Every question in the bank, filtered, searched and sorted from the query string."""
     context = _filtered_page(request, Question.objects.published().with_list_data())
@@ -22,7 +22,7 @@ def question_list(request):
 
 
 @pagecache.anonymous_page_cache(pagecache.on_lists)
-@pagecache.member_content_cache(pagecache.on_lists)
+@pagecache.member_page(pagecache.on_lists)
 def topic_detail(request, slug):
     """One topic: its description, how many questions it has, and the same filtered list."""
     topic = get_object_or_404(Topic, slug=slug)

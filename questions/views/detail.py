@@ -152,9 +152,13 @@ def _attach_cached_question_body(user, question):
         question.fragment_key, question.cached_fragment = found[question.pk]
 
 
-@pagecache.anonymous_page_cache(
-    lambda request, pk, slug=None: [pagecache.question_key(pk)]
-)
+def _on_question(request, pk, slug=None):
+    return [pagecache.question_key(pk)]
+
+
+@pagecache.anonymous_page_cache(_on_question)
+# A member's page shows their votes, follow and own posts: theirs alone (see pagecache).
+@pagecache.member_page(_on_question, private=True)
 def question_detail(request, pk, slug=None):
     """A question with its canonical, community and reference answers, comments and forms."""
     questions = (

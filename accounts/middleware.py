@@ -1,0 +1,205 @@
+"""The signed-in member, read from the cache on GET and HEAD requests.
+
+Why: Django reads the member's row from the database on every request, and the header of every
+page asks for their permission set and unread-notification count. On a page whose parts come
+from the cache that was most of a member's request. Here a GET reads all three from the cache in
+one round trip (`MemberCopy`), under the version tokens of what it holds:
+- `member:<pk>`, which every write to a member's row replaces (a save, a vote's reputation, a
+  suspension, an approved post: `pagecache.member_changed`);
+- the permissions token (accounts.backends);
+- the member's notifications token.
+A page for members (mlqa.pagecache.member_page) reads it in the same round trip as the session
+and its own parts, when the session key names the member (accounts.sessions). Anything else an
+admin changes directly is seen within PAGE_CACHE_SECONDS, the copy's lifetime.
+
+POST requests (and the rest) read the row from the database as Django does: writes act on
+current rows. A copy read from the cache refuses to be saved (accounts.models.User.save), so a
+GET view can't write stale values back by mistake.
+"""
+
+import pickle
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth import middleware as auth_middleware
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.functional import SimpleLazyObject
+
+from mlqa import pagecache
+
+from .models import User
+from .sessions import SessionStore, member_hint
+
+READING_METHODS = ("GET", "HEAD")
+
+
+def unread_count_entry(user_id):
+    """The `cached_values` entry of a member's unread-notification count (in every page's header)."""
+    from questions.models import Notification
+
+    def count():
+        return Notification.objects.filter(recipient_id=user_id).unread().count()
+
+    # The notification services replace the member's token; the bank's covers the demo-data
+    # generator's bulk rows.
+    return f"unread-notifications:{user_id}", (
+        [pagecache.notifications_key(user_id), pagecache.BANK],
+        count,
+    )
+
+
+@dataclass(frozen=True)
+class MemberCopy:
+    """What a GET request needs of a member, as the cache keeps it: their row (pickled: it is
+    only unpickled when a view asks for the member), the session hash it verifies, its
+    suspension, their permission set and unread-notification count. Read-only, so each process
+    keeps one in memory (mlqa.nearcache) while its tokens are current."""
+
+    pk: int
+    row: bytes
+    session_auth_hash: str
+    suspended_until: datetime | None
+    permissions: frozenset
+    unread_notifications: int
+
+    @property
+    def is_suspended(self):
+        return (
+            self.suspended_until is not None and self.suspended_until > timezone.now()
+        )
+
+    def user(self) -> User:
+        user = pickle.loads(self.row)
+        user.read_from_cache = True
+        user._perm_cache = set(self.permissions)
+        user.unread_notification_count = self.unread_notifications
+        return user
+
+
+def _copy_key(user_id):
+    return f"pagecache:member:{user_id}"
+
+
+def _copy_depends_on(user_id):
+    """The tokens of what a member copy holds: their row, permissions and notifications (and
+    the bank's, which the demo-data generator replaces after writing rows in bulk)."""
+    return [
+        pagecache.member_key(user_id),
+        pagecache.PERMISSIONS,
+        pagecache.notifications_key(user_id),
+        pagecache.BANK,
+    ]
+
+
+def _member_copy(session, user_id, found=None) -> MemberCopy | None:
+    """The member's copy from the cache (`found`: what a lookup that included its key found),
+    or read from the database and stored; None if they can't sign in (deactivated, gone)."""
+    key = _copy_key(user_id)
+    current, tokens = found or pagecache.lookup({key: _copy_depends_on(user_id)})
+    if key in current:
+        return current[key]
+    # As Django's get_user: by the backend that signed them in.
+    user = auth.load_backend(session[BACKEND_SESSION_KEY]).get_user(user_id)
+    copy = None
+    if user is not None:
+        _, (_, unread) = unread_count_entry(user_id)
+        copy = MemberCopy(
+            pk=user.pk,
+            row=pickle.dumps(user),
+            session_auth_hash=user.get_session_auth_hash(),
+            suspended_until=user.suspended_until,
+            permissions=frozenset(ModelBackend().get_all_permissions(user)),
+            unread_notifications=unread(),
+        )
+    pagecache.store(key, tokens[key], copy, settings.PAGE_CACHE_SECONDS or 60)
+    return copy
+
+
+def _signed_in_user_id(session):
+    """The session's member id, when its backend is still one of ours; else None."""
+    try:
+        user_id = User._meta.pk.to_python(session[SESSION_KEY])
+    except (KeyError, ValidationError):
+        return None
+    if session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    return user_id
+
+
+def _verified(request, copy) -> MemberCopy | None:
+    """`copy` if the session's hash still verifies it; None when Django must decide (signed
+    out, deactivated, or a password changed since)."""
+    session_hash = request.session.get(HASH_SESSION_KEY)
+    if (
+        copy is None
+        or not session_hash
+        or not constant_time_compare(session_hash, copy.session_auth_hash)
+    ):
+        return None
+    return copy
+
+
+def member_for_reading(request):
+    """The request's member (or AnonymousUser) as Django's `auth.get_user` finds them, with the
+    row, permission set and unread count from the cache (see the module's note)."""
+    user_id = _signed_in_user_id(request.session)
+    if user_id is None:
+        return auth.get_user(request)
+    copy = _verified(request, _member_copy(request.session, user_id))
+    return copy.user() if copy else auth.get_user(request)
+
+
+def hinted_member_id(request):
+    """The member id the request's session key names (accounts.sessions), while the member is
+    still unread; else None."""
+    session = getattr(request, "session", None)
+    if not isinstance(session, SessionStore) or hasattr(request, "_cached_user"):
+        return None  # read already, or sessions without the id
+    return member_hint(session.session_key)
+
+
+def lookup_with_member(request, user_id, depends_on):
+    """(member copy, current, tokens): `pagecache.lookup(depends_on)` and the session and member
+    `user_id` (from `hinted_member_id`) in one round trip, the member becoming the request's
+    (unpickled only if something asks for `request.user`). None, having read nothing or only
+    the session, when that is not who the session names: the caller reads as usual."""
+    session = request.session
+    found = pagecache.lookup(
+        {_copy_key(user_id): _copy_depends_on(user_id), **depends_on},
+        raw_keys=[session.cache_key],
+    )
+    data = found[0].get(session.cache_key)
+    if data is None:
+        return None  # not in the cache: the session reads the database
+    session.preload(data)
+    if _signed_in_user_id(session) != user_id:
+        return None
+    copy = _verified(request, _member_copy(session, user_id, found))
+    if copy is None:
+        return None
+    request._member_copy = copy  # request.user, when asked for (_cached_member)
+    return copy, *found
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's, except that with a shared cache GET and HEAD requests read the member through
+    `member_for_reading`."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        if request.method in READING_METHODS and settings.CACHE_IS_SHARED:
+            request.user = SimpleLazyObject(lambda: _cached_member(request))
+
+
+def _cached_member(request):
+    # As django.contrib.auth.middleware.get_user: once per request.
+    if not hasattr(request, "_cached_user"):
+        copy = getattr(request, "_member_copy", None)
+        request._cached_user = copy.user() if copy else member_for_reading(request)
+    return request._cached_user
