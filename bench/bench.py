@@ -556,7 +556,8 @@ def write_results(args, info, report, memory, total):
         f"- load average (1/5/15 min) before: {info['load']}; after: {loadavg()} (other work on the "
         "machine competes with the server: compare runs with similar load)",
         f"- server: gunicorn, {args.workers} sync workers, 127.0.0.1, DEBUG off, manifest static files (whitenoise), "
-        "PostgreSQL 127.0.0.1:5432, Redis cache and cached_db sessions; anonymous page cache "
+        "PostgreSQL 127.0.0.1:5432, Redis cache and sessions read from it; page caches (visitors' pages, "
+        "members' parts and layouts) "
         + ("off (every page rendered)" if args.page_cache_seconds == 0 else "on"),
         "- SQL/req: queries of a rendered page (not a cached one), second request, in-process",
         f"- load: {how}",

@@ -26,6 +26,8 @@ import re
 import secrets
 
 from django import template
+from django.conf import settings
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH, get_token
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -67,6 +69,37 @@ def fill_live(html, live, now=None) -> str:
 
 
 CSRF_SLOT = "csrf"  # a mark's slot name while compiling
+_CSRF_INDEX = {char: index for index, char in enumerate(CSRF_ALLOWED_CHARS)}
+# Random bytes below this (4 × 62) map evenly onto the token's 62 characters.
+_EVEN_BYTES = 256 - 256 % len(CSRF_ALLOWED_CHARS)
+
+
+def reader_csrf_token(request) -> str:
+    """The token for this response's forms: what django.middleware.csrf.get_token returns (the
+    reader's CSRF secret under a new random mask, so no two responses carry the same bytes),
+    with the mask's randomness read from the system at once rather than a character at a time,
+    and without sending the cookie again when the reader has it.
+
+    Why: those were a fifth of a member's page served from the cache. Django makes a new or
+    changed secret (and sends its cookie) itself; tests/test_mlqa_member_pages.py checks that
+    Django takes these tokens."""
+    secret = request.META.get("CSRF_COOKIE")
+    if secret is None or request.COOKIES.get(settings.CSRF_COOKIE_NAME) != secret:
+        return get_token(request)
+    count = len(CSRF_ALLOWED_CHARS)
+    mask = []
+    while len(mask) < CSRF_SECRET_LENGTH:
+        mask += [
+            CSRF_ALLOWED_CHARS[byte % count]
+            for byte in secrets.token_bytes(2 * CSRF_SECRET_LENGTH)
+            if byte < _EVEN_BYTES
+        ]
+    mask = mask[:CSRF_SECRET_LENGTH]
+    cipher = [
+        CSRF_ALLOWED_CHARS[(_CSRF_INDEX[s] + _CSRF_INDEX[m]) % count]
+        for s, m in zip(secret, mask, strict=True)
+    ]
+    return "".join(mask + cipher)
 
 
 def compile_html(html, live=(), slots=None) -> tuple:

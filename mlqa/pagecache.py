@@ -338,10 +338,8 @@ EXPIRES_AT = "page_parts_expire_at"
 LATE_TOKENS = "page_parts_late_tokens"
 # The parts of base.html in {% shared_part %}: what a page adds to the layout.
 PART_NAMES = ("title", "head", "main_class", "search", "content", "scripts")
-LIVE_PART = (
-    "live"  # in a recorded parts dict: the live values of its parts (mlqa.fragments)
-)
-LATE_PART = "late"  # in a parts dict: {name: token} of `page_depends_on`
+LIVE_PART = "live"  # in recorded parts: their live values (mlqa.fragments)
+LATE_PART = "late"  # in stored parts: {name: token} of `page_depends_on`
 
 
 def page_depends_on(request, *names) -> None:
@@ -527,13 +525,9 @@ def _shell_render(request) -> tuple:
 
 def _compose(request, shell, parts) -> bytes:
     """A member's page: their shell with the page's parts, their CSRF token and live values."""
-    from mlqa.fragments import expand
+    from mlqa.fragments import expand, reader_csrf_token
 
-    csrf = get_token(request).encode()
-    if request.COOKIES.get(settings.CSRF_COOKIE_NAME) == request.META["CSRF_COOKIE"]:
-        # The reader has this cookie: Django would send it again only to push its expiry (a
-        # year) further, and that was a twentieth of this page's time. Signing in rotates it.
-        request.META["CSRF_COOKIE_NEEDS_UPDATE"] = False
+    csrf = reader_csrf_token(request).encode()
     return b"".join(expand(shell, [], csrf=csrf, now=timezone.now(), parts=parts))
 
 

@@ -16,6 +16,7 @@ from unittest import mock
 import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.middleware.csrf import _mask_cipher_secret, _unmask_cipher_token
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -360,6 +361,8 @@ def test_forms_on_a_cached_page_carry_a_working_token_new_for_each_response(answ
     token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
     assert token.search(html(first))[1] != token.search(html(second))[1]  # masked anew
     assert CSRF_PLACEHOLDER not in html(second)
+    secret = client.cookies[settings.CSRF_COOKIE_NAME].value
+    assert _unmask_cipher_token(token.search(html(second))[1]) == secret
     # The vote form (no JavaScript): its own hidden token.
     form = re.search(r'<form class="vote-form".*?</form>', html(second), re.S)[0]
     response = client.post(
@@ -377,7 +380,13 @@ def test_a_cached_page_sends_the_csrf_cookie_only_when_the_browser_lacks_it(answ
     del client.cookies[settings.CSRF_COOKIE_NAME]
     response = client.get(LIST)
     assert response[HIT_HEADER] == "hit"
-    assert response.cookies[settings.CSRF_COOKIE_NAME].value
+    secret = response.cookies[settings.CSRF_COOKIE_NAME].value
+    # A cookie holding the secret masked (as Django before 4.1 stored it) is replaced by the
+    # secret itself, as Django does.
+    client.cookies[settings.CSRF_COOKIE_NAME] = _mask_cipher_secret(secret)
+    response = client.get(LIST)
+    assert response[HIT_HEADER] == "hit"
+    assert response.cookies[settings.CSRF_COOKIE_NAME].value == secret
 
 
 # --- building blocks ----------------------------------------------------------------------------
