@@ -146,9 +146,32 @@ def expand(segments, out, *, csrf, now, parts=None) -> list:
     return out
 
 
+# Elements whose text keeps its line breaks and indentation (code blocks, form text, scripts).
+_KEEPS_WHITESPACE = re.compile(
+    r"<(pre|textarea|script|style)\b.*?</\1\s*>", re.S | re.I
+)
+_LINE_BREAK_RUN = re.compile(r"\s*\n\s*")
+
+
+def collapse_whitespace(html) -> str:
+    """`html` with each run of whitespace that holds a line break cut to that line break, except
+    inside <pre>, <textarea>, <script> and <style>. A browser shows such a run as one space
+    anyway; templates' indentation was a tenth of a question page, sent with every copy of it.
+    (Nothing here styles other elements `white-space: pre`: `.diff`, on history pages, is not in
+    a cached part.)"""
+    pieces, start = [], 0
+    for kept in _KEEPS_WHITESPACE.finditer(html):
+        pieces += [_LINE_BREAK_RUN.sub("\n", html[start : kept.start()]), kept[0]]
+        start = kept.end()
+    pieces.append(_LINE_BREAK_RUN.sub("\n", html[start:]))
+    return "".join(pieces)
+
+
 def _render_shareable(nodelist, context, live=_NOT_HERE) -> str:
+    """The block's HTML as it is stored: for every reader (a placeholder for the CSRF token),
+    without the templates' indentation."""
     with context.push({"csrf_token": CSRF_PLACEHOLDER, LIVE_VALUES: live}):
-        return str(nodelist.render(context))
+        return collapse_whitespace(str(nodelist.render(context)))
 
 
 def _for_this_reader(html, context, live=()):

@@ -25,7 +25,12 @@ from accounts.models import User
 from accounts.services import moderator_set
 from accounts.sessions import SessionStore, member_hint
 from mlqa import pagecache
-from mlqa.fragments import CSRF_PLACEHOLDER, compile_html, expand
+from mlqa.fragments import (
+    CSRF_PLACEHOLDER,
+    collapse_whitespace,
+    compile_html,
+    expand,
+)
 from mlqa.nearcache import NearCache
 from mlqa.pagecache import HIT_HEADER
 from practice.models import Card, PracticeSession
@@ -407,6 +412,30 @@ def test_compiled_html_puts_each_readers_token_and_live_values_in_its_slots():
         parts={"content": part},
     )
     assert b"".join(out) == b"<main><p>TOKEN|1:01|TOKEN</p></main>"
+
+
+def test_a_page_from_the_cache_is_the_page_its_view_rendered(answer):
+    """The same bytes as the first, rendered view, but for each response's own CSRF token (and
+    the layout's CSP nonce, which the policy doesn't use: scripts come from our origin)."""
+    client = signed_in()
+    for url in (LIST, answer.question.get_absolute_url(), PRACTICE):
+        rendered, cached = client.get(url), client.get(url)
+        assert (rendered[HIT_HEADER], cached[HIT_HEADER]) == ("miss", "hit"), url
+        tokens = re.compile(r'(csrfmiddlewaretoken" value="|X-CSRFToken": "| nonce=")[^"]+')
+        assert tokens.sub("", html(rendered)) == tokens.sub("", html(cached)), url
+
+
+def test_collapsing_whitespace_keeps_code_and_form_text_as_written():
+    source = (
+        "<div>\n    <p>Line one\n\n     line two</p>\n  "
+        "<pre><code>def f():\n    return 1\n</code></pre>\n"
+        "<textarea>\n  typed\n</textarea>  \n</div>"
+    )
+    assert collapse_whitespace(source) == (
+        "<div>\n<p>Line one\nline two</p>\n"
+        "<pre><code>def f():\n    return 1\n</code></pre>\n"
+        "<textarea>\n  typed\n</textarea>\n</div>"
+    )
 
 
 def test_the_near_cache_keeps_copies_until_they_expire_within_its_budget(settings):
