@@ -315,6 +315,10 @@ def anonymous_page_cache(depends_on):
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
             if _cacheable_response(request, response):
+                from mlqa.fragments import collapse_whitespace
+
+                # Stored (and sent now) without the templates' indentation, as members' parts.
+                response.content = collapse_whitespace(response.content.decode())
                 store(
                     key,
                     tokens[key],

@@ -421,7 +421,9 @@ def test_a_page_from_the_cache_is_the_page_its_view_rendered(answer):
     for url in (LIST, answer.question.get_absolute_url(), PRACTICE):
         rendered, cached = client.get(url), client.get(url)
         assert (rendered[HIT_HEADER], cached[HIT_HEADER]) == ("miss", "hit"), url
-        tokens = re.compile(r'(csrfmiddlewaretoken" value="|X-CSRFToken": "| nonce=")[^"]+')
+        tokens = re.compile(
+            r'(csrfmiddlewaretoken" value="|X-CSRFToken": "| nonce=")[^"]+'
+        )
         assert tokens.sub("", html(rendered)) == tokens.sub("", html(cached)), url
 
 
