@@ -35,6 +35,8 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python")
 PG = "postgres://postgres@127.0.0.1:5432"
 REDIS_DB = 15  # the benchmark's own Redis database: flushed at the start of every run
 TARGETS_READ_QUERIES = 7
+# Not a target row: a member opening question pages they have never opened (rendered for them).
+FIRST_VIEWS_ROW = "question, first views (member)"
 
 
 def log(message):
@@ -229,13 +231,13 @@ def login(base, username, password):
     return "; ".join(f"{name}={value}" for name, value in sorted(cookies.items()))
 
 
-def wrk(base, path, args, cookie=None, script="report.lua"):
+def wrk(base, path, args, cookie=None, script="report.lua", env=None):
     command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "5s",
                "-s", str(BENCH / "lua" / script)]  # fmt: skip
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     output = subprocess.run(
-        command + [base + path], capture_output=True, text=True, check=True
+        command + [base + path], capture_output=True, text=True, check=True, env=env
     ).stdout
     found = re.search(r"^BENCH (\{.*\})$", output, re.M)
     if not found:
@@ -243,6 +245,18 @@ def wrk(base, path, args, cookie=None, script="report.lua"):
     data = json.loads(found.group(1))
     data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
     return data
+
+
+def run_paths(base, args, paths, cookie, tmp):
+    """wrk reading each of `paths` once (lua/paths.lua), with the reader's cookie."""
+    data_file = Path(tmp) / "paths.lua"
+    data_file.write_text(
+        "paths = {\n" + ",\n".join(json.dumps(path) for path in paths) + "\n}\n"
+    )
+    env = {**os.environ, "BENCH_DATA": str(data_file)}
+    result = wrk(base, "/", args, cookie=cookie, script="paths.lua", env=env)
+    result["wrapped"] = result["requests"] > len(paths)
+    return result
 
 
 def post_script(items, path):
@@ -478,6 +492,13 @@ def load_report(server, pages, cookies, data, args, per_page, env):
         log(f"wrk {name}: {path}")
         result = wrk(server.base, path, args, cookie=cookies.get(name))
         rows.append(_row(name, result, per_page.get(name, {})))
+    name, reader = FIRST_VIEWS_ROW, next(iter(cookies.values()), None)
+    if data.get("first_views") and reader and (not args.only or name in args.only):
+        log(f"wrk {name}: {len(data['first_views'])} question pages, each once")
+        result = run_paths(server.base, args, data["first_views"], reader, args.tmp)
+        if result["wrapped"]:
+            log(f"  {name}: the run read some pages twice (more requests than pages)")
+        rows.append(_row(name, result, {}))
     since = datetime.now(UTC).isoformat()
     for name, items, hx in (
         ("vote POST", data["votes"], True),

@@ -37,6 +37,7 @@ VOTERS = 500
 VOTES_PER_VOTER = 38  # under the 40-a-day limit
 ANSWER_AUTHORS = 300
 ANSWERS_PER_AUTHOR = 19  # under the 20-an-hour rate limit
+FIRST_VIEWS = 5000  # more than a 10 s run reads: every request a page nobody cached yet
 ANSWER_TEXT = (
     "A benchmark answer: the gradient of the loss \\( L \\) tells us which way to move the weights, "
     "and the learning rate how far.\n\n```python\nw -= lr * grad\n```\n"
@@ -142,9 +143,22 @@ def setup(out):
                 {**session, "path": f"/questions/{question_id}/answer/", "body": body}
             )
     rng.shuffle(answers)
+    # Question pages the reader has never opened, for the row that reads each of them once.
+    answered = list(
+        Question.objects.published()
+        .filter(answer_count__gte=5)
+        .values_list("pk", flat=True)
+    )
+    first_views = [
+        question.get_absolute_url()
+        for question in Question.objects.filter(
+            pk__in=rng.sample(answered, min(FIRST_VIEWS, len(answered)))
+        ).only("pk", "slug")
+    ]
     data = {
         "pages": pages,
         "signed_in_pages": signed_in,
+        "first_views": first_views,
         "reader": reader.username if reader else None,
         "reader_id": reader.pk if reader else None,
         "votes": votes,
