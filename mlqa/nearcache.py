@@ -1,6 +1,5 @@
 """This process's own copies of the entries of the shared cache that are read on every request of
-a page: whole pages, members' page parts and layouts, answer cards, and the copy of a member
-GET requests read (the "L1" in front of Redis, as Stack Overflow's web servers keep one in
+a page: whole pages, members' page parts and layouts, and the copy of a member GET requests read (the "L1" in front of Redis, as Stack Overflow's web servers keep one in
 front of theirs).
 
 Why: a cached page is tens of kilobytes that Redis sends, the client parses and pickle copies on
@@ -21,10 +20,11 @@ from collections import OrderedDict
 from django.conf import settings
 
 # The kinds of pagecache entries kept here: big, read-only, read on every request of a page.
+# (Not answer cards: a page whose parts are cached reads none, and a page that is rendered
+# reads twenty, which would push out the pages.)
 KEY_PREFIXES = (
     "pagecache:page:",
     "pagecache:shell:",
-    "pagecache:fragment:",
     "pagecache:member:",  # accounts.middleware.MemberCopy
 )
 

@@ -171,7 +171,7 @@ def lookup(depends_on, raw_keys=()):
     as they are stored, when found (another cache user's, such as a session).
 
     Entries are stored with the tokens they were computed under (`store`) and are current only
-    while every one of those tokens still is. Pages, parts, layouts and cards this process has
+    while every one of those tokens still is. Pages, parts, layouts and member copies this process has
     a copy of (mlqa.nearcache) are not read from the cache, only their tokens: a second round
     trip reads those whose tokens changed since.
     """

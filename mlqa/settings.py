@@ -159,7 +159,7 @@ else:
 # Anonymous visitors' pages are cached this many seconds at most (0: off); see mlqa/pagecache.py.
 PAGE_CACHE_SECONDS = int(os.environ.get("MLQA_PAGE_CACHE_SECONDS", "60"))
 # Each process keeps copies of this many bytes of cached pages in memory (mlqa/nearcache.py).
-NEAR_CACHE_BYTES = int(os.environ.get("MLQA_NEAR_CACHE_BYTES", str(32 * 1024 * 1024)))
+NEAR_CACHE_BYTES = int(os.environ.get("MLQA_NEAR_CACHE_BYTES", str(16 * 1024 * 1024)))
 
 # AUTH
 AUTH_USER_MODEL = "accounts.User"
