@@ -88,3 +88,13 @@ class AnswerFactory(factory.django.DjangoModelFactory):
                 answer_count=F("answer_count") + 1
             )
         return answer
+
+
+def signed_in_client(**kwargs):
+    """A test client signed in as a new trusted member (`client.member`), built with `kwargs`."""
+    from django.test import Client
+
+    client = Client()
+    client.member = UserFactory(trusted=True, **kwargs)
+    client.force_login(client.member)
+    return client

@@ -34,7 +34,12 @@ from mlqa.fragments import (
 from mlqa.nearcache import NearCache
 from mlqa.pagecache import HIT_HEADER
 from practice.models import Card, PracticeSession
-from tests.factories import AnswerFactory, QuestionFactory, UserFactory
+from tests.factories import (
+    AnswerFactory,
+    QuestionFactory,
+    UserFactory,
+    signed_in_client,
+)
 from tests.practice_factories import current_item, grade, make_bank, urls_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("production_caches")]
@@ -42,14 +47,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("production_caches"
 PASSWORD = "a-long-enough-passphrase-7"
 LIST = reverse("questions:list")
 PRACTICE = reverse("practice:home")
-
-
-def signed_in(**kwargs):
-    client = Client()
-    member = UserFactory(trusted=True, **kwargs)
-    client.force_login(member)
-    client.member = member
-    return client
 
 
 def html(response):
@@ -98,7 +95,7 @@ def test_signing_in_gives_the_session_a_key_that_names_the_member():
 
 def test_a_session_key_that_names_someone_else_is_only_a_hint(answer):
     """The id in the key only says which member to read with the session; the session decides."""
-    owner = signed_in(display_name="Owner Olga")
+    owner = signed_in_client(display_name="Owner Olga")
     owner.post(
         reverse("questions:answer-vote", args=[answer.pk]), {"value": "1"}
     )  # her own page of the question now shows her upvote
@@ -122,7 +119,7 @@ def test_a_session_key_that_names_someone_else_is_only_a_hint(answer):
 
 
 def test_a_password_changed_elsewhere_signs_the_other_sessions_out(answer):
-    laptop = signed_in(display_name="Grace Hopper")
+    laptop = signed_in_client(display_name="Grace Hopper")
     laptop.member.set_password(PASSWORD)
     laptop.member.save()
     laptop.force_login(laptop.member)
@@ -152,7 +149,7 @@ def test_a_password_changed_elsewhere_signs_the_other_sessions_out(answer):
 def test_a_members_page_from_the_cache_runs_no_query(
     answer, kind, django_assert_num_queries
 ):
-    client = signed_in()
+    client = signed_in_client()
     url = {
         "list": LIST,
         "question": answer.question.get_absolute_url(),
@@ -167,7 +164,7 @@ def test_the_header_follows_the_members_reputation_name_and_role(answer):
     author = Client()
     author.force_login(answer.author)
     served_twice(author, LIST)
-    voter = signed_in()
+    voter = signed_in_client()
     voter.post(reverse("questions:answer-vote", args=[answer.pk]), {"value": "1"})
     assert '<span class="rep" title="Reputation">25</span>' in header(author.get(LIST))
     author.post(reverse("accounts:settings"), {"display_name": "Ada L.", "bio": ""})
@@ -178,12 +175,12 @@ def test_the_header_follows_the_members_reputation_name_and_role(answer):
 
 
 def test_the_header_counts_new_notifications_at_once():
-    asker = signed_in()
+    asker = signed_in_client()
     question = QuestionFactory(author=asker.member)
     asker.post(reverse("questions:follow", args=[question.pk]))
     served_twice(asker, LIST)
     before = header(asker.get(LIST))
-    signed_in().post(
+    signed_in_client().post(
         reverse("questions:answer-create", args=[question.pk]),
         {"body": "Normalising the activations smooths the loss landscape."},
     )
@@ -193,9 +190,9 @@ def test_the_header_counts_new_notifications_at_once():
 
 
 def test_a_suspension_shows_at_once_and_ends_the_members_cached_pages(answer):
-    member = signed_in()
+    member = signed_in_client()
     served_twice(member, answer.question.get_absolute_url())
-    moderator = signed_in(moderator=True)
+    moderator = signed_in_client(moderator=True)
     moderator.post(
         reverse("moderation:member-suspend", args=[member.member.username]),
         {"days": "3", "reason": "Posting links to a course you sell"},
@@ -209,7 +206,7 @@ def test_a_suspension_shows_at_once_and_ends_the_members_cached_pages(answer):
 
 
 def test_a_get_requests_member_read_from_the_cache_cannot_be_saved(answer):
-    client = signed_in()
+    client = signed_in_client()
     response = served_twice(client, LIST)
     user = response.wsgi_request.user
     assert user.read_from_cache
@@ -219,7 +216,7 @@ def test_a_get_requests_member_read_from_the_cache_cannot_be_saved(answer):
 
 def test_posts_read_the_members_row_from_the_database(answer):
     """A row changed behind the services' backs (no token replaced) is still what a POST acts on."""
-    client = signed_in()
+    client = signed_in_client()
     served_twice(client, LIST)
     User.objects.filter(pk=client.member.pk).update(
         suspended_until=timezone.now() + timedelta(days=1), suspension_reason="Spam"
@@ -235,7 +232,7 @@ def test_posts_read_the_members_row_from_the_database(answer):
 
 
 def test_messages_are_shown_once_around_cached_parts():
-    client = signed_in(display_name="Grace")
+    client = signed_in_client(display_name="Grace")
     served_twice(client, LIST)
     client.post(reverse("accounts:settings"), {"display_name": "Grace", "bio": "Hi"})
     with_message = client.get(LIST)
@@ -245,7 +242,7 @@ def test_messages_are_shown_once_around_cached_parts():
 
 
 def test_the_header_marks_the_section_and_shows_the_search():
-    client = signed_in()
+    client = signed_in_client()
     served_twice(client, LIST)
     served_twice(client, PRACTICE)
     questions_nav = re.search(r'<a href="/questions/"[^>]*>', header(client.get(LIST)))[
@@ -267,8 +264,8 @@ def test_a_members_own_vote_follow_and_pending_answer_show_on_their_page_at_once
     answer,
 ):
     url = answer.question.get_absolute_url()
-    member = signed_in()
-    other = signed_in()
+    member = signed_in_client()
+    other = signed_in_client()
     served_twice(member, url)
     served_twice(other, url)
     member.post(reverse("questions:answer-vote", args=[answer.pk]), {"value": "1"})
@@ -295,7 +292,7 @@ def bank():
 
 @pytest.fixture
 def practising(bank):
-    client = signed_in()
+    client = signed_in_client()
     client.post(reverse("practice:start"), {"mode": "new", "size": 3})
     client.practice_session = PracticeSession.objects.get(user=client.member)
     return client
@@ -309,7 +306,7 @@ def test_the_card_shows_the_answers_once_revealed_and_follows_the_question(pract
     practising.post(reveal, {"attempt": "The chain rule, layer by layer."})
     served_twice(practising, url)
     assert "How well did you recall it?" in html(practising.get(url))
-    signed_in().post(
+    signed_in_client().post(
         reverse("questions:answer-create", args=[item.question_id]),
         {"body": "Marker: a new community answer to the practised question."},
     )
@@ -329,7 +326,7 @@ def test_the_cards_timer_counts_from_the_request_not_from_the_cached_page(practi
 
 
 def test_the_due_count_goes_up_when_a_card_falls_due(bank):
-    client = signed_in()
+    client = signed_in_client()
     grade(client.member, bank[0], 3, timezone.now() - timedelta(days=1))
     Card.objects.filter(user=client.member).update(
         due=timezone.now() + timedelta(seconds=2)
@@ -344,7 +341,7 @@ def test_the_due_count_goes_up_when_a_card_falls_due(bank):
 
 
 def test_members_never_get_each_others_practice_pages(bank):
-    first, second = signed_in(), signed_in()
+    first, second = signed_in_client(), signed_in_client()
     grade(first.member, bank[0], 3, timezone.now() - timedelta(days=30))
     pagecache.practice_changed(first.member.pk)
     for url in (PRACTICE, reverse("practice:progress")):
@@ -379,7 +376,7 @@ def test_forms_on_a_cached_page_carry_a_working_token_new_for_each_response(answ
 
 
 def test_a_cached_page_sends_the_csrf_cookie_only_when_the_browser_lacks_it(answer):
-    client = signed_in()
+    client = signed_in_client()
     served_twice(client, LIST)
     assert settings.CSRF_COOKIE_NAME not in client.get(LIST).cookies  # it has it
     del client.cookies[settings.CSRF_COOKIE_NAME]
@@ -417,7 +414,7 @@ def test_compiled_html_puts_each_readers_token_and_live_values_in_its_slots():
 def test_a_page_from_the_cache_is_the_page_its_view_rendered(answer):
     """The same bytes as the first, rendered view, but for each response's own CSRF token (and
     the layout's CSP nonce, which the policy doesn't use: scripts come from our origin)."""
-    client = signed_in()
+    client = signed_in_client()
     for url in (LIST, answer.question.get_absolute_url(), PRACTICE):
         rendered, cached = client.get(url), client.get(url)
         assert (rendered[HIT_HEADER], cached[HIT_HEADER]) == ("miss", "hit"), url
@@ -457,7 +454,7 @@ def test_a_copy_in_this_process_is_not_served_once_another_replaced_its_token(an
     """Another worker's write replaces the token in the shared cache only."""
     from django.core.cache import cache
 
-    reader = signed_in()
+    reader = signed_in_client()
     url = answer.question.get_absolute_url()
     served_twice(reader, url)
     cache.set(

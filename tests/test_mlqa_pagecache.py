@@ -14,7 +14,12 @@ from django.urls import reverse
 from accounts.services import moderator_set
 from mlqa.pagecache import HIT_HEADER
 from questions.models import Answer
-from tests.factories import AnswerFactory, QuestionFactory, UserFactory
+from tests.factories import (
+    AnswerFactory,
+    QuestionFactory,
+    UserFactory,
+    signed_in_client,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("production_caches")]
 
@@ -109,14 +114,6 @@ def test_signed_in_members_and_visitors_with_a_session_get_their_own_page(
     assert HIT_HEADER not in visitor.get(url)
 
 
-def _member(**kwargs):
-    client = Client()
-    member = UserFactory(trusted=True, **kwargs)
-    client.force_login(member)
-    client.member = member
-    return client
-
-
 def _moderator():
     client = Client()
     moderator = UserFactory(moderator=True)
@@ -125,7 +122,7 @@ def _moderator():
 
 
 def _answer_posted(answer):
-    _member().post(
+    signed_in_client().post(
         reverse("questions:answer-create", args=[answer.question_id]),
         {"body": "Marker: a second answer about internal covariate shift."},
     )
@@ -150,7 +147,7 @@ def _answer_deleted(answer):
 
 
 def _comment_posted(answer):
-    _member().post(
+    signed_in_client().post(
         reverse("questions:answer-comment", args=[answer.pk]),
         {"body": "Marker: what about layer norm?"},
     )
@@ -158,7 +155,9 @@ def _comment_posted(answer):
 
 
 def _voted(answer):
-    _member().post(reverse("questions:answer-vote", args=[answer.pk]), {"value": "1"})
+    signed_in_client().post(
+        reverse("questions:answer-vote", args=[answer.pk]), {"value": "1"}
+    )
     return "Score: </span>1</span>", True
 
 
@@ -233,7 +232,7 @@ def test_lists_follow_new_answers_and_votes(answer):
 def test_a_proposed_question_changes_nothing_until_a_moderator_approves_it(question):
     home = reverse("home")
     total_before = anonymous_get(home).content.decode()
-    member = _member()
+    member = signed_in_client()
     member.post(
         reverse("questions:propose"),
         {
@@ -301,9 +300,9 @@ def test_votes_and_comments_leave_cached_lists_alone(answer):
 
 def test_members_share_the_lists_content_inside_their_own_layout(answer):
     url = reverse("questions:list") + "?sort=votes&difficulty=medium"
-    first = _member(display_name="Grace First").get(url)
+    first = signed_in_client(display_name="Grace First").get(url)
     assert first[HIT_HEADER] == "miss"
-    second = _member(display_name="Linus Second").get(url)
+    second = signed_in_client(display_name="Linus Second").get(url)
     assert second[HIT_HEADER] == "hit"
     html = second.content.decode()
     assert "Linus Second" in html and "Grace First" not in html  # their own header
@@ -318,16 +317,16 @@ def test_members_share_the_lists_content_inside_their_own_layout(answer):
 def test_members_and_visitors_do_not_share_the_home_page():
     anonymous_get(reverse("home"))
     anonymous_get(reverse("home"))  # cached for visitors, with "Create an account"
-    member = _member()
+    member = signed_in_client()
     member.get(reverse("home"))
-    page = _member().get(reverse("home"))
+    page = signed_in_client().get(reverse("home"))
     assert page[HIT_HEADER] == "hit"
     assert "Create an account" not in page.content.decode()
 
 
 def test_a_member_sees_a_new_answer_in_the_cached_list_at_once(answer):
     url = reverse("questions:list") + "?sort=answers"
-    reader = _member()
+    reader = signed_in_client()
     assert "<strong>1</strong> answer" in reader.get(url).content.decode()
     _answer_posted(answer)
     after = reader.get(url)
@@ -336,7 +335,7 @@ def test_a_member_sees_a_new_answer_in_the_cached_list_at_once(answer):
 
 
 def test_a_cached_list_carries_the_members_own_csrf_token_and_messages(answer):
-    _member().get(reverse("questions:list"))  # cached
+    signed_in_client().get(reverse("questions:list"))  # cached
     client = Client(enforce_csrf_checks=True)
     member = UserFactory(trusted=True)
     client.force_login(member)
