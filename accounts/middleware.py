@@ -39,18 +39,21 @@ from .sessions import SessionStore, member_hint
 READING_METHODS = ("GET", "HEAD")
 
 
-def unread_count_entry(user_id):
-    """The `cached_values` entry of a member's unread-notification count (in every page's header)."""
+def unread_notification_count(user_id) -> int:
+    """A member's unread notifications (in the header of every page they read)."""
     from questions.models import Notification
 
-    def count():
-        return Notification.objects.filter(recipient_id=user_id).unread().count()
+    return Notification.objects.filter(recipient_id=user_id).unread().count()
 
-    # The notification services replace the member's token; the bank's covers the demo-data
-    # generator's bulk rows.
-    return f"unread-notifications:{user_id}", (
+
+def cached_unread_notification_count(user_id) -> int:
+    """`unread_notification_count`, cached: the notification services replace the member's
+    token, and the bank's covers the demo-data generator's bulk rows."""
+    return pagecache.cached_value(
+        f"unread-notifications:{user_id}",
         [pagecache.notifications_key(user_id), pagecache.BANK],
-        count,
+        lambda: unread_notification_count(user_id),
+        timeout=settings.PAGE_CACHE_SECONDS or 60,
     )
 
 
@@ -108,14 +111,13 @@ def _member_copy(session, user_id, found=None) -> MemberCopy | None:
     user = auth.load_backend(session[BACKEND_SESSION_KEY]).get_user(user_id)
     copy = None
     if user is not None:
-        _, (_, unread) = unread_count_entry(user_id)
         copy = MemberCopy(
             pk=user.pk,
             row=pickle.dumps(user),
             session_auth_hash=user.get_session_auth_hash(),
             suspended_until=user.suspended_until,
             permissions=frozenset(ModelBackend().get_all_permissions(user)),
-            unread_notifications=unread(),
+            unread_notifications=unread_notification_count(user_id),
         )
     pagecache.store(key, tokens[key], copy, settings.PAGE_CACHE_SECONDS or 60)
     return copy
@@ -167,8 +169,8 @@ def hinted_member_id(request):
 def lookup_with_member(request, user_id, depends_on):
     """(member copy, current, tokens): `pagecache.lookup(depends_on)` and the session and member
     `user_id` (from `hinted_member_id`) in one round trip, the member becoming the request's
-    (unpickled only if something asks for `request.user`). None, having read nothing or only
-    the session, when that is not who the session names: the caller reads as usual."""
+    (unpickled only if something asks for `request.user`). None when the session is not in the
+    cache, names someone else, or no longer verifies them: the caller reads as usual."""
     session = request.session
     found = pagecache.lookup(
         {_copy_key(user_id): _copy_depends_on(user_id), **depends_on},

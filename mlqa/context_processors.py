@@ -1,7 +1,6 @@
 from django.conf import settings
 
-from accounts.middleware import unread_count_entry
-from mlqa import pagecache
+from accounts.middleware import cached_unread_notification_count
 
 
 def site(request):
@@ -13,10 +12,7 @@ def site(request):
         # the header of every page a member reads.
         if hasattr(user, "unread_notification_count"):
             return user.unread_notification_count
-        name, (depends_on, count) = unread_count_entry(user.pk)
-        return pagecache.cached_value(
-            name, depends_on, count, timeout=settings.PAGE_CACHE_SECONDS or 60
-        )
+        return cached_unread_notification_count(user.pk)
 
     return {
         "SITE_NAME": settings.SITE_NAME,

@@ -33,15 +33,16 @@ def holds(key) -> bool:
     return key.startswith(KEY_PREFIXES)
 
 
-def _size(value) -> int:
-    """About how many bytes `value` holds (its strings, one level down)."""
+def _size(value, depth=4) -> int:
+    """About how many bytes `value` holds: its strings and bytes, in the dicts, lists and tuples
+    a stored page is made of (parts: a dict of tuples of bytes and lists of bytes)."""
     if isinstance(value, str | bytes):
         return len(value)
     if isinstance(value, dict):
-        value = value.values()
-    if isinstance(value, list | tuple):
-        return sum(len(item) for item in value if isinstance(item, str | bytes))
-    return 1024
+        value = list(value.values())
+    if depth and isinstance(value, list | tuple):
+        return sum(_size(item, depth - 1) for item in value)
+    return 1024  # anything else (a member copy): about a kilobyte
 
 
 class NearCache:
@@ -68,9 +69,8 @@ class NearCache:
         budget = settings.NEAR_CACHE_BYTES
         if size > budget // 4:
             return
-        if (
-            expires_at is not None
-        ):  # the shared cache's clock to this process's monotonic one
+        if expires_at is not None:
+            # From the shared cache's clock to this process's monotonic one.
             expires_at = time.monotonic() + (expires_at - time.time())
         with self._lock:
             if key in self._entries:

@@ -448,6 +448,13 @@ def test_the_near_cache_keeps_copies_until_they_expire_within_its_budget(setting
         near.put(f"pagecache:page:{n}", [n], "x" * 1000, None)
     assert near.get("pagecache:page:a") is None
     assert near.get("pagecache:page:19") == ([19], "x" * 1000)
+    # A member's page parts count by the bytes in their segments: 2.1 KB each here.
+    near.clear()
+    parts = {"content": (b"x" * 700, [b"y" * 700, b"z" * 700], "title")}
+    for n in range(5):
+        near.put(f"pagecache:page:parts-{n}", [n], parts, None)
+    assert near.get("pagecache:page:parts-0") is None
+    assert near.get("pagecache:page:parts-4") == ([4], parts)
 
 
 def test_a_copy_in_this_process_is_not_served_once_another_replaced_its_token(answer):
