@@ -36,11 +36,10 @@ from mlqa import pagecache
 register = template.Library()
 
 CSRF_PLACEHOLDER = "csrf-token-of-the-reader"
-# Context variable: the list a shared part's live values are recorded into while it renders.
+# Context variable: the list a shared part's live values are recorded into while it renders;
+# inside a cached fragment, where live values are refused, _NOT_HERE.
 LIVE_VALUES = "shared_part_live_values"
-_NOT_HERE = (
-    object()
-)  # its value inside a cached fragment, where live values are refused
+_NOT_HERE = object()
 
 
 def clock(seconds):
