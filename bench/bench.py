@@ -280,13 +280,7 @@ def run_post(base, args, items, name, tmp, hx):
     data_file = Path(tmp) / f"{name}.lua"
     post_script(items, data_file)
     env = {**os.environ, "BENCH_DATA": str(data_file), "BENCH_HX": "1" if hx else ""}
-    command = ["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s", "--timeout", "5s",
-               "-s", str(BENCH / "lua" / "post.lua"), base + "/"]  # fmt: skip
-    output = subprocess.run(
-        command, capture_output=True, text=True, check=True, env=env
-    ).stdout
-    data = json.loads(re.search(r"^BENCH (\{.*\})$", output, re.M).group(1))
-    data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+    data = wrk(base, "/", args, script="post.lua", env=env)
     data["wrapped"] = data["requests"] > len(items)
     return data
 
