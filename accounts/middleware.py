@@ -27,13 +27,12 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth import middleware as auth_middleware
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
 from mlqa import pagecache
 
-from .models import User
+from .models import User, suspension_in_force
 from .sessions import SessionStore, member_hint
 
 READING_METHODS = ("GET", "HEAD")
@@ -73,9 +72,7 @@ class MemberCopy:
 
     @property
     def is_suspended(self):
-        return (
-            self.suspended_until is not None and self.suspended_until > timezone.now()
-        )
+        return suspension_in_force(self.suspended_until)
 
     def user(self) -> User:
         user = pickle.loads(self.row)

@@ -7,6 +7,11 @@ MODERATORS_GROUP = "Moderators"
 MODERATE_PERMISSION = "accounts.moderate"
 
 
+def suspension_in_force(suspended_until) -> bool:
+    """Whether a suspension that ends at `suspended_until` (None: none) is still on."""
+    return suspended_until is not None and suspended_until > timezone.now()
+
+
 class UserQuerySet(models.QuerySet):
     def active(self):
         """Users who have not deleted their account."""
@@ -65,9 +70,7 @@ class User(AbstractUser):
 
     @property
     def is_suspended(self):
-        return (
-            self.suspended_until is not None and self.suspended_until > timezone.now()
-        )
+        return suspension_in_force(self.suspended_until)
 
     @property
     def is_moderator(self):
