@@ -41,6 +41,9 @@ class User(AbstractUser):
     suspension_reason = models.CharField(max_length=300, blank=True, editable=False)
 
     objects = MemberManager()
+    # The rule, for the member copy GET requests read (caching.members, which knows the model
+    # only through get_user_model()).
+    suspension_in_force = staticmethod(suspension_in_force)
 
     class Meta:
         permissions = [("moderate", "Can moderate posts, flags and users")]
@@ -49,7 +52,7 @@ class User(AbstractUser):
         return self.public_name
 
     def save(self, *args, **kwargs):
-        # A GET request's member may be a copy from the cache (accounts.middleware), which can be
+        # A GET request's member may be a copy from the cache (caching.members), which can be
         # a moment behind the row: writing it back could undo a vote's reputation.
         if getattr(self, "read_from_cache", False):
             raise RuntimeError(

@@ -3,9 +3,8 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
-from mlqa import pagecache
-
 from .models import MODERATORS_GROUP, User
+from .registry import private_data_models
 
 
 @transaction.atomic
@@ -13,20 +12,12 @@ def user_delete(*, user: User) -> None:
     """Delete an account: personal data and private records go, public answers stay anonymised."""
     user = User.objects.select_for_update().get(pk=user.pk)
     EmailAddress.objects.filter(user=user).delete()
-    for related in _private_relations():
-        related.objects.filter(user=user).delete()
+    for model in private_data_models():
+        model.objects.filter(user=user).delete()
     user.groups.clear()
     user.user_permissions.clear()
     user.anonymise()
     user.save()
-    pagecache.site_changed()  # their name leaves every page they posted on
-
-
-def _private_relations():
-    """Models that hold a user's private data, removed when the account is deleted."""
-    from practice.models import PRIVATE_MODELS
-
-    return PRIVATE_MODELS
 
 
 def moderators_group() -> Group:
@@ -41,24 +32,3 @@ def moderators_group() -> Group:
         )
         group.permissions.add(permission)
     return group
-
-
-@transaction.atomic
-def moderator_set(*, user: User, is_moderator: bool, actor: User | None = None) -> None:
-    """Grant or revoke the moderator role; the change is written to the audit log."""
-    from moderation.models import AuditLogEntry
-    from moderation.services import audit
-
-    group = moderators_group()
-    if is_moderator == user.groups.filter(pk=group.pk).exists():
-        return
-    if is_moderator:
-        user.groups.add(group)
-    else:
-        user.groups.remove(group)
-    action = (
-        AuditLogEntry.Action.ROLE_GRANT
-        if is_moderator
-        else AuditLogEntry.Action.ROLE_REVOKE
-    )
-    audit(actor=actor, action=action, target=user)

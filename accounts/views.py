@@ -1,31 +1,20 @@
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-
-from mlqa import pagecache
-from questions.models import Answer
 
 from .forms import AccountDeleteForm, ProfileForm
 from .models import User
 from .permissions import posting_refusal, refuse
+from .registry import profile_context
 from .services import user_delete
 
 
 def profile(request, username):
     """Public profile: name, member since, reputation and published answers. Never the e-mail."""
     member = get_object_or_404(User.objects.active(), username=username)
-    answers = (
-        Answer.objects.visible()
-        .filter(author=member)
-        .select_related("question")
-        .order_by("-created_at")
-    )
-    answers = Paginator(answers, 20).get_page(request.GET.get("page"))
-    return render(
-        request, "accounts/profile.html", {"member": member, "answers": answers}
-    )
+    context = {"member": member, **profile_context(request, member)}
+    return render(request, "accounts/profile.html", context)
 
 
 @login_required
@@ -39,8 +28,6 @@ def settings_edit(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
-        if "display_name" in form.changed_data:
-            pagecache.site_changed()  # the name shows beside their posts on cached pages
         messages.success(request, "Your profile was saved.")
         return redirect("accounts:settings")
     status = 400 if request.method == "POST" else 200

@@ -29,7 +29,7 @@ from django.test.utils import CaptureQueriesContext, override_settings  # noqa: 
 from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
-from questions.demo_data.community import SHOWCASE_DEDUP_KEY, USERNAME_PREFIX  # noqa: E402
+from devtools.demo_data.community import SHOWCASE_DEDUP_KEY, USERNAME_PREFIX  # noqa: E402
 from questions.models import Answer, Question, Status, Topic, Vote  # noqa: E402
 from questions.services.reputation import reputation_recompute  # noqa: E402
 

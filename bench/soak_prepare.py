@@ -30,9 +30,9 @@ from django.utils import timezone  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from bench.prepare import ANSWER_TEXT, _session  # noqa: E402
+from devtools.demo_data.community import SHOWCASE_DEDUP_KEY, USERNAME_PREFIX  # noqa: E402
 from practice.models import Mode, Review  # noqa: E402
 from practice.services import NothingToPractise, session_start  # noqa: E402
-from questions.demo_data.community import SHOWCASE_DEDUP_KEY, USERNAME_PREFIX  # noqa: E402
 from questions.models import Answer, Comment, Question, Status, Topic, Vote  # noqa: E402
 
 VOTERS, VOTES_PER_VOTER = 300, 38

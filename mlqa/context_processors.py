@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from accounts.middleware import cached_unread_notification_count
+from caching import member_value_for
 
 
 def site(request):
@@ -8,11 +8,11 @@ def site(request):
 
     def unread_notifications():
         user = request.user
-        # Read with the member on GET requests (accounts.middleware); cached either way: it is in
-        # the header of every page a member reads.
+        # Read with the member on GET requests (caching.members); cached either way: it is in
+        # the header of every page a member reads (declared in questions/caching.py).
         if hasattr(user, "unread_notification_count"):
             return user.unread_notification_count
-        return cached_unread_notification_count(user.pk)
+        return member_value_for(user.pk, "unread_notification_count")
 
     return {
         "SITE_NAME": settings.SITE_NAME,

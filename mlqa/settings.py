@@ -22,6 +22,30 @@ def env_bool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def git_commit(directory) -> str:
+    """The checked-out commit (12 hex digits), read from .git without running git; "" if none."""
+    git = directory / ".git"
+    try:
+        if git.is_file():  # a worktree: "gitdir: <path>"
+            git = Path(git.read_text().split(":", 1)[1].strip())
+        head = (git / "HEAD").read_text().strip()
+        if head.startswith("ref: "):
+            ref = head[5:]
+            ref_file = git / ref
+            if not ref_file.exists() and (git / "commondir").exists():
+                ref_file = (git / (git / "commondir").read_text().strip()) / ref
+            if ref_file.exists():
+                head = ref_file.read_text().strip()
+            else:  # packed refs
+                common = ref_file.parent.parent.parent
+                for line in (common / "packed-refs").read_text().splitlines():
+                    if line.endswith(" " + ref):
+                        head = line.split()[0]
+        return head[:12] if len(head) >= 40 else ""
+    except (OSError, IndexError):
+        return ""
+
+
 def env_list(name, default):
     value = os.environ.get(name)
     if not value:
@@ -70,10 +94,14 @@ INSTALLED_APPS = [
     "allauth.account",
     "django_filters",
     "django_htmx",
+    # Infrastructure below the domain apps: knows only Django (caching/__init__.py).
+    "caching",
     "accounts",
     "questions",
     "practice",
     "moderation",
+    # Above every app: the invariant checker and the demo-data generator.
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -82,7 +110,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "accounts.middleware.AuthenticationMiddleware",
+    "caching.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -106,7 +134,6 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "mlqa.context_processors.site",
             ],
-            "libraries": {"fragments": "mlqa.fragments"},
         },
     },
 ]
@@ -132,39 +159,45 @@ if not IS_POSTGRES:
     )
 
 # CACHES
+# The caching layer (caching/) is on everywhere: with Redis (REDIS_URL) every worker and server
+# shares it; without, each process has its own (development, tests), which is correct for one
+# process only: `make serve` without REDIS_URL runs one gunicorn worker with threads (README).
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Keys carry the release, so a new release never unpickles the previous one's rows (Zulip rotates
+# its KEY_PREFIX on each deploy the same way): MLQA_RELEASE, else the checkout's commit.
+RELEASE = os.environ.get("MLQA_RELEASE") or git_commit(BASE_DIR) or "dev"
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "mlqa.cache.ReusingRedisCache",
+            "BACKEND": "caching.redis.ReusingRedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"mlqa-{RELEASE}",
         }
     }
-    # Sessions read from Redis, written through to the database: several app servers share them.
-    # Their keys carry the member id, so a page reads session and parts at once (accounts.sessions).
-    SESSION_ENGINE = "accounts.sessions"
-    # Every worker and server sees the same cache: cached pages, counts and permission sets can be
-    # invalidated for all of them (mlqa/pagecache.py). A per-process cache can't, so without Redis
-    # nothing is cached beyond rate-limit counters.
-    CACHE_IS_SHARED = True
 else:
-    CACHE_IS_SHARED = False
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "mlqa",
+            "KEY_PREFIX": f"mlqa-{RELEASE}",
         }
     }
+# Sessions read from the cache, written through to the database (so they outlive a Redis outage
+# or restart), their keys beginning with the member's id (caching/sessions.py).
+SESSION_ENGINE = "caching.sessions"
+# After a failed call to Redis, this process serves without it for this many seconds.
+REDIS_RETRY_SECONDS = float(os.environ.get("MLQA_REDIS_RETRY_SECONDS", "1"))
 
-# Anonymous visitors' pages are cached this many seconds at most (0: off); see mlqa/pagecache.py.
+# Cached pages and fragments live this many seconds at most (0: none are cached); see caching/.
 PAGE_CACHE_SECONDS = int(os.environ.get("MLQA_PAGE_CACHE_SECONDS", "60"))
-# Each process keeps copies of this many bytes of cached pages in memory (mlqa/nearcache.py).
+# Each process keeps copies of this many bytes of cached pages in memory (caching/nearcache.py).
 NEAR_CACHE_BYTES = int(os.environ.get("MLQA_NEAR_CACHE_BYTES", str(16 * 1024 * 1024)))
 
 # AUTH
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    # ModelBackend with each member's permission set cached (2 queries fewer on every page).
+    # ModelBackend with each member's permission set cached (2 queries fewer on every page):
+    # caching.permissions, kept at this path because sessions name their backend's path.
     "accounts.backends.CachedPermissionsBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]

@@ -5,14 +5,12 @@ from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
+from caching import LISTS, cached_page
 from questions.counts import topics_with_counts
 from questions.models import Question
 
-from . import pagecache
 
-
-@pagecache.anonymous_page_cache(pagecache.on_lists)
-@pagecache.member_page(pagecache.on_lists)
+@cached_page([LISTS])
 def home(request):
     """The front page: what MLQA is, the topics, and the most recently active questions."""
     topics = topics_with_counts()

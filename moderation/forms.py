@@ -1,7 +1,6 @@
 from django import forms
 
-from questions.forms import clean_text
-from questions.models import Question
+from questions.forms import QuestionForm, clean_text
 
 from .models import Flag
 
@@ -72,25 +71,10 @@ class SuspendForm(forms.Form):
     reason = forms.CharField(max_length=300, label="Reason (the member sees it)")
 
 
-class QuestionForm(forms.ModelForm):
-    class Meta:
-        model = Question
-        fields = ["title", "body", "topic", "difficulty"]
-        labels = {"title": "Question", "body": "Details (optional)"}
-        help_texts = {
-            "title": "Phrase it as an interviewer would ask it, 15–300 characters.",
-            "body": "Context or constraints, in Markdown.",
-        }
-        widgets = {"body": forms.Textarea(attrs={"rows": 5, "maxlength": 5000})}
-
-    def clean_title(self):
-        title = " ".join(clean_text(self.cleaned_data["title"]).split())
-        if len(title) < 15:
-            raise forms.ValidationError("A question needs at least 15 characters.")
-        return title
-
-    def clean_body(self):
-        body = clean_text(self.cleaned_data["body"])
-        if len(body) > 5000:
-            raise forms.ValidationError("Details can have at most 5,000 characters.")
-        return body
+__all__ = [
+    "FlagForm",
+    "ModerationActionForm",
+    "QuestionForm",
+    "ReasonForm",
+    "SuspendForm",
+]

@@ -1,14 +1,10 @@
-"""Who is trusted to publish without review."""
+"""Who is trusted to publish without review: the rule is about members, so it lives in
+accounts.trust (questions needs it, and must not import moderation)."""
 
-TRUSTED_MIN_APPROVED_POSTS = 3
-TRUSTED_MIN_REPUTATION = 15
+from accounts.trust import (
+    TRUSTED_MIN_APPROVED_POSTS,
+    TRUSTED_MIN_REPUTATION,
+    post_needs_review,
+)
 
-
-def post_needs_review(user) -> bool:
-    """New members' posts wait in the queue: fewer than 3 approved posts, or reputation under 15."""
-    if user.is_moderator:
-        return False
-    return (
-        user.approved_post_count < TRUSTED_MIN_APPROVED_POSTS
-        or user.reputation < TRUSTED_MIN_REPUTATION
-    )
+__all__ = ["TRUSTED_MIN_APPROVED_POSTS", "TRUSTED_MIN_REPUTATION", "post_needs_review"]

@@ -9,9 +9,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from mlqa import pagecache
+from accounts.services import moderators_group
+from caching import rows_changed
 from questions.models import Answer, Comment, Notification, Question, Status
-from questions.search import search_index_update
 from questions.services.answers import (
     answer_edit,
     answer_published,
@@ -78,8 +78,6 @@ def _set_status(post, status):
         answer_visibility_changed(answer=post)
     elif isinstance(post, Comment):
         comment_visibility_changed(comment=post)
-    else:  # a question joins or leaves the bank
-        pagecache.post_changed(post)
 
 
 @transaction.atomic
@@ -93,7 +91,6 @@ def post_approve(*, moderator, post):
         post.status = Status.PUBLISHED
         post.last_activity_at = timezone.now()
         post.save(update_fields=["status", "last_activity_at"])
-        search_index_update([post.pk])
     elif was_pending:
         post.status = Status.PUBLISHED
         post.save(update_fields=["status"])
@@ -294,7 +291,6 @@ def _canonical_set(moderator, answer, canonical):
     )
     reputation_canonical_mark(answer=answer, marked=True)
     audit(actor=moderator, action=Action.CANONICAL_MARK, target=answer)
-    pagecache.post_changed(answer)
     if answer.author_id:
         notification_send(
             recipient=answer.author,
@@ -315,7 +311,6 @@ def _canonical_clear(moderator, answer):
     )
     reputation_canonical_mark(answer=answer, marked=False)
     audit(actor=moderator, action=Action.CANONICAL_UNMARK, target=answer)
-    pagecache.post_changed(answer)
 
 
 @transaction.atomic
@@ -354,7 +349,7 @@ def _suspend(*, user, until, reason):
     User.objects.filter(pk=user.pk).update(
         suspended_until=until, suspension_reason=reason.strip()[:300]
     )
-    pagecache.member_changed(user.pk)
+    rows_changed(User, [user], fields=["suspended_until"])  # no signal for an UPDATE
     user.refresh_from_db()
     return user
 
@@ -374,7 +369,7 @@ def user_suspend(*, moderator, user, until, reason):
 @transaction.atomic
 def user_unsuspend(*, moderator, user):
     User.objects.filter(pk=user.pk).update(suspended_until=None, suspension_reason="")
-    pagecache.member_changed(user.pk)
+    rows_changed(User, [user], fields=["suspended_until"])  # no signal for an UPDATE
     audit(actor=moderator, action=Action.UNSUSPEND, target=user)
     user.refresh_from_db()
     return user
@@ -398,9 +393,10 @@ def user_purge(*, moderator, user, reason):
         ):
             _set_status(post, Status.HIDDEN)
             hidden += 1
-    Question.objects.filter(author=user, status=Status.PENDING).update(
-        status=Status.REJECTED
-    )
+    pending = Question.objects.filter(author=user, status=Status.PENDING)
+    rejected = list(pending.only("pk", "author_id"))
+    pending.update(status=Status.REJECTED)
+    rows_changed(Question, rejected, fields=["status"])  # no signal for an UPDATE
     audit(
         actor=moderator,
         action=Action.PURGE,
@@ -408,3 +404,17 @@ def user_purge(*, moderator, user, reason):
         reason=f"{hidden} posts hidden: {reason}",
     )
     return hidden
+
+
+@transaction.atomic
+def moderator_set(*, user: User, is_moderator: bool, actor: User | None = None) -> None:
+    """Grant or revoke the moderator role; the change is written to the audit log."""
+    group = moderators_group()
+    if is_moderator == user.groups.filter(pk=group.pk).exists():
+        return
+    if is_moderator:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+    action = Action.ROLE_GRANT if is_moderator else Action.ROLE_REVOKE
+    audit(actor=actor, action=action, target=user)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import member_can_post_required, refuse
-from mlqa.ratelimit import rate_limited
+from accounts.ratelimit import rate_limited
 from questions.models import Answer, Comment, Question, Status
 
 from . import services

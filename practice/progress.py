@@ -22,7 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Substr, TruncDate
 
-from mlqa import pagecache
+from caching import cached_value
 from questions.counts import topics_with_counts
 
 from .charts import bar_heights, heatmap, streaks
@@ -151,7 +151,7 @@ def review_log(user) -> dict:
     member's practice token is unchanged. The heatmap and streaks are drawn from the days on
     every request (they move with the date); stored, the heatmap's markup would be 45 KB."""
     user_id = getattr(user, "pk", user)
-    return pagecache.cached_value(
+    return cached_value(
         f"practice-review-log:{user_id}",
         practice_depends_on(user_id),
         lambda: {"days": daily_counts(user_id), "calibration": calibration(user_id)},

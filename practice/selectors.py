@@ -5,7 +5,7 @@ cards are at most one per question, and reviews are never loaded row by row.
 
 The home and progress pages read a member's rows through `practice_snapshot`, cached (with a
 shared cache) under the member's practice token, which every practice write replaces
-(`pagecache.practice_changed`): their queries and the ORM's work to build them were most of
+(practice/caching.py): their queries and the ORM's work to build them were most of
 those pages' time. Only what time doesn't change is cached; due counts and mastery are worked
 out from the rows on every request. Choosing the next card never reads the cache.
 """
@@ -16,9 +16,10 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, F, Max, OuterRef, Q
 
-from mlqa import pagecache
+from caching import BANK, LISTS, SITE, cached_value
 from questions.models import Answer, Question, Topic
 
+from .caching import practice_token
 from .mastery import WEAK_MARGIN, topic_mastery, weak_topics
 from .models import Card, Mode, PracticeSession, PracticeSettings, SessionItem
 from .scheduling import retrievability
@@ -68,10 +69,8 @@ def card_rows(user) -> list[dict]:
 
 def practice_depends_on(user_id, *others) -> list[str]:
     """The cache tokens of figures read from one member's practice rows (and `others`)."""
-    # SITE: deleting an account (accounts.services.user_delete) replaces it, and deletes the
-    # member's practice rows. BANK: which questions are live, their topic and difficulty; also,
-    # the demo-data generator rewrites practice rows in bulk and then replaces only that token.
-    return [pagecache.practice_key(user_id), pagecache.SITE, pagecache.BANK, *others]
+    # BANK: which questions are live, their topic and difficulty. SITE: topics' names.
+    return [practice_token(user_id), SITE, BANK, *others]
 
 
 def next_due_at(rows, *, now):
@@ -97,7 +96,7 @@ def practice_snapshot(user) -> dict:
             .first(),
         }
 
-    return pagecache.cached_value(
+    return cached_value(
         f"practice-snapshot:{user_id}",
         practice_depends_on(user_id),
         read,
@@ -114,27 +113,25 @@ def new_question_count(user) -> int:
     user_id = getattr(user, "pk", user)
 
     def count():
-        total = pagecache.cached_value(
+        total = cached_value(
             "practisable-count",
-            [pagecache.BANK, pagecache.LISTS],
+            [BANK, LISTS],
             lambda: practisable_questions().count(),
         )
         practisable = practisable_questions().filter(pk=OuterRef("question_id"))
         practised = Card.objects.filter(user_id=user_id).filter(Exists(practisable))
         return max(0, total - practised.count())
 
-    return pagecache.cached_value(
+    return cached_value(
         f"practice-new-count:{user_id}",
-        practice_depends_on(user_id, pagecache.LISTS),
+        practice_depends_on(user_id, LISTS),
         count,
     )
 
 
 def bank_topics() -> list[Topic]:
     """Every topic in menu order, cached with the bank (as the question list's filter menus)."""
-    return pagecache.cached_value(
-        "practice-topics", [pagecache.BANK], lambda: list(Topic.objects.all())
-    )
+    return cached_value("practice-topics", [BANK], lambda: list(Topic.objects.all()))
 
 
 def current_weak_topic_ids(rows, *, desired_retention, now) -> list[int]:
@@ -275,9 +272,9 @@ def _random_pick(queryset, topic_ids=(), *, prefer=True):
 
 
 def _largest_question_pk():
-    return pagecache.cached_value(
+    return cached_value(
         "largest-question-pk",
-        [pagecache.BANK],
+        [BANK],
         lambda: Question.objects.aggregate(top=Max("pk"))["top"] or 0,
     )
 

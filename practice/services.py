@@ -6,8 +6,6 @@ from http import HTTPStatus
 from django.db import transaction
 from django.utils import timezone
 
-from mlqa import pagecache
-
 from .models import Card, Mode, PracticeSession, PracticeSettings, Review, SessionItem
 from .scheduling import apply_review
 from .selectors import next_pick, practice_settings
@@ -52,7 +50,6 @@ def session_start(
     session.full_clean()
     session.save()
     session.topics.set(topics)
-    pagecache.practice_changed(user.pk)  # the home page offers to continue it
     if session_advance(session=session, now=now) is None:
         # Raising inside the atomic block rolls the empty session back.
         raise NothingToPractise(
@@ -70,7 +67,6 @@ def session_advance(*, session: PracticeSession, now) -> SessionItem | None:
         if session.ended_at is None:
             session.ended_at = now
             session.save(update_fields=["ended_at"])
-            pagecache.practice_changed(session.user_id)
         return None
     return SessionItem.objects.create(
         session=session,
@@ -86,7 +82,6 @@ def session_end(*, session: PracticeSession, now=None) -> None:
     if session.ended_at is None:
         session.ended_at = now or timezone.now()
         session.save(update_fields=["ended_at"])
-        pagecache.practice_changed(session.user_id)
 
 
 @transaction.atomic
@@ -103,7 +98,6 @@ def item_reveal(*, item: SessionItem, attempt="", thought_through=False, now=Non
     item.attempted_at = now or timezone.now()
     item.full_clean()
     item.save(update_fields=["attempt", "thought_through", "attempted_at"])
-    pagecache.practice_changed(item.session.user_id)  # the card shows the answers now
     return item
 
 
@@ -156,7 +150,6 @@ def review_record(*, item: SessionItem, rating, now=None) -> Review:
     review.save()
     item.review = review
     item.save(update_fields=["review"])
-    pagecache.practice_changed(session.user_id)  # the card, the log, mastery, streaks
     session_advance(session=session, now=now)
     return review
 
@@ -172,5 +165,4 @@ def practice_settings_update(
     settings.full_clean(exclude=["user"])
     settings.save()
     # Mastery and the weak line depend on the desired retention.
-    pagecache.practice_changed(user.pk)
     return settings

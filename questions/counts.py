@@ -1,4 +1,4 @@
-"""Counts the list pages show, cached until what they count changes (see mlqa.pagecache).
+"""Counts the list pages show, cached until what they count changes (see caching/).
 
 Counting 100,000 questions costs PostgreSQL tens of milliseconds on every page view; the numbers
 change only when a question joins or leaves the bank (the `bank` token) or, for the answered and
@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.utils.functional import cached_property
 
-from mlqa import pagecache
+from caching import BANK, LISTS, cached_value
 
 from .models import Question, Topic
 
@@ -26,7 +26,7 @@ def topic_question_counts() -> dict[int, int]:
         )
         return dict(rows)
 
-    return pagecache.cached_value("topic-counts", [pagecache.BANK], count)
+    return cached_value("topic-counts", [BANK], count)
 
 
 def topics_with_counts(topics=None) -> list[Topic]:
@@ -36,6 +36,22 @@ def topics_with_counts(topics=None) -> list[Topic]:
     for topic in topics:
         topic.question_count = counts.get(topic.pk, 0)
     return topics
+
+
+def filter_options(model, label) -> list[tuple[str, str]]:
+    """(slug, label) of every topic or source, for the list's filter menus."""
+    return cached_value(
+        f"choices:{model._meta.model_name}",
+        [BANK],
+        lambda: list(model.objects.values_list("slug", label)),
+    )
+
+
+def list_count_depends_on(filterset):
+    """The tokens a filtered list's total depends on; None: count every time (searches)."""
+    if filterset.search_text:
+        return None
+    return [BANK, LISTS] if filterset.filters_on_answers() else [BANK]
 
 
 class CachedCountPaginator(Paginator):
@@ -54,7 +70,7 @@ class CachedCountPaginator(Paginator):
         if not self.depends_on:
             return super().count
         sql, params = self.object_list.query.sql_with_params()
-        return pagecache.cached_value(
+        return cached_value(
             f"count:{sql}:{params!r}",
             self.depends_on,
             lambda: self.object_list.count(),

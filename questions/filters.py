@@ -8,8 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, TextChoices
 
-from mlqa import pagecache
-
+from .counts import filter_options
 from .models import Answer, Difficulty, Kind, Question, QuestionSource, Source, Topic
 from .search import MAX_QUERY_LENGTH, clean_query, search_questions
 
@@ -186,21 +185,13 @@ class QuestionFilter(django_filters.FilterSet):
     def _choices(self, name):
         if name in ("topic", "source"):
             model, label = (Topic, "name") if name == "topic" else (Source, "title")
-            options = pagecache.cached_value(
-                f"choices:{name}",
-                [pagecache.BANK],
-                lambda: list(model.objects.values_list("slug", label)),
-            )
+            options = filter_options(model, label)
             return [("", self.filters[name].extra["empty_label"]), *options]
         return list(self.form.fields[name].choices)
 
-    def count_depends_on(self):
-        """The cache tokens the list's total depends on; None: count every time (searches)."""
-        if self.search_text:
-            return None
-        if self.form.cleaned_data.get("status"):
-            return [pagecache.BANK, pagecache.LISTS]
-        return [pagecache.BANK]
+    def filters_on_answers(self) -> bool:
+        """Whether the list is filtered by what its questions' answers are (answered, canonical)."""
+        return bool(self.form.cleaned_data.get("status"))
 
     def chosen(self):
         """The valid, non-empty values the visitor chose (a default sort is not a choice), as strings."""

@@ -7,6 +7,7 @@ from .models import (
     COMMENT_MIN_LENGTH,
     Answer,
     Comment,
+    Question,
 )
 
 
@@ -68,4 +69,28 @@ class CommentForm(forms.ModelForm):
             raise forms.ValidationError(
                 f"A comment can have at most {COMMENT_MAX_LENGTH} characters (this one has {len(body)})."
             )
+        return body
+
+
+class QuestionForm(forms.ModelForm):
+    class Meta:
+        model = Question
+        fields = ["title", "body", "topic", "difficulty"]
+        labels = {"title": "Question", "body": "Details (optional)"}
+        help_texts = {
+            "title": "Phrase it as an interviewer would ask it, 15–300 characters.",
+            "body": "Context or constraints, in Markdown.",
+        }
+        widgets = {"body": forms.Textarea(attrs={"rows": 5, "maxlength": 5000})}
+
+    def clean_title(self):
+        title = " ".join(clean_text(self.cleaned_data["title"]).split())
+        if len(title) < 15:
+            raise forms.ValidationError("A question needs at least 15 characters.")
+        return title
+
+    def clean_body(self):
+        body = clean_text(self.cleaned_data["body"])
+        if len(body) > 5000:
+            raise forms.ValidationError("Details can have at most 5,000 characters.")
         return body

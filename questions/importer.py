@@ -22,7 +22,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.text import slugify
 
-from mlqa import pagecache
+from caching import batched, rows_changed
 
 from .models import (
     Answer,
@@ -117,12 +117,12 @@ def import_seeds(paths: list[Path] | None = None) -> ImportReport:
         raise SeedImportError(str(exc)) from exc
     bank, stats = build_bank(parsed)
     report = ImportReport(documents=stats)
-    with transaction.atomic():
+    # Batched: what the saved rows feed (caching, questions/caching.py) is replaced once.
+    with transaction.atomic(), batched():
         topics = _sync_topics(report)
         sources = _sync_sources([name for name, _ in parsed], load_metadata(), report)
         _QuestionSync(bank, topics, sources, report).run()
         search_index_update()  # PostgreSQL full-text documents; a no-op on SQLite
-        pagecache.bank_changed()
     return report
 
 
@@ -331,6 +331,7 @@ class _QuestionSync:
             if (source_id, line) not in have
         ]
         QuestionSource.objects.bulk_create(new)
+        rows_changed(QuestionSource, new)  # no signal for bulk rows
         self.unlinked = {ln.question_id for ln in stale.values()}
         self.touched |= self.unlinked | {ln.question_id for ln in new}
 

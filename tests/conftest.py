@@ -23,7 +23,9 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _plain_static_and_fresh_cache(settings):
-    # The manifest storage needs collectstatic; rate limits and caches must not leak between tests.
+    # The manifest storage needs collectstatic; rate limits and cached entries must not leak
+    # between tests. The caching layer is on, as in production (this process's memory standing
+    # for Redis): tests see what production serves, and factories' saves replace tokens too.
     # Fast hashing: tests create many users; real hashers are Django's concern, not ours.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.STORAGES = {
@@ -32,29 +34,19 @@ def _plain_static_and_fresh_cache(settings):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
-    # Shared-cache features (cached pages, counts, permission sets) are off, as without Redis:
-    # tests that write rows with factories, behind the services' backs, must see them at once.
-    # The `production_caches` fixture turns them on (test_mlqa_pagecache.py, query counts).
-    settings.CACHE_IS_SHARED = False
-    from django.core.cache import cache
+    from caching import forget_everything
 
-    from mlqa.nearcache import near
-
-    cache.clear()
-    near.clear()
+    forget_everything()
 
 
 @pytest.fixture
-def production_caches(settings):
-    """The cache as production uses it (Redis there, this process's memory here): cached pages,
-    counts and permission sets, and sessions read from the cache."""
-    settings.CACHE_IS_SHARED = True
-    settings.SESSION_ENGINE = "accounts.sessions"
+def production_caches():
+    """Kept for tests that say so: the caches are on in every test."""
 
 
 @pytest.fixture
 def user(db):
-    """A member whose posts publish at once (see moderation.rules); new members' posts wait."""
+    """A member whose posts publish at once (see accounts.trust); new members' posts wait."""
     return UserFactory(trusted=True)
 
 

@@ -3,7 +3,7 @@ from allauth.account.models import EmailAddress
 from django.db.models import F
 
 from accounts.models import User
-from accounts.services import moderator_set
+from moderation.services import moderator_set
 from questions.models import Answer, Difficulty, Question, Source, Topic
 
 PASSWORD = "correct-horse-battery-staple"

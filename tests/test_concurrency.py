@@ -2,7 +2,7 @@
 
 Each race starts its threads together on a barrier, each thread with its own database connection,
 and is run several rounds. Afterwards the outcome is checked and so is every data invariant
-(mlqa.invariants). An exception other than the service's own refusal (a deadlock, an integrity
+(devtools.invariants). An exception other than the service's own refusal (a deadlock, an integrity
 error, a lost update) fails the test.
 """
 
@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from mlqa.invariants import card_replay_mismatches, check_invariants
+from devtools.invariants import card_replay_mismatches, check_invariants
 from moderation.models import FLAGS_TO_HIDE, AuditLogEntry, Flag
 from moderation.services import (
     ModerationRefused,

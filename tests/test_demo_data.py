@@ -16,21 +16,21 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 
 from accounts.models import User
-from questions.demo_data import (
+from devtools.demo_data import (
     DEMO_PASSWORD,
     SCALES,
     Counts,
     demo_data_summary,
     generate_demo_data,
 )
-from questions.demo_data.community import (
+from devtools.demo_data.community import (
     SHOWCASE_ANSWERS,
     SHOWCASE_COMMENTS,
     SHOWCASE_DEDUP_KEY,
     USERNAME_PREFIX,
 )
-from questions.demo_data.practice import practice_models
-from questions.demo_data.text import TextBank
+from devtools.demo_data.practice import practice_models
+from devtools.demo_data.text import TextBank
 from questions.markdown import render_markdown
 from questions.models import Answer, Comment, Question, Status, Vote
 from questions.services.reputation import reputation_recompute

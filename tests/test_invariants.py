@@ -1,4 +1,4 @@
-"""mlqa.invariants: silent on data written by the services, and names each kind of corrupted row."""
+"""devtools.invariants: silent on data written by the services, and names each kind of corrupted row."""
 
 import json
 from datetime import timedelta
@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import F
 
 from accounts.models import User
-from mlqa.invariants import card_replay_mismatches, check_invariants, queries
+from devtools.invariants import card_replay_mismatches, check_invariants, queries
 from moderation.models import Flag
 from moderation.services import canonical_set, flag_create, post_approve
 from practice.models import Card

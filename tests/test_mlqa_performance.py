@@ -12,8 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from mlqa import pagecache
+from caching.tokens import replace_tokens
 from moderation.services import flag_create
+from practice.caching import practice_token
 from practice.selectors import next_pick
 from practice.services import session_start
 from questions.models import Question
@@ -322,7 +323,7 @@ def test_practice_figures_are_read_through_indexes_when_not_cached(site, page):
     url = SIGNED_IN_PAGES[page](site)
     # The bank-wide counts and the topics are cached, as nearly every request finds them.
     client.get(url)
-    pagecache.practice_changed(site["member"].pk)
+    replace_tokens(practice_token(site["member"].pk))  # as a practice write does
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == HTTPStatus.OK
     assert any("practice_card" in query["sql"] for query in captured)

@@ -90,5 +90,5 @@ def test_redis_url_selects_redis_cache():
         "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
         REDIS_URL="redis://127.0.0.1:6379/3",
     )
-    # Django's Redis cache, reusing one client per connection pool (mlqa/cache.py).
-    assert result.stdout.strip() == "mlqa.cache.ReusingRedisCache", result.stderr
+    # Django's Redis cache, reusing one client per connection pool (caching/redis.py).
+    assert result.stdout.strip() == "caching.redis.ReusingRedisCache", result.stderr

@@ -11,11 +11,10 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import moderator_set
 from moderation import services
 from moderation.models import FLAGS_PER_DAY, AuditLogEntry, Flag
 from moderation.rules import post_needs_review
-from moderation.services import ModerationRefused
+from moderation.services import ModerationRefused, moderator_set
 from questions.models import (
     Answer,
     Comment,

@@ -1,5 +1,5 @@
 """Answer cards and the question's own text on the question page come from the cache when
-readers would see the same HTML (questions/views/detail.py, mlqa/fragments.py).
+readers would see the same HTML (questions/views/detail.py, caching/templatetags/fragments.py).
 
 With `production_caches` the cache behaves as Redis does in production. Writes go through the
 real views; "behind the services' back" updates show which cards were served from the cache.
@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from mlqa.fragments import CSRF_PLACEHOLDER
+from caching.html import CSRF_PLACEHOLDER
 from questions.models import Answer, Comment, Question
 from tests.factories import AnswerFactory, QuestionFactory, UserFactory
 

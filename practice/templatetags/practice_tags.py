@@ -2,7 +2,7 @@
 
 from django import template
 
-from mlqa.fragments import clock
+from caching.html import clock
 
 register = template.Library()
 

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from mlqa import pagecache
+from caching import cached_page, page_expires_at
 
 from ..exports import anki_package, csv_lines
 from ..forms import HistoryFilterForm
@@ -19,10 +19,9 @@ from ..selectors import practice_depends_on
 HISTORY_PAGE_SIZE = 25
 
 
-@pagecache.member_page(
-    lambda request: [], private=True, member_depends_on=practice_depends_on
+@cached_page(
+    members="private", member_depends_on=practice_depends_on, login_required=True
 )
-@login_required
 @require_safe
 def progress(request):
     """The user's mastery per topic, activity, streaks, upcoming reviews and calibration."""
@@ -30,7 +29,7 @@ def progress(request):
     context = progress_context(request.user, now=now)
     # The heatmap, streaks and forecast count UTC days.
     tomorrow = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=UTC)
-    pagecache.page_expires_at(request, tomorrow)
+    page_expires_at(request, tomorrow)
     return render(request, "practice/progress.html", context)
 
 

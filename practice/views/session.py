@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from mlqa import pagecache
+from caching import LISTS, cached_page, page_depends_on, page_expires_at
+from questions.caching import question_token
 
 from ..forms import AttemptForm, GradeForm, PracticeSettingsForm, StartForm
 from ..models import Card, PracticeSession, Rating
@@ -40,18 +41,18 @@ SHORTCUT_KEYS = {
 }
 
 
-@pagecache.member_page(
-    lambda request: [pagecache.LISTS],  # the new-question count
-    private=True,
+@cached_page(
+    [LISTS],  # the new-question count
+    members="private",
     member_depends_on=practice_depends_on,
+    login_required=True,
 )
-@login_required
 @require_safe
 def practice_home(request):
     """The signed-in user's practice overview: due reviews, new questions, weak topics, start."""
     summary = home_summary(request.user, now=timezone.now())
     if summary["next_due_at"]:  # the due count goes up then
-        pagecache.page_expires_at(request, summary["next_due_at"])
+        page_expires_at(request, summary["next_due_at"])
     form = StartForm(
         initial={"size": summary["settings"].session_size}, topics=summary["topics"]
     )
@@ -103,12 +104,12 @@ def _session_context(request, session, *, now, attempt_form=None, error=""):
     if session.deadline:
         context["seconds_left"] = max(0, int((session.deadline - now).total_seconds()))
         if context["seconds_left"]:  # then "Time is up"
-            pagecache.page_expires_at(request, session.deadline)
+            page_expires_at(request, session.deadline)
     if item is None:
         context.update(_summary(session))
         return context
     # The card shows the question, and its answers once revealed.
-    pagecache.page_depends_on(request, pagecache.question_key(item.question_id))
+    page_depends_on(request, question_token(item.question_id))
     context["question"] = item.question
     if not item.is_revealed:
         context["attempt_form"] = attempt_form or AttemptForm()
@@ -166,10 +167,9 @@ def _done(request, session):
     return redirect(session.get_absolute_url() + "#practice-card", permanent=False)
 
 
-@pagecache.member_page(
-    lambda request, pk: [], private=True, member_depends_on=practice_depends_on
+@cached_page(
+    members="private", member_depends_on=practice_depends_on, login_required=True
 )
-@login_required
 @require_safe
 def session_detail(request, pk):
     """One of the user's sessions: the current card, or the summary once it is over."""

@@ -3,13 +3,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from mlqa import pagecache
-from moderation.audit import moderator_edit_recorded
-from moderation.rules import post_needs_review
+from accounts.trust import post_needs_review
 
 from ..models import Answer, AnswerRevision, Question, QuestionFollow, Status
-from ..search import search_index_update
 from .counters import question_counters_refresh
+from .edits import edit_recorded
 from .notifications import notify_new_answer
 
 
@@ -23,17 +21,12 @@ def answer_published(*, answer) -> None:
         User.objects.filter(pk=answer.author_id).update(
             approved_post_count=F("approved_post_count") + 1
         )
-        pagecache.member_changed(answer.author_id)
     notify_new_answer(answer=answer)
-    search_index_update([answer.question_id])
-    pagecache.post_changed(answer)
 
 
 def answer_visibility_changed(*, answer) -> None:
     """An answer was hidden, restored, rejected or deleted: counters and search follow."""
     question_counters_refresh(answer.question_id)
-    search_index_update([answer.question_id])
-    pagecache.post_changed(answer)
 
 
 @transaction.atomic
@@ -56,8 +49,6 @@ def answer_create(*, question, author, body) -> Answer:
     )
     if status == Status.PUBLISHED:
         answer_published(answer=answer)
-    else:  # only its author sees it, on their own page of the question
-        pagecache.member_changed(author.pk)
     return answer
 
 
@@ -84,15 +75,11 @@ def answer_edit(*, answer, editor, body, audited=True) -> Answer:
         created_at=answer.updated_at,
     )
     if audited:
-        moderator_edit_recorded(moderator=editor, post=answer)
+        edit_recorded(editor=editor, post=answer)
     if answer.status == Status.PUBLISHED:
         Question.objects.filter(pk=answer.question_id).update(
             last_activity_at=answer.updated_at
         )
-        search_index_update([answer.question_id])
-        pagecache.post_changed(answer)
-    else:
-        pagecache.member_changed(answer.author_id)
     return answer
 
 

@@ -3,12 +3,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
-from mlqa import pagecache
-from moderation.audit import moderator_edit_recorded
-from moderation.rules import post_needs_review
+from accounts.trust import post_needs_review
 
 from ..models import Comment, CommentRevision, Notification, Status
 from .counters import answer_comment_count_refresh
+from .edits import edit_recorded
 from .notifications import notification_send
 
 
@@ -18,8 +17,6 @@ def comment_published(*, comment) -> None:
         User.objects.filter(pk=comment.author_id).update(
             approved_post_count=F("approved_post_count") + 1
         )
-        pagecache.member_changed(comment.author_id)
-    pagecache.post_changed(comment, lists=False)
     if comment.answer_id is None:
         return
     answer = comment.answer
@@ -34,7 +31,6 @@ def comment_published(*, comment) -> None:
 
 
 def comment_visibility_changed(*, comment) -> None:
-    pagecache.post_changed(comment, lists=False)
     if comment.answer_id:
         answer_comment_count_refresh(comment.answer_id)
 
@@ -57,8 +53,6 @@ def comment_create(*, author, body, answer=None, question=None) -> Comment:
     )
     if status == Status.PUBLISHED:
         comment_published(comment=comment)
-    else:  # only its author sees it, on their own page of the question
-        pagecache.member_changed(author.pk)
     return comment
 
 
@@ -81,8 +75,7 @@ def comment_edit(*, comment, body, editor=None) -> Comment:
         created_at=comment.updated_at,
     )
     if editor is not None:
-        moderator_edit_recorded(moderator=editor, post=comment)
-    pagecache.post_changed(comment, lists=False)
+        edit_recorded(editor=editor, post=comment)
     return comment
 
 

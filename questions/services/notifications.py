@@ -1,7 +1,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from mlqa import pagecache
+from caching import rows_changed
 
 from ..models import Notification, QuestionFollow
 
@@ -17,7 +17,6 @@ def notification_send(*, recipient, kind, message, url, actor=None):
     notification = Notification.objects.create(
         recipient=recipient, actor=actor, kind=kind, message=message[:300], url=url
     )
-    pagecache.invalidate(pagecache.notifications_key(recipient.pk))
     return notification
 
 
@@ -40,17 +39,12 @@ def notify_new_answer(*, answer):
         )
         for user_id in followers
     )
-    if created:
-        pagecache.invalidate(
-            *(pagecache.notifications_key(n.recipient_id) for n in created)
-        )
+    rows_changed(Notification, created)  # no signal for bulk rows
 
 
 @transaction.atomic
 def question_follow_toggle(*, user, question) -> bool:
     """Follow or unfollow a question; returns whether the user now follows it."""
-    # The follow button is on the member's own page of the question (see pagecache.member_key).
-    pagecache.member_changed(user.pk)
     deleted, _ = QuestionFollow.objects.filter(user=user, question=question).delete()
     if deleted:
         return False
@@ -63,6 +57,6 @@ def notifications_mark_read(*, user, ids=None) -> int:
     if ids is not None:
         unread = unread.filter(pk__in=ids)
     marked = unread.update(read_at=timezone.now())
-    if marked:
-        pagecache.invalidate(pagecache.notifications_key(user.pk))
+    if marked:  # no signal for an UPDATE: the rows stand for their recipient
+        rows_changed(Notification, [Notification(recipient=user)], fields=["read_at"])
     return marked

@@ -2,12 +2,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from mlqa import pagecache
-from moderation.audit import moderator_edit_recorded
-
 from ..models import Question, QuestionRevision, Status
-from ..search import search_index_update
 from ..seeds import dedup_key
+from .edits import edit_recorded
 
 
 def _check_unique(question):
@@ -41,9 +38,6 @@ def question_propose(*, author, title, body, topic, difficulty) -> Question:
     QuestionRevision.objects.create(
         question=question, number=1, editor=author, title=title, body=body
     )
-    if status == Status.PUBLISHED:
-        search_index_update([question.pk])
-        pagecache.post_changed(question)
     return question
 
 
@@ -77,7 +71,5 @@ def question_edit(*, question, editor, title, body, topic, difficulty) -> Questi
         QuestionRevision.objects.create(
             question=question, number=number, editor=editor, title=title, body=body
         )
-    search_index_update([question.pk])
-    pagecache.post_changed(question)
-    moderator_edit_recorded(moderator=editor, post=question)
+    edit_recorded(editor=editor, post=question)
     return question

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, Sum, Value, When
 
 from accounts.models import User
-from mlqa import pagecache
+from caching import rows_changed
 
 from ..models import Answer, Vote
 
@@ -42,7 +42,7 @@ def reputation_adjust(*, user_id, delta: int) -> None:
     if user_id is None or delta == 0:
         return
     User.objects.filter(pk=user_id).update(reputation=F("reputation") + delta)
-    pagecache.member_changed(user_id)
+    rows_changed(User, [user_id], fields=["reputation"])
 
 
 def reputation_vote_changed(*, answer: Answer, old: int | None, new: int | None) -> int:
@@ -110,5 +110,5 @@ def reputation_recompute() -> int:
             member.reputation = value
             changed.append(member)
     User.objects.bulk_update(changed, ["reputation"], batch_size=500)
-    pagecache.member_changed(*(member.pk for member in changed))
+    rows_changed(User, changed, fields=["reputation"])
     return len(changed)

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from mlqa import pagecache
+from caching import rows_changed
 
 from ..models import Answer, Question, Status, Vote
 from .counters import question_top_score_refresh
@@ -73,20 +73,18 @@ def vote_cast(*, user, answer: Answer | int, value: int) -> VoteResult:
             "A vote is either up (1) or down (-1).", HTTPStatus.BAD_REQUEST
         )
     answer_id = getattr(answer, "pk", answer)
-    if connection.vendor == "postgresql":
-        result = _vote_cast_postgresql(user.pk, answer_id, value)
-    else:
+    if connection.vendor != "postgresql":
         result = _vote_cast_orm(user, answer_id, value)
-    # The vote has committed unless the caller holds a transaction: then the tokens are
-    # replaced again on its commit (see pagecache.invalidate).
-    # Not the lists: their vote figures may lag (see mlqa.pagecache). The author's reputation
-    # changed with the score (in the function, on PostgreSQL: no Python sees it).
-    pagecache.question_changed(
-        result.question_id,
-        lists=False,
-        answer_id=result.answer_id,
-        members=[result.author_id],
-    )
+    else:
+        result = _vote_cast_postgresql(user.pk, answer_id, value)
+        # The function wrote the vote, the score and the reputation: no signal was sent. The
+        # rows stand for what questions/caching.py's vote declaration reads.
+        answer = Answer(
+            pk=result.answer_id,
+            question_id=result.question_id,
+            author_id=result.author_id,
+        )
+        rows_changed(Vote, [Vote(user_id=user.pk, answer=answer, value=value)])
     return result
 
 

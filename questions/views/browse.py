@@ -2,9 +2,13 @@ from django.core.paginator import InvalidPage
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from mlqa import pagecache
+from caching import LISTS, cached_page
 
-from ..counts import CachedCountPaginator, topic_question_counts
+from ..counts import (
+    CachedCountPaginator,
+    list_count_depends_on,
+    topic_question_counts,
+)
 from ..filters import QuestionFilter
 from ..models import Question, Topic
 from ..search import attach_snippets, is_capped
@@ -13,16 +17,14 @@ PAGE_SIZE = 25
 _MAX_PAGE_DIGITS = 12
 
 
-@pagecache.anonymous_page_cache(pagecache.on_lists)
-@pagecache.member_page(pagecache.on_lists)
+@cached_page([LISTS])
 def question_list(request):
     """Every question in the bank, filtered, searched and sorted from the query string."""
     context = _filtered_page(request, Question.objects.published().with_list_data())
     return render(request, "questions/question_list.html", context)
 
 
-@pagecache.anonymous_page_cache(pagecache.on_lists)
-@pagecache.member_page(pagecache.on_lists)
+@cached_page([LISTS])
 def topic_detail(request, slug):
     """One topic: its description, how many questions it has, and the same filtered list."""
     topic = get_object_or_404(Topic, slug=slug)
@@ -44,7 +46,7 @@ def _filtered_page(request, queryset, fixed_topic=None):
     paginator = CachedCountPaginator(
         filterset.qs,
         PAGE_SIZE,
-        depends_on=filterset.count_depends_on(),
+        depends_on=list_count_depends_on(filterset),
         known_count=filterset.search_count,
     )
     raw_page = request.GET.get("page", "").strip()

@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import member_can_post_required
-from mlqa.ratelimit import rate_limited
+from accounts.ratelimit import rate_limited
 
 from ..forms import CommentForm
 from ..models import Answer, Comment, Question

@@ -10,8 +10,9 @@ from django.db.models import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import SimpleLazyObject
 
-from mlqa import pagecache
+from caching import BANK, cached_fragments, cached_page
 
+from ..caching import answer_token, question_token
 from ..forms import AnswerForm, CommentForm
 from ..models import Comment, Question, QuestionFollow, Vote
 
@@ -119,10 +120,8 @@ def _attach_cached_fragments(user, question, answers):
         }
     # A card follows its own answer's token, not its question's: after a vote or a comment the
     # page renders that one card again, not twenty. The bank's covers re-imported references.
-    found = pagecache.fragments(
-        "answer-card",
-        variants,
-        lambda answer_id: [pagecache.answer_key(answer_id), pagecache.BANK],
+    found = cached_fragments(
+        "answer-card", variants, lambda answer_id: [answer_token(answer_id), BANK]
     )
     for answer in answers:
         if answer.pk in found:
@@ -143,22 +142,17 @@ def _attach_cached_question_body(user, question):
         return
     else:
         variant = "member"
-    found = pagecache.fragments(
+    found = cached_fragments(
         "question-body",
         {question.pk: variant},
-        lambda question_id: [pagecache.question_key(question_id)],
+        lambda question_id: [question_token(question_id)],
     )
     if question.pk in found:
         question.fragment_key, question.cached_fragment = found[question.pk]
 
 
-def _on_question(request, pk, slug=None):
-    return [pagecache.question_key(pk)]
-
-
-@pagecache.anonymous_page_cache(_on_question)
-# A member's page shows their votes, follow and own posts: theirs alone (see pagecache).
-@pagecache.member_page(_on_question, private=True)
+# A member's page shows their votes, follow and own posts: theirs alone.
+@cached_page(lambda request, pk, slug=None: [question_token(pk)], members="private")
 def question_detail(request, pk, slug=None):
     """A question with its canonical, community and reference answers, comments and forms."""
     questions = (

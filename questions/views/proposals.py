@@ -3,9 +3,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.permissions import member_can_post_required
-from mlqa.ratelimit import rate_limited
-from moderation.forms import QuestionForm
+from accounts.ratelimit import rate_limited
 
+from ..forms import QuestionForm
 from ..models import Question, Status
 from ..services.questions import question_edit, question_propose
 

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import member_can_post_required, refuse
-from mlqa.ratelimit import rate_limited
+from accounts.ratelimit import rate_limited
 
 from ..models import Question
 from ..services.votes import VoteRefused, vote_cast

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from questions.demo_data import (
+from devtools.demo_data import (
     SCALES,
     Counts,
     DemoDataError,

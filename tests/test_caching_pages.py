@@ -1,4 +1,4 @@
-"""Anonymous pages are cached (mlqa/pagecache.py), and every write that shows on them is seen at once.
+"""Anonymous pages are cached (caching/pages.py), and every write that shows on them is seen at once.
 
 With `production_caches` the cache behaves as Redis does in production (shared by all workers).
 Writes go through the real views, as members and moderators make them.
@@ -11,8 +11,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts.services import moderator_set
-from mlqa.pagecache import HIT_HEADER
+from caching.pages import HIT_HEADER
+from moderation.services import moderator_set
 from questions.models import Answer
 from tests.factories import (
     AnswerFactory,
@@ -271,7 +271,7 @@ def _redis_or_skip():
 
 def test_the_redis_cache_reuses_one_client_and_still_works():
     _redis_or_skip()
-    from mlqa.cache import ReusingRedisCache
+    from caching.redis import ReusingRedisCache
 
     cache = ReusingRedisCache("redis://127.0.0.1:6379/12", {"KEY_PREFIX": "reuse-test"})
     client = cache._cache.get_client(write=True)
@@ -284,7 +284,7 @@ def test_the_redis_cache_reuses_one_client_and_still_works():
 
 
 def test_votes_and_comments_leave_cached_lists_alone(answer):
-    """By design (mlqa/pagecache.py): a stream of votes must not empty the lists' cache; their
+    """By design (caching/pages.py): a stream of votes must not empty the lists' cache; their
     vote figures follow within PAGE_CACHE_SECONDS. The question's own page follows at once."""
     lists = reverse("questions:list") + "?sort=votes"
     anonymous_get(lists)
@@ -362,14 +362,14 @@ def test_a_page_stored_late_under_replaced_tokens_is_not_served(answer, rf):
     replaced the tokens: the page carries the tokens it was rendered under, so nobody gets it."""
     from django.core.cache import cache
 
-    from mlqa import pagecache
+    from caching.pages import _page_key
 
     url = answer.question.get_absolute_url()
     anonymous_get(url)
-    key = pagecache._page_key(rf.get(url), "anonymous")
+    key = _page_key(rf.get(url), "anonymous")
     stale = cache.get(key)
     assert stale is not None
-    pagecache.question_changed(answer.question_id)
+    answer.question.save()  # the write
     cache.set(key, stale)  # the slow reader's store, after the write
     assert anonymous_get(url)[HIT_HEADER] == "miss"
     assert anonymous_get(url)[HIT_HEADER] == "hit"

@@ -1,6 +1,6 @@
-"""Members' pages from cached parts (mlqa.pagecache.member_page), the member read from the cache
-on GET requests (accounts.middleware), session keys that name the member (accounts.sessions),
-and this process's copies of cached entries (mlqa.nearcache).
+"""Members' pages from cached parts (caching.cached_page), the member read from the cache
+on GET requests (caching.members), session keys that name the member (caching.sessions),
+and this process's copies of cached entries (caching.nearcache).
 
 With `production_caches` the cache behaves as Redis does in production (shared by all workers).
 Every write goes through the real views, as members and moderators make them, and each test
@@ -22,18 +22,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import moderator_set
-from accounts.sessions import SessionStore, member_hint
-from mlqa import pagecache
-from mlqa.fragments import (
+from caching import rows_changed
+from caching.html import (
     CSRF_PLACEHOLDER,
     collapse_whitespace,
     compile_html,
     expand,
 )
-from mlqa.nearcache import NearCache
-from mlqa.pagecache import HIT_HEADER
+from caching.nearcache import NearCache
+from caching.pages import HIT_HEADER
+from caching.sessions import SessionStore, member_hint
+from caching.tokens import _version_key
+from moderation.services import moderator_set
 from practice.models import Card, PracticeSession
+from questions.caching import question_token
 from tests.factories import (
     AnswerFactory,
     QuestionFactory,
@@ -331,7 +333,8 @@ def test_the_due_count_goes_up_when_a_card_falls_due(bank):
     Card.objects.filter(user=client.member).update(
         due=timezone.now() + timedelta(seconds=2)
     )
-    pagecache.practice_changed(client.member.pk)  # the rows above were written directly
+    # An UPDATE sends no signal: its writer says which rows it changed.
+    rows_changed(Card, Card.objects.filter(user=client.member))
     before = served_twice(client, PRACTICE)
     time.sleep(2.2)  # the page was cached until then, not for the minute pages are
     after = client.get(PRACTICE)
@@ -343,7 +346,6 @@ def test_the_due_count_goes_up_when_a_card_falls_due(bank):
 def test_members_never_get_each_others_practice_pages(bank):
     first, second = signed_in_client(), signed_in_client()
     grade(first.member, bank[0], 3, timezone.now() - timedelta(days=30))
-    pagecache.practice_changed(first.member.pk)
     for url in (PRACTICE, reverse("practice:progress")):
         mine = html(served_twice(first, url))
         theirs = html(served_twice(second, url))
@@ -465,7 +467,7 @@ def test_a_copy_in_this_process_is_not_served_once_another_replaced_its_token(an
     url = answer.question.get_absolute_url()
     served_twice(reader, url)
     cache.set(
-        pagecache._version_key(pagecache.question_key(answer.question_id)),
+        _version_key(question_token(answer.question_id)),
         12345,
         timeout=None,
     )

@@ -9,8 +9,7 @@ from django.db.models.functions import Coalesce, Length
 
 from accounts.models import User
 from moderation.models import Flag
-
-from ..models import (
+from questions.models import (
     Answer,
     AnswerRevision,
     Comment,
@@ -21,9 +20,13 @@ from ..models import (
     Status,
     Vote,
 )
-from ..search import search_index_update
-from ..services.counters import question_counters_refresh, question_top_score_refresh
-from ..services.reputation import reputation_recompute
+from questions.search import search_index_update
+from questions.services.counters import (
+    question_counters_refresh,
+    question_top_score_refresh,
+)
+from questions.services.reputation import reputation_recompute
+
 from .community import DEDUP_PREFIX, USERNAME_PREFIX
 from .practice import practice_models
 

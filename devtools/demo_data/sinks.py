@@ -13,8 +13,7 @@ from django.db import connection, models
 
 from accounts.models import User
 from moderation.models import Flag
-
-from ..models import (
+from questions.models import (
     Answer,
     AnswerRevision,
     Comment,
@@ -24,6 +23,7 @@ from ..models import (
     QuestionFollow,
     Vote,
 )
+
 from .practice import practice_models
 
 _COLUMNS = {

@@ -10,7 +10,8 @@ the seed, the counts and the bank that was there before.
 import random
 from dataclasses import dataclass, field
 
-from ..models import DIFFICULTY_RANK, Difficulty, Kind, Status
+from questions.models import DIFFICULTY_RANK, Difficulty, Kind, Status
+
 from .allocate import allocate, distinct_picks, quota
 from .text import TextBank
 

@@ -3,7 +3,7 @@
 
 Why: a member's page needs their session before anything else, and the session says who they
 are. With the id in the key, a page asks the cache for the session, the member's row and the
-page's parts in one round trip instead of two or three (mlqa.pagecache.member_page). The id is
+page's parts in one round trip instead of two or three (caching.cached_page). The id is
 only a hint, read before the session is: the session's own data decides who is signed in, and a
 hint that disagrees with it is ignored. The random part is as long as Django's, so a key is no
 easier to guess.
@@ -33,3 +33,11 @@ def member_hint(session_key) -> int | None:
     """The member id a session key begins with, if it has one (unchecked)."""
     head, separator, _ = (session_key or "").partition(SEPARATOR)
     return int(head) if separator and head.isascii() and head.isdigit() else None
+
+
+def session_key_with_member_id(sender, request, user, **kwargs):
+    """On sign-in: Django gives a session a new key before it records who signed in; a second new
+    key, made now, carries the id. (A password change renews the key itself: it keeps the id.)"""
+    session = getattr(request, "session", None)
+    if isinstance(session, SessionStore):
+        session.cycle_key()

@@ -3,7 +3,7 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from mlqa import ratelimit
+from accounts import ratelimit
 from moderation.models import Flag
 from questions.models import Answer, Comment, Question, Vote
 from tests.factories import AnswerFactory, QuestionFactory, TopicFactory

@@ -1,20 +1,19 @@
-"""The signed-in member, read from the cache on GET and HEAD requests.
+"""The signed-in member, read from the cache on GET and HEAD requests (the member copy).
 
 Why: Django reads the member's row from the database on every request, and the header of every
 page asks for their permission set and unread-notification count. On a page whose parts come
 from the cache that was most of a member's request. Here a GET reads all three from the cache in
 one round trip (`MemberCopy`), under the version tokens of what it holds:
-- `member:<pk>`, which every write to a member's row replaces (a save, a vote's reputation, a
-  suspension, an approved post: `pagecache.member_changed`);
-- the permissions token (accounts.backends);
-- the member's notifications token.
-A page for members (mlqa.pagecache.member_page) reads it in the same round trip as the session
-and its own parts, when the session key names the member (accounts.sessions). Anything else an
-admin changes directly is seen within PAGE_CACHE_SECONDS, the copy's lifetime.
+- `member:<pk>`, which every write to a member's row replaces (a save, by the signals; an
+  UPDATE, by `rows_changed`);
+- the permissions token (caching.permissions);
+- the tokens of the values apps add to the copy (`member_value`: the unread-notification count).
+A page for members (caching.cached_page) reads it in the same round trip as the session and its
+own parts, when the session key names the member (caching.sessions).
 
 POST requests (and the rest) read the row from the database as Django does: writes act on
-current rows. A copy read from the cache refuses to be saved (accounts.models.User.save), so a
-GET view can't write stale values back by mistake.
+current rows. A copy read from the cache refuses to be saved (it carries `read_from_cache`: see
+accounts.models.User.save), so a GET view can't write stale values back by mistake.
 """
 
 import pickle
@@ -23,35 +22,49 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib import auth
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.contrib.auth import middleware as auth_middleware
-from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth import (
+    BACKEND_SESSION_KEY,
+    HASH_SESSION_KEY,
+    SESSION_KEY,
+    get_user_model,
+)
 from django.core.exceptions import ValidationError
 from django.utils.crypto import constant_time_compare
-from django.utils.functional import SimpleLazyObject
 
-from mlqa import pagecache
-
-from .models import User, suspension_in_force
 from .sessions import SessionStore, member_hint
+from .tokens import PERMISSIONS, cached_value, lookup, member_token, store
 
 READING_METHODS = ("GET", "HEAD")
 
-
-def unread_notification_count(user_id) -> int:
-    """A member's unread notifications (in the header of every page they read)."""
-    from questions.models import Notification
-
-    return Notification.objects.filter(recipient_id=user_id).unread().count()
+# name -> (compute(user id), depends_on(user id) -> token names): see `member_value`.
+_MEMBER_VALUES = {}
 
 
-def cached_unread_notification_count(user_id) -> int:
-    """`unread_notification_count`, cached: the notification services replace the member's
-    token, and the bank's covers the demo-data generator's bulk rows."""
-    return pagecache.cached_value(
-        f"unread-notifications:{user_id}",
-        [pagecache.notifications_key(user_id), pagecache.BANK],
-        lambda: unread_notification_count(user_id),
+def member_value(name, *, depends_on):
+    """Declare a value every page a member reads shows in its header (the unread-notification
+    count): `compute(user id)`, cached in the member's copy under `depends_on(user id)`'s
+    tokens, and set on a copy's user as the attribute `name`.
+
+    Used as a decorator of `compute` in an app's caching.py."""
+
+    def register(compute):
+        _MEMBER_VALUES[name] = (compute, depends_on)
+        return compute
+
+    return register
+
+
+def member_values_depends_on(user_id) -> list:
+    return [name for _, depends in _MEMBER_VALUES.values() for name in depends(user_id)]
+
+
+def member_value_for(user_id, name):
+    """One declared member value, cached on its own (for requests that don't read the copy)."""
+    compute, depends_on = _MEMBER_VALUES[name]
+    return cached_value(
+        f"member-value:{name}:{user_id}",
+        depends_on(user_id),
+        lambda: compute(user_id),
         timeout=settings.PAGE_CACHE_SECONDS or 60,
     )
 
@@ -61,24 +74,26 @@ class MemberCopy:
     """What a GET request needs of a member, as the cache keeps it: their row (pickled: it is
     only unpickled when a view asks for the member), the session hash it verifies, its
     suspension, their permission set and unread-notification count. Read-only, so each process
-    keeps one in memory (mlqa.nearcache) while its tokens are current."""
+    keeps one in memory (caching.nearcache) while its tokens are current."""
 
     pk: int
     row: bytes
     session_auth_hash: str
     suspended_until: datetime | None
     permissions: frozenset
-    unread_notifications: int
+    values: dict
 
     @property
     def is_suspended(self):
-        return suspension_in_force(self.suspended_until)
+        # The user model's own rule (accounts.models.suspension_in_force).
+        return get_user_model().suspension_in_force(self.suspended_until)
 
-    def user(self) -> User:
+    def user(self):
         user = pickle.loads(self.row)
         user.read_from_cache = True
         user._perm_cache = set(self.permissions)
-        user.unread_notification_count = self.unread_notifications
+        for name, value in self.values.items():
+            setattr(user, name, value)
         return user
 
 
@@ -87,21 +102,15 @@ def _copy_key(user_id):
 
 
 def _copy_depends_on(user_id):
-    """The tokens of what a member copy holds: their row, permissions and notifications (and
-    the bank's, which the demo-data generator replaces after writing rows in bulk)."""
-    return [
-        pagecache.member_key(user_id),
-        pagecache.PERMISSIONS,
-        pagecache.notifications_key(user_id),
-        pagecache.BANK,
-    ]
+    """The tokens of what a member copy holds: their row, permissions and member values."""
+    return [member_token(user_id), PERMISSIONS, *member_values_depends_on(user_id)]
 
 
 def _member_copy(session, user_id, found=None) -> MemberCopy | None:
     """The member's copy from the cache (`found`: what a lookup that included its key found),
     or read from the database and stored; None if they can't sign in (deactivated, gone)."""
     key = _copy_key(user_id)
-    current, tokens = found or pagecache.lookup({key: _copy_depends_on(user_id)})
+    current, tokens = found or lookup({key: _copy_depends_on(user_id)})
     if key in current:
         return current[key]
     # As Django's get_user: by the backend that signed them in.
@@ -112,18 +121,20 @@ def _member_copy(session, user_id, found=None) -> MemberCopy | None:
             pk=user.pk,
             row=pickle.dumps(user),
             session_auth_hash=user.get_session_auth_hash(),
-            suspended_until=user.suspended_until,
-            permissions=frozenset(ModelBackend().get_all_permissions(user)),
-            unread_notifications=unread_notification_count(user_id),
+            suspended_until=getattr(user, "suspended_until", None),
+            permissions=frozenset(_permissions(user)),
+            values={
+                name: compute(user_id) for name, (compute, _) in _MEMBER_VALUES.items()
+            },
         )
-    pagecache.store(key, tokens[key], copy, settings.PAGE_CACHE_SECONDS or 60)
+    store(key, tokens[key], copy, settings.PAGE_CACHE_SECONDS or 60)
     return copy
 
 
 def _signed_in_user_id(session):
     """The session's member id, when its backend is still one of ours; else None."""
     try:
-        user_id = User._meta.pk.to_python(session[SESSION_KEY])
+        user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
     except (KeyError, ValidationError):
         return None
     if session.get(BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
@@ -155,7 +166,7 @@ def member_for_reading(request):
 
 
 def hinted_member_id(request):
-    """The member id the request's session key names (accounts.sessions), while the member is
+    """The member id the request's session key names (caching.sessions), while the member is
     still unread; else None."""
     session = getattr(request, "session", None)
     if not isinstance(session, SessionStore) or hasattr(request, "_cached_user"):
@@ -164,12 +175,12 @@ def hinted_member_id(request):
 
 
 def lookup_with_member(request, user_id, depends_on):
-    """(member copy, current, tokens): `pagecache.lookup(depends_on)` and the session and member
+    """(member copy, current, tokens): `lookup(depends_on)` and the session and member
     `user_id` (from `hinted_member_id`) in one round trip, the member becoming the request's
     (unpickled only if something asks for `request.user`). None when the session is not in the
     cache, names someone else, or no longer verifies them: the caller reads as usual."""
     session = request.session
-    found = pagecache.lookup(
+    found = lookup(
         {_copy_key(user_id): _copy_depends_on(user_id), **depends_on},
         raw_keys=[session.cache_key],
     )
@@ -186,19 +197,8 @@ def lookup_with_member(request, user_id, depends_on):
     return copy, *found
 
 
-class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
-    """Django's, except that with a shared cache GET and HEAD requests read the member through
-    `member_for_reading`."""
+def _permissions(user):
+    # Imported here: django.contrib.auth.backends needs the app registry (this module doesn't).
+    from django.contrib.auth.backends import ModelBackend
 
-    def process_request(self, request):
-        super().process_request(request)
-        if request.method in READING_METHODS and settings.CACHE_IS_SHARED:
-            request.user = SimpleLazyObject(lambda: _cached_member(request))
-
-
-def _cached_member(request):
-    # As django.contrib.auth.middleware.get_user: once per request.
-    if not hasattr(request, "_cached_user"):
-        copy = getattr(request, "_member_copy", None)
-        request._cached_user = copy.user() if copy else member_for_reading(request)
-    return request._cached_user
+    return ModelBackend().get_all_permissions(user)

@@ -4,7 +4,7 @@ front of theirs).
 
 Why: a cached page is tens of kilobytes that Redis sends, the client parses and pickle copies on
 every request; its version tokens are a few bytes. With a copy here, a lookup reads only the
-tokens from Redis and takes the page from memory when they match (mlqa.pagecache.lookup). The
+tokens from Redis and takes the page from memory when they match (caching.tokens.lookup). The
 copies are the stored entries themselves, with the same tokens and the same expiry, so they are
 current exactly when the shared entry would be. They are never changed after they are stored
 (pages, parts and layouts are strings, tuples and dicts of strings that readers only read; a
@@ -25,7 +25,7 @@ from django.conf import settings
 KEY_PREFIXES = (
     "pagecache:page:",
     "pagecache:shell:",
-    "pagecache:member:",  # accounts.middleware.MemberCopy
+    "pagecache:member:",  # caching.members.MemberCopy
 )
 
 

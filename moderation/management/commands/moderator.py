@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import User
-from accounts.services import moderator_set
+from moderation.services import moderator_set
 
 
 class Command(BaseCommand):

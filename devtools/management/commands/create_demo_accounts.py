@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
-from accounts.services import moderator_set
+from moderation.services import moderator_set
 
 # Development only: these passwords are printed and published in the README.
 DEMO_ACCOUNTS = [

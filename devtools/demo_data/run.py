@@ -12,11 +12,11 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import MODERATORS_GROUP, User
-from mlqa import pagecache
+from caching import forget_everything
+from questions.models import Answer, Question, Status, Topic
+from questions.services.counters import question_top_score_refresh
+from questions.services.reputation import reputation_recompute
 
-from ..models import Answer, Question, Status, Topic
-from ..services.counters import question_top_score_refresh
-from ..services.reputation import reputation_recompute
 from . import finish
 from .community import DEDUP_PREFIX, CommunityGenerator, World
 from .practice import PracticeGenerator, practice_models
@@ -227,7 +227,8 @@ def _after_load(world, found_tables, progress):
     ids = list(Question.objects.published().order_by("pk").values_list("pk", flat=True))
     finish.search_refresh(ids, progress=lambda m: progress(m, force=False))
     progress("search index refreshed")
-    pagecache.bank_changed()
+    # Rows were written in bulk, behind the signals: nothing cached before stands.
+    forget_everything()
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         # The counter and search updates left a dead copy of every question and member row.
         with connection.cursor() as cursor:

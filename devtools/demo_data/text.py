@@ -8,7 +8,7 @@ on a sample that `render_markdown(body) == body_html` still holds for the combin
 
 from functools import cached_property
 
-from ..markdown import render_markdown, render_plain_text
+from questions.markdown import render_markdown, render_plain_text
 
 TERMS = """gradient descent|batch normalization|dropout|weight decay|the learning rate|cross-validation|
 early stopping|the bias-variance trade-off|logistic regression|a random forest|gradient boosting|

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from mlqa.invariants import check_invariants
+from devtools.invariants import check_invariants
 
 SHOWN_IDS = 10
 

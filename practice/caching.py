@@ -1,0 +1,26 @@
+"""What practice rows feed: the `practice:<pk>` token of one member's practice figures (their
+cards, reviews, sessions, session items and settings), under which the practice home, progress
+and session pages and the cached practice snapshot are stored. Every save and delete of one of
+those rows replaces it (the services, the admin, factories, an account deletion)."""
+
+from caching import feeds
+
+from .models import Card, PracticeSession, PracticeSettings, Review, SessionItem
+
+
+def practice_token(user_id) -> str:
+    return f"practice:{int(user_id)}"
+
+
+@feeds(Card)
+@feeds(Review)
+@feeds(PracticeSession)
+@feeds(PracticeSettings)
+def member_practice_rows(row):
+    return [practice_token(row.user_id)]
+
+
+@feeds(SessionItem)
+def session_item_rows(item):
+    # The card shows the answers once revealed; the session its progress.
+    return [practice_token(item.session.user_id)]

@@ -1,0 +1,16 @@
+"""Who else hears of an edit of someone's post: functions that other apps (moderation's audit
+log) register in their AppConfig.ready(), so that questions imports none of them."""
+
+_EDIT_RECORDERS = []
+
+
+def register_edit_recorder(function) -> None:
+    """`function(*, moderator, post)` is called after each edit of a question, answer or comment
+    (`moderator`: the editor, who may be the author or no one)."""
+    if function not in _EDIT_RECORDERS:
+        _EDIT_RECORDERS.append(function)
+
+
+def edit_recorded(*, editor, post) -> None:
+    for function in _EDIT_RECORDERS:
+        function(moderator=editor, post=post)
