@@ -9,6 +9,7 @@ PYTHON  ?= $(shell for p in python3.12 python3.13 python3.14 python3; do \
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
 WORKERS ?= 2
+THREADS ?= 4
 PYTEST_ARGS ?=
 
 .PHONY: install run serve setup-db test test-sqlite test-postgres test-browser lint format clean
@@ -35,9 +36,16 @@ run: setup-db
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 # The production way: collected, fingerprinted static files, DEBUG off, gunicorn with several workers.
+# Without REDIS_URL the cache is each process's own memory, right for one process only (a worker
+# would serve pages another worker's writes made stale): one worker with threads then.
 serve: setup-db
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(VENV)/bin/gunicorn mlqa.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
+	@if [ -n "$$REDIS_URL" ]; then \
+	  exec $(VENV)/bin/gunicorn mlqa.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -; \
+	else \
+	  echo "No REDIS_URL: one worker with $(THREADS) threads (set REDIS_URL for $(WORKERS) workers; docs/caching.md)"; \
+	  exec $(VENV)/bin/gunicorn mlqa.wsgi --bind $(HOST):$(PORT) --workers 1 --threads $(THREADS) --access-logfile -; \
+	fi
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -5,6 +5,7 @@ Usage (from the checkout):
     bench/soak                                   # 60 s at 32 connections, medium data
     bench/soak --duration 15 --skip-generate     # a short run on the data of the last one
     bench/soak --restart-db --restart-db-at 20 --outage 5
+    bench/soak --restart-redis --restart-redis-at 20 --redis-outage 10
 
 Serves the site with gunicorn (2 sync workers, DEBUG off, manifest static files) on PostgreSQL with
 Redis as cache and session store (cached_db), and drives wrk (bench/lua/soak.lua) with reading,
@@ -24,6 +25,13 @@ starts it again --outage seconds later. A probe thread polls /questions/ every 1
 the report gives when the database went down and came back, the 503s (the friendly page with
 Retry-After?), the time from the database back to the first 200, any 500, whether a member signed
 in through the log-in form before the outage is still signed in after it, and the invariants.
+
+--restart-redis runs the cache on a Redis of the soak's own (127.0.0.1:56379, no persistence,
+started here) and stops it --restart-redis-at seconds into the run for --redis-outage seconds
+(10 by default). The site must keep answering throughout: pages rendered from the database,
+members signed in from their database sessions; any 5xx fails the run. The report gives the
+answers per second around the outage, the page-cache hits before, during and after it, and
+whether the member signed in before is still signed in.
 """
 
 import argparse
@@ -46,8 +54,11 @@ import bench as harness
 from bench import BENCH, PYTHON, ROOT, log, server_env, sh
 
 REDIS_DB = 13  # the soak's own Redis database: flushed at the start of every run
+OWN_REDIS_PORT = (
+    56379  # --restart-redis: a Redis of the soak's own, stopped and started
+)
 MIX = "read=30,question=25,search=10,vote=12,answer=4,comment=7,practice=12"
-INVARIANTS_COMMAND = ROOT / "questions/management/commands/check_invariants.py"
+INVARIANTS_COMMAND = ROOT / "devtools/management/commands/check_invariants.py"
 RECOVERY_TARGET = (
     5.0  # seconds from the database accepting connections to the first 200
 )
@@ -185,6 +196,105 @@ class Fault(threading.Thread):
             self.marks["signed in after"] = signed_in(self.base, self.cookie)
         except Exception as error:  # noqa: BLE001 - reported, and the run fails
             self.error = repr(error)
+
+
+class OwnRedis:
+    """A redis-server of the soak's own on a private port (no persistence, as .ci/run runs
+    Redis), so that stopping it touches nobody else's cache."""
+
+    def __init__(self, port):
+        self.port = port
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for _ in range(100):
+            if harness.redis_up(port=self.port):
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start on {self.port}")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
+class RedisFault(threading.Thread):
+    """Stop the soak's own Redis at `at` seconds into the run, start it `outage` s later."""
+
+    def __init__(self, redis, at, outage, started, base, cookie):
+        super().__init__(daemon=True)
+        self.redis, self.at, self.outage, self.started = redis, at, outage, started
+        self.base, self.cookie = base, cookie
+        self.marks = {}
+        self.error = None
+
+    def run(self):
+        try:
+            time.sleep(max(0, self.started + self.at - time.time()))
+            self.marks["stop issued"] = time.time()
+            self.redis.stop()
+            self.marks["down"] = time.time()
+            time.sleep(max(0, 3 - (time.time() - self.marks["down"])))
+            self.marks["signed in during"] = signed_in(self.base, self.cookie)
+            time.sleep(max(0, self.marks["stop issued"] + self.outage - time.time()))
+            self.marks["start issued"] = time.time()
+            self.redis.start()
+            self.marks["up"] = time.time()
+            time.sleep(2)
+            self.marks["signed in after"] = signed_in(self.base, self.cookie)
+        except Exception as error:  # noqa: BLE001 - reported, and the run fails
+            self.error = repr(error)
+
+
+def analyse_redis(result, probe, fault):
+    """Failures and facts of a run with a Redis outage: nothing but 2xx-4xx is acceptable."""
+    failures, facts = [], {}
+    timeline = {}
+    for key, n in result["timeline"].items():
+        second, code = key.split(":")
+        timeline.setdefault(int(second), {})[code] = n
+    facts["timeline"] = timeline
+    marks = fault.marks
+    if fault.error:
+        failures.append(f"Redis restart failed: {fault.error}")
+    fives = {c: n for c, n in result["status"].items() if c.startswith("5")}
+    if fives:
+        failures.append(f"5xx answers: {fives}")
+    bad = [r for r in probe.results if r["status"] != 200]
+    if bad:
+        failures.append(f"probe got {len(bad)} answers other than 200")
+    for name in ("signed in during", "signed in after"):
+        if marks.get(name) != 200:
+            failures.append(
+                f"signed-in probe {name.split()[-1]} the outage: {marks.get(name)}"
+            )
+    if "down" in marks and "up" in marks:
+        down, up = int(marks["down"]), int(marks["up"])
+        phases = {"before": [], "during": [], "after": []}
+        for second, codes in timeline.items():
+            phase = "before" if second < down else "during" if second <= up else "after"
+            phases[phase].append(codes)
+        facts["phases"] = {
+            phase: {
+                "seconds": len(rows),
+                "answers/s": round(sum(sum(c.values()) for c in rows) / max(1, len(rows)), 1),
+                "from the page cache/s": round(
+                    sum(n for c in rows for k, n in c.items() if k.endswith("c"))
+                    / max(1, len(rows)), 1),
+            }
+            for phase, rows in phases.items()
+        }  # fmt: skip
+        served = sum(sum(c.values()) for c in phases["during"])
+        if not served:
+            failures.append("nothing was served while Redis was down")
+        facts["window"] = (down - 3, up + 5)
+    return failures, facts
 
 
 def lua_value(value):
@@ -388,15 +498,15 @@ def report(
     latency = result["latency_ms"]
     command = "bench/soak " + " ".join(sys.argv[1:])
     lines = [
-        f"# MLQA soak{' with a database restart' if fault else ''}",
+        f"# MLQA soak{(' with a Redis restart' if isinstance(fault, RedisFault) else ' with a database restart') if fault else ''}",
         "",
         f"- date: {datetime.now(UTC).isoformat(timespec='seconds')}; commit {info['commit']}",
         f"- command: `{command}`",
         f"- machine: {info['nproc']} cores ({info['cpu']}), {info['memory_gib']} GiB; load average before "
         f"{info['load']}, after {harness.loadavg()} (shared with other engineers' work)",
         f"- server: gunicorn, {args.workers} sync workers, 127.0.0.1, DEBUG off, manifest static files; "
-        f"PostgreSQL {extra['pg']}, database `{args.database}` ({extra['data']}); Redis 127.0.0.1:6379 "
-        f"db {REDIS_DB} (cache, cached_db sessions)",
+        f"PostgreSQL {extra['pg']}, database `{args.database}` ({extra['data']}); Redis "
+        f"{extra['redis']} (cache, cached_db sessions)",
         f"- load: wrk -t{args.threads} -c{args.connections} -d{args.duration}s, bench/lua/soak.lua, mix "
         f"`{args.mix}`; members: {data['members']}",
         "",
@@ -423,7 +533,38 @@ def report(
         f"- probe (GET /questions/ signed in, every 100 ms, one at a time, beside wrk): {facts.get('probe codes')}",
         "",
     ]  # fmt: skip
-    if fault:
+    if isinstance(fault, RedisFault):
+        marks = fault.marks
+        origin = extra["started"]
+        lines += ["## Redis restart (the cache and the sessions' cache)", ""]
+        for name in ("stop issued", "down", "start issued", "up"):
+            if name in marks:
+                lines.append(f"- {name}: {fmt_time(marks[name], origin)}")
+        if "up" in marks:
+            lines.append(
+                f"- Redis unavailable: **{marks['up'] - marks['stop issued']:.1f} s**"
+            )
+        lines += [
+            f"- 5xx answers: {sum(n for c, n in statuses.items() if c.startswith('5'))}; "
+            f"probe (signed in, every 100 ms): {facts.get('probe codes')}",
+            f"- the member signed in before: {marks.get('signed in during')} during the outage, "
+            f"{marks.get('signed in after')} after it (200: still signed in)",
+            "- answers per second and page-cache hits per second, by phase: "
+            + json.dumps(facts.get("phases", {})),
+            "",
+            "wrk answers per second around the outage (status: count; 200c: from the page cache):",
+            "",
+            "```",
+        ]  # fmt: skip
+        window = facts.get("window")
+        for second in sorted(facts["timeline"]):
+            if window and window[0] <= second <= window[1]:
+                codes = facts["timeline"][second]
+                clock = datetime.fromtimestamp(second, UTC).strftime("%H:%M:%S")
+                lines.append(f"{clock} (t+{second - origin:4.0f})  "
+                             + "  ".join(f"{c}: {n}" for c, n in sorted(codes.items())))  # fmt: skip
+        lines += ["```", ""]
+    elif fault:
         marks = fault.marks
         origin = extra["started"]
         lines += ["## Database restart", ""]
@@ -481,10 +622,18 @@ def report(
     lines += ["## Verdict", ""]
     lines += [f"- FAIL: {f}" for f in failures] or ["- PASS: no 5xx outside the fault window, no 500, invariants hold"
                                                     + (", recovered within the target, still signed in" if fault else "")]  # fmt: skip
+    if isinstance(fault, RedisFault) and not failures:
+        lines[-1] = (
+            "- PASS: no 5xx while Redis was down or after, the member stayed signed in, invariants hold"
+        )
     text = "\n".join(lines) + "\n"
     results = BENCH / "results"
     results.mkdir(exist_ok=True)
-    suffix = "-restart" if fault else ""
+    suffix = (
+        ("-redis-restart" if isinstance(fault, RedisFault) else "-restart")
+        if fault
+        else ""
+    )
     path = (
         results
         / f"{datetime.now(UTC).strftime('%Y-%m-%d')}-soak-{info['commit']}{suffix}.md"
@@ -533,6 +682,17 @@ def main():
         "--outage", type=float, default=5, help="seconds between stop and start"
     )
     parser.add_argument(
+        "--restart-redis",
+        action="store_true",
+        help="stop the cache's Redis (the soak's own) during the run",
+    )
+    parser.add_argument(
+        "--restart-redis-at", type=float, default=20, help="seconds into the run"
+    )
+    parser.add_argument(
+        "--redis-outage", type=float, default=10, help="seconds Redis is down"
+    )
+    parser.add_argument(
         "--invariants-wait",
         type=int,
         default=1800,
@@ -541,6 +701,13 @@ def main():
     args = parser.parse_args()  # fmt: skip
     if args.restart_db and args.restart_db_at >= args.duration:
         parser.error("--restart-db-at must be within --duration")
+    if args.restart_redis and args.restart_db:
+        parser.error("one fault a run: --restart-db or --restart-redis")
+    if (
+        args.restart_redis
+        and args.restart_redis_at + args.redis_outage >= args.duration
+    ):
+        parser.error("--restart-redis-at plus --redis-outage must be within --duration")
     args.tmp = tempfile.mkdtemp(prefix="mlqa-soak-")
     harness.ensure_wrk()
     harness.ensure_redis()
@@ -564,6 +731,21 @@ def soak(args, cluster):
         Path(args.tmp) / "static",
     )
     sh("redis-cli", "-n", str(REDIS_DB), "flushdb", capture=True)
+    own_redis = None
+    redis_label = f"127.0.0.1:6379 db {REDIS_DB}"
+    if args.restart_redis:
+        own_redis = OwnRedis(OWN_REDIS_PORT)
+        own_redis.start()
+        env["REDIS_URL"] = f"redis://127.0.0.1:{OWN_REDIS_PORT}/0"
+        redis_label = f"127.0.0.1:{OWN_REDIS_PORT} (the soak's own, no persistence; stopped during the run)"
+    try:
+        return _soak(args, cluster, env, own_redis, redis_label)
+    finally:
+        if own_redis:
+            own_redis.stop()
+
+
+def _soak(args, cluster, env, own_redis, redis_label):
     if args.skip_generate:
         sh(PYTHON, "manage.py", "migrate", "--noinput", "-v0", env=env)
     else:
@@ -615,6 +797,10 @@ def soak(args, cluster):
                 cookie,
             )
             fault.start()
+        if args.restart_redis:
+            fault = RedisFault(own_redis, args.restart_redis_at, args.redis_outage,
+                               started, server.base, cookie)  # fmt: skip
+            fault.start()
         log(f"wrk: {args.connections} connections for {args.duration} s"
             + (f"; PostgreSQL restart at {args.restart_db_at:.0f} s, {args.outage:.0f} s outage" if fault else ""))  # fmt: skip
         result = run_wrk(server.base, args, lua_file)
@@ -631,8 +817,18 @@ def soak(args, cluster):
     log("manage.py check_invariants")
     invariants = check_invariants(env, args.invariants_wait)
     failures, facts = analyse(
-        args, result, probe, fault, invariants, signed_before, signed_end
+        args,
+        result,
+        probe,
+        None if isinstance(fault, RedisFault) else fault,
+        invariants,
+        signed_before,
+        signed_end,
     )
+    if isinstance(fault, RedisFault):
+        redis_failures, redis_facts = analyse_redis(result, probe, fault)
+        failures += redis_failures
+        facts.update(redis_facts)
     version = sh(
         "psql", f"{cluster.url}/postgres", "-Atc", "SHOW server_version", capture=True
     ).stdout.strip()
@@ -641,6 +837,7 @@ def soak(args, cluster):
         "data": f"generate_demo_data --scale {args.scale}"
         if not args.skip_generate
         else "existing data",
+        "redis": redis_label,
         "signed before": signed_before,
         "signed end": signed_end,
         "started": started,
