@@ -23,4 +23,10 @@ def member_practice_rows(row):
 @feeds(SessionItem)
 def session_item_rows(item):
     # The card shows the answers once revealed; the session its progress.
-    return [practice_token(item.session.user_id)]
+    if SessionItem._meta.get_field("session").is_cached(item):
+        return [practice_token(item.session.user_id)]
+    user_ids = PracticeSession.objects.filter(pk=item.session_id).values_list(
+        "user_id", flat=True
+    )
+    # None: the session is being deleted with it, and its own row replaces the token.
+    return [practice_token(user_id) for user_id in user_ids]

@@ -167,6 +167,20 @@ def test_a_deleted_account_leaves_nothing_behind(member_client, member):
     assert figures["card_count"] == figures["review_total"] == 0
 
 
+def test_an_account_with_a_session_under_way_is_deleted_whole(member_client, member):
+    """Its session items go with their sessions (their declaration must not read a deleted
+    session)."""
+    member_client.post(reverse("practice:start"), {"mode": "new", "size": 2})
+    assert PracticeSession.objects.filter(user=member).exists()
+    warm(member_client)
+    response = member_client.post(
+        reverse("accounts:delete"), {"confirm_username": member.username}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert not PracticeSession.objects.filter(user=member).exists()
+    assert home_summary(member.pk, now=timezone.now())["open_session"] is None
+
+
 def test_time_moves_the_figures_without_a_write(bank):
     """Only what time doesn't change is cached: due counts and streaks follow the clock."""
     member = UserFactory(trusted=True)
