@@ -802,7 +802,8 @@ def _soak(args, cluster, env, own_redis, redis_label):
                                started, server.base, cookie)  # fmt: skip
             fault.start()
         log(f"wrk: {args.connections} connections for {args.duration} s"
-            + (f"; PostgreSQL restart at {args.restart_db_at:.0f} s, {args.outage:.0f} s outage" if fault else ""))  # fmt: skip
+            + (f"; PostgreSQL restart at {args.restart_db_at:.0f} s, {args.outage:.0f} s outage" if args.restart_db else "")
+            + (f"; Redis stopped at {args.restart_redis_at:.0f} s for {args.redis_outage:.0f} s" if args.restart_redis else ""))  # fmt: skip
         result = run_wrk(server.base, args, lua_file)
         if fault:
             fault.join(timeout=90)
