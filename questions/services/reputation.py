@@ -42,7 +42,7 @@ def reputation_adjust(*, user_id, delta: int) -> None:
     if user_id is None or delta == 0:
         return
     User.objects.filter(pk=user_id).update(reputation=F("reputation") + delta)
-    rows_changed(User, [user_id], fields=["reputation"])
+    rows_changed(User, [User(pk=user_id)], fields=["reputation"])
 
 
 def reputation_vote_changed(*, answer: Answer, old: int | None, new: int | None) -> int:
