@@ -177,7 +177,7 @@ def member_page(depends_on, *, private=False, member_depends_on=None):
     The layout (the "shell": base.html with the member's header and slots for the parts) is
     cached per member and site section under the tokens of what the header shows: their row,
     permissions and unread notifications. A page whose parts and shell are current costs one
-    cache round trip (with the session and the member's row: accounts.middleware) and string
+    cache round trip (with the session and the member's row: caching.members) and string
     joins; the view and its queries are skipped. Members with messages waiting (the layout
     shows them) or a suspension (its banner ends at a time) get the layout rendered around the
     cached parts; suspended members' private pages are rendered for them.
