@@ -73,7 +73,9 @@ def question_status(question):
 
 @keeps(Question, fields=("title", "body", "status"))
 def question_search_documents(questions):
-    search_index_update([question.pk for question in questions])
+    # A question deleted inside a batch (the importer) has lost its pk by the batch's end, and
+    # has no document left to keep.
+    search_index_update([q.pk for q in questions if q.pk is not None])
 
 
 @feeds(Answer)
