@@ -59,7 +59,7 @@ def _comment_on(request, *, answer=None, question=None):
 @rate_limited("comment")
 def answer_comment_create(request, pk):
     answer = get_object_or_404(
-        Answer.objects.visible().select_related("question", "author"), pk=pk
+        Answer.objects.visible().select_related("question", "author", "source"), pk=pk
     )
     return _comment_on(request, answer=answer)
 
@@ -104,7 +104,9 @@ def comment_edit_view(request, pk):
 @member_can_post_required
 def comment_delete_view(request, pk):
     comment = get_object_or_404(
-        Comment.objects.visible_to(request.user).select_related("answer", "question"),
+        Comment.objects.visible_to(request.user).select_related(
+            "answer__author", "answer__source", "question"
+        ),
         pk=pk,
     )
     if not comment.is_deletable_by(request.user):
