@@ -169,8 +169,10 @@ def progress_context(user, *, now) -> dict:
             (topic, mastery.get(topic.pk) or unpractised(topic.pk, dr))
             for topic in topics_with_counts(bank_topics())
         ),
-        # Weak topics first (weakest on top), then fine ones, then those without enough data.
+        # Practised topics before unpractised ones; among them weak topics first (weakest on
+        # top), then fine ones, then those without enough data.
         key=lambda pair: (
+            pair[1].reviewed == 0,
             STATUS_ORDER[pair[1].status],
             pair[1].mastery,
             -pair[1].reviewed,

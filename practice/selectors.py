@@ -14,7 +14,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
 from caching import BANK, LISTS, SITE, cached_value
 from questions.models import Answer, Question, Topic
@@ -249,34 +249,45 @@ def _new_questions(session, topic_ids, seen):
 
 
 def _random_pick(queryset, topic_ids=(), *, prefer=True):
-    """(pk, topic_id) of a random question of `queryset`, from `topic_ids` if any are left
-    (prefer) or from the other topics if any are left (not prefer); None when it is empty.
+    """(pk, topic_id) of a question drawn uniformly from `queryset`: from `topic_ids` if any
+    are left (prefer) or from the other topics if any are left (not prefer); None when it is
+    empty. Two queries whatever the size of the bank.
 
-    Not ORDER BY random(), which reads and sorts every practisable question of the bank: the
-    first question at or after a random key, wrapping round to the first one, is a walk along the
-    primary key that stops at the first match. Questions after a gap in the keys come up a little
-    more often; nobody practising can tell.
+    Every question of the chosen group is equally likely: its topics are weighed by how many of
+    the group's questions they hold, then one question of the topic is taken at a random offset
+    (not the first one at or after a random key, which favours questions after a gap in the keys).
     """
-    groups = [queryset]
+    counts = topic_counts(queryset)
+    inside = {t: n for t, n in counts.items() if t in topic_ids}
+    outside = {t: n for t, n in counts.items() if t not in topic_ids}
+    groups = [counts]
     if topic_ids:
-        inside = queryset.filter(topic_id__in=topic_ids)
-        outside = queryset.exclude(topic_id__in=topic_ids)
         groups = [inside, outside] if prefer else [outside, inside]
-    start = random.randint(1, max(1, _largest_question_pk()))
     for group in groups:
-        rows = group.values_list("pk", "topic_id").order_by("pk")
-        row = rows.filter(pk__gte=start).first() or rows.filter(pk__lt=start).first()
-        if row:
-            return row
+        if group:
+            return _uniform_in_topics(queryset, group)
     return None
 
 
-def _largest_question_pk():
-    return cached_value(
-        "largest-question-pk",
-        [BANK],
-        lambda: Question.objects.aggregate(top=Max("pk"))["top"] or 0,
-    )
+def topic_counts(queryset) -> dict[int, int]:
+    """How many questions of `queryset` each topic holds (topics with none are left out)."""
+    rows = queryset.order_by().values("topic_id").annotate(n=Count("pk"))
+    return {row["topic_id"]: row["n"] for row in rows if row["n"]}
+
+
+def _uniform_in_topics(queryset, counts):
+    """A uniform draw among the questions of `queryset` in the topics of `counts` (one query)."""
+    topic_ids = sorted(counts)
+    topic_id = random.choices(topic_ids, weights=[counts[t] for t in topic_ids])[0]
+    return nth_in_topic(queryset, topic_id, random.randrange(counts[topic_id]))
+
+
+def nth_in_topic(queryset, topic_id, offset):
+    """(pk, topic_id) of the question at `offset` in key order among `queryset`'s questions of
+    the topic; the first one if the topic has shrunk since it was counted, None if it is empty."""
+    rows = queryset.filter(topic_id=topic_id).order_by("pk").values_list("pk", "topic_id")
+    found = list(rows[offset : offset + 1]) or list(rows[:1])
+    return found[0] if found else None
 
 
 def _lowest_recall(rows, now):
