@@ -285,7 +285,9 @@ def _uniform_in_topics(queryset, counts):
 def nth_in_topic(queryset, topic_id, offset):
     """(pk, topic_id) of the question at `offset` in key order among `queryset`'s questions of
     the topic; the first one if the topic has shrunk since it was counted, None if it is empty."""
-    rows = queryset.filter(topic_id=topic_id).order_by("pk").values_list("pk", "topic_id")
+    rows = (
+        queryset.filter(topic_id=topic_id).order_by("pk").values_list("pk", "topic_id")
+    )
     found = list(rows[offset : offset + 1]) or list(rows[:1])
     return found[0] if found else None
 

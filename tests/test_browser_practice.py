@@ -181,7 +181,9 @@ def test_the_progress_tables_fit_a_desktop_screen(page, live_server):
     bulk_history(me, questions, reviews=120)
     log_in(page, live_server, me)
     page.goto(f"{live_server.url}/practice/progress/")
-    expect(page.get_by_role("heading", name="Predicted versus actual recall")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Predicted versus actual recall")
+    ).to_be_visible()
     overflowing = page.evaluate(
         """() => [...document.querySelectorAll('.table-wrap')]
               .filter(w => w.scrollWidth > w.clientWidth + 1)

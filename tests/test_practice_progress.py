@@ -152,7 +152,9 @@ def test_practised_topics_come_before_unpractised_ones(user_client, user):
     assert set(order[1:]) >= set(untouched)
     page = response.content.decode()
     row = '<th scope="row">{}</th>'.format
-    assert page.index(row(recalled.name)) < min(page.index(row(t.name)) for t in untouched)
+    assert page.index(row(recalled.name)) < min(
+        page.index(row(t.name)) for t in untouched
+    )
 
 
 def test_history_lists_filters_and_paginates_reviews(user_client, user):
