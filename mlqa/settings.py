@@ -76,6 +76,9 @@ ALLOWED_HOSTS = env_list(
     [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"],
 )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# The site's public address ("https://mlqa.example.org"), for links that leave the site (the
+# Anki export's); empty: the address each request came to.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 SITE_ID = 1
 SITE_NAME = "MLQA"
 

@@ -1,7 +1,7 @@
 """What the progress page shows, in a fixed number of queries whatever the size of the history.
 
 With a shared cache, the figures read from the member's rows come from the cache until they
-practise again (their practice token, see practice.selectors); mastery, the due forecast, the
+practise again (their practice token, see practice.snapshot); mastery, the due forecast, the
 heatmap and streaks are worked out from the cached rows on every request, as they change with time.
 """
 
@@ -35,7 +35,7 @@ from .mastery import (
     unpractised,
 )
 from .models import Rating, Review
-from .selectors import bank_topics, practice_depends_on, practice_snapshot
+from .snapshot import bank_topics, practice_depends_on, practice_snapshot
 
 # Buckets of predicted recall (retrievability just before a review): lower bound, label.
 CALIBRATION_BUCKETS = [
