@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from accounts.site import absolute_url
 from caching import member_value_for
 
 
@@ -38,6 +39,4 @@ def canonical_url(request):
         and int(page) > 1
     ):
         query = f"?page={int(page)}"
-    if settings.SITE_URL:
-        return f"{settings.SITE_URL}{request.path}{query}"
-    return request.build_absolute_uri(request.path) + query
+    return absolute_url(request, request.path + query)

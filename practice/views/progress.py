@@ -14,7 +14,7 @@ from ..forms import HistoryFilterForm
 from ..models import Card, Review
 from ..progress import progress_context
 from ..scheduling import retrievability
-from ..selectors import practice_depends_on
+from ..snapshot import practice_depends_on
 
 HISTORY_PAGE_SIZE = 25
 
