@@ -122,3 +122,4 @@ def log_in(page, live_server, user):
     expect(page.get_by_role("navigation", name="Account")).to_contain_text(
         user.username
     )
+    assert_accessible(page)  # where signing in lands

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from tests.browser import (
     DESKTOP,
+    SCREENSHOT_DIR,
     PHONE,
     assert_accessible,
     log_in,
@@ -46,9 +47,11 @@ def test_phone_header_list_and_filters(browser, live_server, bank):
     moderator = UserFactory(username="a-moderator-with-a-long-name", moderator=True)
     page = new_page(browser, viewport=PHONE)
     page.goto(live_server.url + "/questions/")
+    page.screenshot(path=SCREENSHOT_DIR / "header-visitor-phone.png")
     assert header_height(page) <= HEADER_MAX_HEIGHT  # a visitor's
     log_in(page, live_server, moderator)
     page.goto(live_server.url + "/questions/")
+    page.screenshot(path=SCREENSHOT_DIR / "header-moderator-phone.png")
     assert header_height(page) <= HEADER_MAX_HEIGHT, header_height(page)
 
     # The questions come first; the form opens on demand.
@@ -101,7 +104,7 @@ def test_wide_screens_show_the_filters_and_the_account_links(
     account = page.get_by_role("navigation", name="Account")
     expect(account.get_by_role("link", name="Settings")).to_be_visible()
     expect(account.locator("summary")).to_be_hidden()
-    assert header_height(page) <= 60
+    assert header_height(page) <= 70  # one line
     assert_accessible(page)
 
 
