@@ -19,6 +19,7 @@ from questions.services.answers import (
 )
 from questions.services.comments import comment_published, comment_visibility_changed
 from questions.services.notifications import notification_send
+from questions.services.related import related_questions_refresh
 from questions.services.reputation import members_lock, reputation_canonical_mark
 
 from .audit import audit, post_kind
@@ -91,6 +92,7 @@ def post_approve(*, moderator, post):
         post.status = Status.PUBLISHED
         post.last_activity_at = timezone.now()
         post.save(update_fields=["status", "last_activity_at"])
+        related_questions_refresh()  # it joins the bank: its list, and others'
     elif was_pending:
         post.status = Status.PUBLISHED
         post.save(update_fields=["status"])

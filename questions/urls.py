@@ -1,13 +1,25 @@
 from django.urls import path
 
-from .views import answers, browse, comments, detail, notifications, proposals, votes
+from .views import (
+    answers,
+    browse,
+    comments,
+    detail,
+    download,
+    notifications,
+    proposals,
+    votes,
+)
 
 app_name = "questions"
 
 urlpatterns = [
     path("", browse.question_list, name="list"),
+    path("topics/", browse.topic_index, name="topics"),
+    path("download/", download.bank_download, name="download"),
     path("topics/<slug:slug>/", browse.topic_detail, name="topic"),
     path("propose/", proposals.question_propose_view, name="propose"),
+    path("similar/", proposals.similar_questions_view, name="similar"),
     path("<int:pk>/edit/", proposals.question_edit_view, name="edit"),
     path("<int:pk>/", detail.question_detail, name="detail-short"),
     path("<int:pk>/answer/", answers.answer_create_view, name="answer-create"),

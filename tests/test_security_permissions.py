@@ -309,6 +309,10 @@ MATRIX = [
     Entry("trivial", get=everyone(OK), post=everyone(OK)),
     Entry("questions:list", get=everyone(OK), post=everyone(OK)),
     Entry("questions:topic", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("questions:topic", args=[c.w.topic.slug])),
+    Entry("questions:topics", get=everyone(OK), post=everyone(OK)),
+    # The published bank as JSON Lines; the similar questions listed while a title is typed.
+    Entry("questions:download", get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    Entry("questions:similar", get=everyone(OK), post=everyone(NOT_ALLOWED)),
     Entry("questions:detail", get=everyone(OK), post=everyone(OK), url=lambda c: _q(c).get_absolute_url()),
     Entry("questions:detail-short", get=everyone(Go(lambda c: _q(c).get_absolute_url(), 301)), post=everyone(Go(lambda c: _q(c).get_absolute_url(), 301)), url=lambda c: reverse("questions:detail-short", args=[_q(c).pk])),
     Entry("questions:answer-history", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("questions:answer-history", args=[c.w.answer.pk])),

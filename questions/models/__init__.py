@@ -26,6 +26,12 @@ from .comments import (
     CommentRevision,
 )
 from .notifications import Notification, QuestionFollow
+from .related import (
+    RELATED_KEPT,
+    RELATED_SHOWN,
+    RelatedQuestion,
+    RelatedQuestionQuerySet,
+)
 
 __all__ = [
     "ANSWER_MAX_LENGTH",
@@ -34,6 +40,8 @@ __all__ = [
     "COMMENT_MAX_LENGTH",
     "COMMENT_MIN_LENGTH",
     "DIFFICULTY_RANK",
+    "RELATED_KEPT",
+    "RELATED_SHOWN",
     "Answer",
     "AnswerQuerySet",
     "AnswerRevision",
@@ -47,6 +55,8 @@ __all__ = [
     "QuestionRevision",
     "CommentRevision",
     "QuestionSource",
+    "RelatedQuestion",
+    "RelatedQuestionQuerySet",
     "Source",
     "Status",
     "Topic",
