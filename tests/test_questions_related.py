@@ -58,7 +58,7 @@ def shown_as(prompt):
 
 
 def test_terms_read_abbreviations_and_their_names_as_one_term():
-    assert terms("Lasso regression") == terms("L1 regression")
+    assert terms("lasso") == terms("L1 regularization")
     assert terms("support vector machines") == terms("SVM")
     assert terms("a convolutional layer") == terms("a CNN layer")
     assert terms("k-fold") == terms("cross-validation")
