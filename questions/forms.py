@@ -94,3 +94,21 @@ class QuestionForm(forms.ModelForm):
         if len(body) > 5000:
             raise forms.ValidationError("Details can have at most 5,000 characters.")
         return body
+
+
+DELETE_REASON_MAX_LENGTH = 300
+
+
+class DeleteForm(forms.Form):
+    """The confirmation step of deleting an answer or a comment. A moderator deleting someone
+    else's post may say why (the audit log keeps it); an author's own deletion needs nothing."""
+
+    reason = forms.CharField(
+        max_length=DELETE_REASON_MAX_LENGTH,
+        required=False,
+        label="Reason (for the audit log)",
+        widget=forms.TextInput(attrs={"maxlength": DELETE_REASON_MAX_LENGTH}),
+    )
+
+    def clean_reason(self):
+        return clean_text(self.cleaned_data["reason"])

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from .views import answers, browse, comments, detail, notifications, proposals, votes
+from .views import (
+    answers,
+    browse,
+    comments,
+    deleted,
+    detail,
+    notifications,
+    proposals,
+    votes,
+)
 
 app_name = "questions"
 
@@ -21,6 +30,9 @@ urlpatterns = [
     path("answers/preview/", answers.answer_preview, name="answer-preview"),
     path("answers/<int:pk>/edit/", answers.answer_edit_view, name="answer-edit"),
     path("answers/<int:pk>/delete/", answers.answer_delete_view, name="answer-delete"),
+    path(
+        "answers/<int:pk>/restore/", answers.answer_restore_view, name="answer-restore"
+    ),
     path("answers/<int:pk>/history/", answers.answer_history, name="answer-history"),
     path("answers/<int:pk>/vote/", votes.vote_answer, name="answer-vote"),
     path(
@@ -32,4 +44,10 @@ urlpatterns = [
     path(
         "comments/<int:pk>/delete/", comments.comment_delete_view, name="comment-delete"
     ),
+    path(
+        "comments/<int:pk>/restore/",
+        comments.comment_restore_view,
+        name="comment-restore",
+    ),
+    path("deleted/", deleted.deleted_posts, name="deleted"),
 ]

@@ -1,5 +1,6 @@
 from datetime import UTC, datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
@@ -79,9 +80,14 @@ def history_csv(request):
 @login_required
 @require_safe
 def anki_export(request):
-    """The user's deck (every question they have practised) as an Anki package."""
+    """The user's deck (every question they have practised) as an Anki package.
+
+    Its links are absolute, as a card in Anki is not on the site: SITE_URL when it is set (the
+    public address behind a proxy), else the address this request came to."""
+    site_url = settings.SITE_URL or request.build_absolute_uri("/")
     response = HttpResponse(
-        anki_package(request.user), content_type="application/octet-stream"
+        anki_package(request.user, site_url=site_url),
+        content_type="application/octet-stream",
     )
     response["Content-Disposition"] = 'attachment; filename="mlqa-practice.apkg"'
     return response

@@ -7,6 +7,7 @@ from .answers import (
     Vote,
 )
 from .bank import (
+    AUTHOR_RESTORE_WINDOW,
     DIFFICULTY_RANK,
     Difficulty,
     Kind,
@@ -28,6 +29,7 @@ from .comments import (
 from .notifications import Notification, QuestionFollow
 
 __all__ = [
+    "AUTHOR_RESTORE_WINDOW",
     "ANSWER_MAX_LENGTH",
     "ANSWER_MIN_LENGTH",
     "COMMENT_EDIT_WINDOW",
