@@ -1,26 +1,19 @@
-"""Reads for practice: which card comes next in a session, and the practice home's numbers.
+"""Reads for practice: which card comes next in a session, and the rows the pages are built from.
 
 Every function here costs a fixed number of queries, whatever the size of the user's history:
-cards are at most one per question, and reviews are never loaded row by row.
-
-The home and progress pages read a member's rows through `practice_snapshot`, cached (with a
-shared cache) under the member's practice token, which every practice write replaces
-(practice/caching.py): their queries and the ORM's work to build them were most of
-those pages' time. Only what time doesn't change is cached; due counts and mastery are worked
-out from the rows on every request. Choosing the next card never reads the cache.
+cards are at most one per question, and reviews are never loaded row by row. Choosing the next
+card reads the database only; the pages' figures read these rows through `practice.snapshot`.
 """
 
 import math
 import random
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
-from caching import BANK, LISTS, SITE, cached_value
-from questions.models import Answer, Question, Topic
+from questions.models import Answer, Question
 
-from .caching import practice_token
-from .mastery import WEAK_MARGIN, topic_mastery, weak_topics
+from .mastery import topic_mastery, weak_topics
 from .models import Card, Mode, PracticeSession, PracticeSettings, SessionItem
 from .scheduling import retrievability
 
@@ -67,71 +60,11 @@ def card_rows(user) -> list[dict]:
     )
 
 
-def practice_depends_on(user_id, *others) -> list[str]:
-    """The cache tokens of figures read from one member's practice rows (and `others`)."""
-    # BANK: which questions are live, their topic and difficulty. SITE: topics' names.
-    return [practice_token(user_id), SITE, BANK, *others]
-
-
 def next_due_at(rows, *, now):
     """When the next of these cards (`card_rows`) falls due after `now`, or None."""
     return min(
         (row["due"] for row in rows if row["live"] and row["due"] > now), default=None
     )
-
-
-def practice_snapshot(user) -> dict:
-    """The member's settings, cards (`card_rows`) and unfinished session: three queries, or
-    none while their practice token and the bank are unchanged (see the module's note)."""
-    user_id = getattr(user, "pk", user)
-
-    def read():
-        return {
-            "settings": practice_settings(user_id),
-            "rows": card_rows(user_id),
-            "open_session": PracticeSession.objects.filter(
-                user_id=user_id, ended_at__isnull=True
-            )
-            .order_by("-started_at")
-            .first(),
-        }
-
-    return cached_value(
-        f"practice-snapshot:{user_id}",
-        practice_depends_on(user_id),
-        read,
-    )
-
-
-def new_question_count(user) -> int:
-    """Practisable questions the member has no card for.
-
-    All practisable questions (a cached count: counting 100,000 rows on every visit is slow)
-    minus the member's cards on them, rather than NOT IN over the whole bank. A question is
-    practisable once it has an answer (the `lists` token) and while it is published (`bank`).
-    """
-    user_id = getattr(user, "pk", user)
-
-    def count():
-        total = cached_value(
-            "practisable-count",
-            [BANK, LISTS],
-            lambda: practisable_questions().count(),
-        )
-        practisable = practisable_questions().filter(pk=OuterRef("question_id"))
-        practised = Card.objects.filter(user_id=user_id).filter(Exists(practisable))
-        return max(0, total - practised.count())
-
-    return cached_value(
-        f"practice-new-count:{user_id}",
-        practice_depends_on(user_id, LISTS),
-        count,
-    )
-
-
-def bank_topics() -> list[Topic]:
-    """Every topic in menu order, cached with the bank (as the question list's filter menus)."""
-    return cached_value("practice-topics", [BANK], lambda: list(Topic.objects.all()))
 
 
 def current_weak_topic_ids(rows, *, desired_retention, now) -> list[int]:
@@ -249,34 +182,47 @@ def _new_questions(session, topic_ids, seen):
 
 
 def _random_pick(queryset, topic_ids=(), *, prefer=True):
-    """(pk, topic_id) of a random question of `queryset`, from `topic_ids` if any are left
-    (prefer) or from the other topics if any are left (not prefer); None when it is empty.
+    """(pk, topic_id) of a question drawn uniformly from `queryset`: from `topic_ids` if any
+    are left (prefer) or from the other topics if any are left (not prefer); None when it is
+    empty. Two queries whatever the size of the bank.
 
-    Not ORDER BY random(), which reads and sorts every practisable question of the bank: the
-    first question at or after a random key, wrapping round to the first one, is a walk along the
-    primary key that stops at the first match. Questions after a gap in the keys come up a little
-    more often; nobody practising can tell.
+    Every question of the chosen group is equally likely: its topics are weighed by how many of
+    the group's questions they hold, then one question of the topic is taken at a random offset
+    (not the first one at or after a random key, which favours questions after a gap in the keys).
     """
-    groups = [queryset]
+    counts = topic_counts(queryset)
+    inside = {t: n for t, n in counts.items() if t in topic_ids}
+    outside = {t: n for t, n in counts.items() if t not in topic_ids}
+    groups = [counts]
     if topic_ids:
-        inside = queryset.filter(topic_id__in=topic_ids)
-        outside = queryset.exclude(topic_id__in=topic_ids)
         groups = [inside, outside] if prefer else [outside, inside]
-    start = random.randint(1, max(1, _largest_question_pk()))
     for group in groups:
-        rows = group.values_list("pk", "topic_id").order_by("pk")
-        row = rows.filter(pk__gte=start).first() or rows.filter(pk__lt=start).first()
-        if row:
-            return row
+        if group:
+            return _uniform_in_topics(queryset, group)
     return None
 
 
-def _largest_question_pk():
-    return cached_value(
-        "largest-question-pk",
-        [BANK],
-        lambda: Question.objects.aggregate(top=Max("pk"))["top"] or 0,
+def topic_counts(queryset) -> dict[int, int]:
+    """How many questions of `queryset` each topic holds (topics with none are left out)."""
+    rows = queryset.order_by().values("topic_id").annotate(n=Count("pk"))
+    return {row["topic_id"]: row["n"] for row in rows if row["n"]}
+
+
+def _uniform_in_topics(queryset, counts):
+    """A uniform draw among the questions of `queryset` in the topics of `counts` (one query)."""
+    topic_ids = sorted(counts)
+    topic_id = random.choices(topic_ids, weights=[counts[t] for t in topic_ids])[0]
+    return nth_in_topic(queryset, topic_id, random.randrange(counts[topic_id]))
+
+
+def nth_in_topic(queryset, topic_id, offset):
+    """(pk, topic_id) of the question at `offset` in key order among `queryset`'s questions of
+    the topic; the first one if the topic has shrunk since it was counted, None if it is empty."""
+    rows = (
+        queryset.filter(topic_id=topic_id).order_by("pk").values_list("pk", "topic_id")
     )
+    found = list(rows[offset : offset + 1]) or list(rows[:1])
+    return found[0] if found else None
 
 
 def _lowest_recall(rows, now):
@@ -298,33 +244,6 @@ def _focus_topics(rows, *, dr, now) -> set[int]:
         return set(weak)
     lowest = sorted(mastery.values(), key=lambda m: (m.mastery, m.topic_id))
     return {m.topic_id for m in lowest[:FOCUS_FALLBACK_TOPICS]}
-
-
-def home_summary(user, *, now) -> dict:
-    """Due reviews, new questions, weak topics and an unfinished session.
-
-    With warm caches no query at all; otherwise the snapshot's three, the new count's one or
-    two, and the topics'."""
-    snapshot = practice_snapshot(user)
-    settings, rows = snapshot["settings"], snapshot["rows"]
-    dr = settings.desired_retention
-    mastery = topic_mastery(rows, desired_retention=dr, now=now)
-    weak = weak_topics(mastery)
-    topics = bank_topics()
-    names = {topic.pk: topic for topic in topics}
-    unknown = sum(1 for m in mastery.values() if not m.has_enough_data)
-    return {
-        "settings": settings,
-        "threshold_percent": round((dr - WEAK_MARGIN) * 100),
-        "due_count": sum(1 for row in rows if row["live"] and row["due"] <= now),
-        "next_due_at": next_due_at(rows, now=now),
-        "new_count": new_question_count(user),
-        "weak_topics": [(names.get(m.topic_id), m) for m in weak],
-        "practised_topic_count": len(mastery),
-        "unknown_topic_count": unknown,
-        "open_session": snapshot["open_session"],
-        "topics": topics,
-    }
 
 
 def reveal_answers(question) -> dict:

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import feeds
 from .views import (
     answers,
     browse,
@@ -15,7 +16,11 @@ app_name = "questions"
 
 urlpatterns = [
     path("", browse.question_list, name="list"),
+    path("feed.rss", feeds.newest_rss, name="feed-rss"),
+    path("feed.atom", feeds.newest_atom, name="feed-atom"),
     path("topics/<slug:slug>/", browse.topic_detail, name="topic"),
+    path("topics/<slug:slug>/feed.rss", feeds.topic_rss, name="topic-feed-rss"),
+    path("topics/<slug:slug>/feed.atom", feeds.topic_atom, name="topic-feed-atom"),
     path("propose/", proposals.question_propose_view, name="propose"),
     path("<int:pk>/edit/", proposals.question_edit_view, name="edit"),
     path("<int:pk>/", detail.question_detail, name="detail-short"),
@@ -24,6 +29,9 @@ urlpatterns = [
         "<int:pk>/comments/", comments.question_comment_create, name="question-comment"
     ),
     path("<int:pk>/follow/", notifications.question_follow, name="follow"),
+    # A slug has no dot: these can't be shadowed by, or shadow, a question's page.
+    path("<int:pk>/answers.rss", feeds.answers_rss, name="answers-feed-rss"),
+    path("<int:pk>/answers.atom", feeds.answers_atom, name="answers-feed-atom"),
     # After the <pk>/ actions, which a slug could otherwise shadow ("answer", "comments",
     # "follow"); before the rest, as the site's most read page.
     path("<int:pk>/<slug:slug>/", detail.question_detail, name="detail"),

@@ -96,6 +96,7 @@ def test_a_403_is_logged_as_one_line_without_a_traceback(user_client, caplog):
 
 def test_each_django_warning_is_printed_once():
     """Django's own console handler (DEBUG) printed every warning again after the root's."""
+
     def printing(logger):  # pytest adds capturing handlers of its own
         return [h for h in logger.handlers if type(h) is logging.StreamHandler]
 

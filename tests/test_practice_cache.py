@@ -1,4 +1,4 @@
-"""The practice home and progress pages read a member's figures from the cache (practice.selectors,
+"""The practice home and progress pages read a member's figures from the cache (practice.snapshot,
 `practice_snapshot`), and every write that changes them shows on the next request.
 
 With `production_caches` the cache behaves as Redis does in production. Rows are set up with
@@ -20,7 +20,7 @@ from caching.tokens import replace_tokens
 from practice.caching import practice_token
 from practice.models import PracticeSession
 from practice.progress import progress_context
-from practice.selectors import home_summary
+from practice.snapshot import home_summary
 from tests.factories import QuestionFactory, UserFactory
 from tests.practice_factories import current_item, grade, make_bank, urls_for
 

@@ -13,7 +13,8 @@ from practice.mastery import (
     weak_topics,
 )
 from practice.models import Card, Rating, Review
-from practice.selectors import card_rows, home_summary
+from practice.selectors import card_rows
+from practice.snapshot import home_summary
 from tests.factories import TopicFactory
 from tests.practice_factories import NOW, grade, history, practisable_question
 

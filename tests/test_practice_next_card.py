@@ -1,5 +1,7 @@
 """Which card comes next: due first by lowest recall, then new questions ~70% from weak topics."""
 
+import random
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -18,9 +20,8 @@ from tests.practice_factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Items, topics, cards, the largest question key (cached in production), then at most two
-# lookups per topic group (a random key, then wrapping round).
-NEXT_PICK_QUERIES = 8
+# Items, topics, cards, then new questions counted per topic and one taken at a random offset.
+NEXT_PICK_QUERIES = 5
 W, N, D = SessionItem.Reason.WEAK, SessionItem.Reason.NEW, SessionItem.Reason.DUE
 
 
@@ -211,3 +212,28 @@ def test_choosing_the_next_card_costs_a_fixed_number_of_queries(
         session.mode = mode
         with django_assert_max_num_queries(NEXT_PICK_QUERIES):
             assert next_pick(session, now=NOW) is not None
+
+
+def chi_square(observed, expected):
+    return sum((o - e) ** 2 / e for o, e in zip(observed, expected, strict=True))
+
+
+def test_new_questions_are_drawn_uniformly_despite_gaps_in_the_keys(user):
+    """Issue 16 item 6: a question after a gap in the keys came first 24% of the time, not 2%."""
+    topic, other = TopicFactory(), TopicFactory()
+    questions = [practisable_question(topic=topic) for _ in range(6)]
+    for _ in range(40):  # a gap of 40 keys before the last question of the topic
+        QuestionFactory(topic=topic).delete()
+    questions.append(practisable_question(topic=topic))
+    questions += [practisable_question(topic=other) for _ in range(7)]
+    random.seed(20261203)
+    draws = 1400
+    session = new_session(user, mode=Mode.NEW)
+    firsts = Counter(next_pick(session, now=NOW).question_id for _ in range(draws))
+    observed = [firsts[q.pk] for q in questions]
+    # 13 degrees of freedom: chi-square exceeds 34.5 with probability 0.001 for a uniform draw.
+    assert chi_square(observed, [draws / len(questions)] * len(questions)) < 34.5
+    after_gap = firsts[questions[6].pk] / draws
+    assert 0.04 < after_gap < 0.11  # 1 in 14 is 0.071
+    by_topic = sum(firsts[q.pk] for q in questions[:7]) / draws
+    assert 0.45 < by_topic < 0.55  # two topics of 7 questions each: half each

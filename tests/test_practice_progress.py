@@ -139,6 +139,24 @@ def test_progress_page_shows_mastery_activity_and_streaks(user_client, user):
     assert "style=" not in page  # the CSP blocks style attributes
 
 
+def test_practised_topics_come_before_unpractised_ones(user_client, user):
+    """Issue 16 item 8: practised topics were listed after 20 unpractised ones."""
+    untouched = [TopicFactory() for _ in range(3)]
+    for topic in untouched:
+        practisable_question(topic=topic)
+    recalled = TopicFactory()
+    grade(user, practisable_question(topic=recalled), 4, timezone.now())
+    response = user_client.get(reverse("practice:progress"))
+    order = [topic for topic, _ in response.context["topics"]]
+    assert order[0] == recalled
+    assert set(order[1:]) >= set(untouched)
+    page = response.content.decode()
+    row = '<th scope="row">{}</th>'.format
+    assert page.index(row(recalled.name)) < min(
+        page.index(row(t.name)) for t in untouched
+    )
+
+
 def test_history_lists_filters_and_paginates_reviews(user_client, user):
     now = timezone.now()
     topic = TopicFactory(name="Trees", slug="trees")

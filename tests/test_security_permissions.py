@@ -324,6 +324,14 @@ MATRIX = [
     Entry("questions:answer-history", variant="hidden", get=unpublished(OK), post=unpublished(OK), url=lambda c: reverse("questions:answer-history", args=[c.w.hidden_answer.pk])),
     Entry("questions:detail", variant="proposal", get=unpublished(OK), post=unpublished(OK), url=lambda c: c.w.proposal.get_absolute_url()),
     Entry("accounts:profile", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("accounts:profile", args=[c.w.owner.username])),
+    # Feeds: public, read-only; an unpublished question has no answers feed.
+    Entry("questions:feed-rss", get=everyone(OK), post=everyone(OK)),
+    Entry("questions:feed-atom", get=everyone(OK), post=everyone(OK)),
+    Entry("questions:topic-feed-rss", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("questions:topic-feed-rss", args=[c.w.topic.slug])),
+    Entry("questions:topic-feed-atom", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("questions:topic-feed-atom", args=[c.w.topic.slug])),
+    Entry("questions:answers-feed-rss", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("questions:answers-feed-rss", args=[_q(c).pk])),
+    Entry("questions:answers-feed-atom", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("questions:answers-feed-atom", args=[_q(c).pk])),
+    Entry("questions:answers-feed-rss", variant="proposal", get=everyone(NOT_FOUND), post=everyone(NOT_FOUND), url=lambda c: reverse("questions:answers-feed-rss", args=[c.w.proposal.pk])),
     # --- writing: answers, comments, votes, questions ---------------------------------------------
     Entry(
         "questions:answer-create", get=everyone(NOT_ALLOWED), post=posters(Go(_answer_url)),

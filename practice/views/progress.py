@@ -1,6 +1,5 @@
 from datetime import UTC, datetime, time, timedelta
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
@@ -8,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from accounts.site import site_url
 from caching import cached_page, page_expires_at
 
 from ..exports import anki_package, csv_lines
@@ -15,7 +15,7 @@ from ..forms import HistoryFilterForm
 from ..models import Card, Review
 from ..progress import progress_context
 from ..scheduling import retrievability
-from ..selectors import practice_depends_on
+from ..snapshot import practice_depends_on
 
 HISTORY_PAGE_SIZE = 25
 
@@ -84,9 +84,8 @@ def anki_export(request):
 
     Its links are absolute, as a card in Anki is not on the site: SITE_URL when it is set (the
     public address behind a proxy), else the address this request came to."""
-    site_url = settings.SITE_URL or request.build_absolute_uri("/")
     response = HttpResponse(
-        anki_package(request.user, site_url=site_url),
+        anki_package(request.user, site_url=site_url(request)),
         content_type="application/octet-stream",
     )
     response["Content-Disposition"] = 'attachment; filename="mlqa-practice.apkg"'

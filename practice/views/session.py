@@ -16,12 +16,7 @@ from questions.caching import question_token
 from ..forms import AttemptForm, GradeForm, PracticeSettingsForm, StartForm
 from ..models import Card, PracticeSession, Rating
 from ..scheduling import format_interval, next_intervals
-from ..selectors import (
-    home_summary,
-    practice_depends_on,
-    practice_settings,
-    reveal_answers,
-)
+from ..selectors import practice_settings, reveal_answers
 from ..services import (
     AlreadyGraded,
     NothingToPractise,
@@ -32,6 +27,7 @@ from ..services import (
     session_end,
     session_start,
 )
+from ..snapshot import home_summary, practice_depends_on
 
 SHORTCUT_KEYS = {
     Rating.AGAIN: "1",
