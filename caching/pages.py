@@ -111,10 +111,12 @@ def anonymous_page_cache(depends_on):
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
             if _cacheable_response(request, response):
-                # Stored (and sent now) without the templates' indentation, as members' parts.
-                response.content = compiled.collapse_whitespace(
-                    response.content.decode()
-                )
+                # Stored (and sent now) without the templates' indentation, as members' parts;
+                # only HTML: in a feed's XML a code block's indentation is escaped text.
+                if response["Content-Type"].startswith("text/html"):
+                    response.content = compiled.collapse_whitespace(
+                        response.content.decode()
+                    )
                 store(
                     key,
                     tokens[key],

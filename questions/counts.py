@@ -6,7 +6,7 @@ canonical filters, when answers change (the `lists` token).
 """
 
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils.functional import cached_property
 
 from caching import BANK, LISTS, cached_value
@@ -27,6 +27,16 @@ def topic_question_counts() -> dict[int, int]:
         return dict(rows)
 
     return cached_value("topic-counts", [BANK], count)
+
+
+def largest_question_pk() -> int:
+    """The largest question id there is (0 for an empty bank): practice's random picks start
+    from a random id below it."""
+    return cached_value(
+        "largest-question-pk",
+        [BANK],
+        lambda: Question.objects.aggregate(top=Max("pk"))["top"] or 0,
+    )
 
 
 def topics_with_counts(topics=None) -> list[Topic]:

@@ -136,3 +136,21 @@ class SimilarQuestionsForm(forms.Form):
     title = forms.CharField(max_length=300, required=False)
     body = forms.CharField(max_length=5000, required=False)
     not_duplicate = forms.BooleanField(required=False)
+
+
+DELETE_REASON_MAX_LENGTH = 300
+
+
+class DeleteForm(forms.Form):
+    """The confirmation step of deleting an answer or a comment. A moderator deleting someone
+    else's post may say why (the audit log keeps it); an author's own deletion needs nothing."""
+
+    reason = forms.CharField(
+        max_length=DELETE_REASON_MAX_LENGTH,
+        required=False,
+        label="Reason (for the audit log)",
+        widget=forms.TextInput(attrs={"maxlength": DELETE_REASON_MAX_LENGTH}),
+    )
+
+    def clean_reason(self):
+        return clean_text(self.cleaned_data["reason"])

@@ -85,15 +85,16 @@ def test_no_app_imports_devtools():
 
 
 def test_domain_code_names_no_cache_token():
-    """Models, querysets, filters and services say nothing of caching: what feeds a token is
-    declared in each app's caching.py; services may only report writes that send no signal."""
+    """Models, querysets, filters, selectors and services say nothing of caching: what feeds a
+    token is declared in each app's caching.py; services may only report writes that send no
+    signal."""
     for app in ("accounts", "questions", "practice", "moderation"):
         for path in (ROOT / app).rglob("*.py"):
             relative = path.relative_to(ROOT).as_posix()
             text = path.read_text()
             domain = any(
                 part in relative
-                for part in ("models", "filters", "/services", "querysets")
+                for part in ("models", "filters", "/services", "querysets", "selectors")
             ) or relative.endswith("services.py")
             if not domain:
                 continue

@@ -316,7 +316,7 @@ def test_choosing_the_next_practice_card_reaches_big_tables_through_indexes(site
 @pytest.mark.usefixtures("production_caches")
 @pytest.mark.parametrize("page", ["practice home", "practice progress"])
 def test_practice_figures_are_read_through_indexes_when_not_cached(site, page):
-    """The practice pages' figures are cached per member (practice.selectors) until they practise
+    """The practice pages' figures are cached per member (practice.snapshot) until they practise
     again, so the page check above sees none of their queries: here the member has just
     practised, and their cards, review log, sessions and settings are read again."""
     client = Client()

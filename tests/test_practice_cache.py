@@ -1,4 +1,4 @@
-"""The practice home and progress pages read a member's figures from the cache (practice.selectors,
+"""The practice home and progress pages read a member's figures from the cache (practice.snapshot,
 `practice_snapshot`), and every write that changes them shows on the next request.
 
 With `production_caches` the cache behaves as Redis does in production. Rows are set up with
@@ -20,7 +20,7 @@ from caching.tokens import replace_tokens
 from practice.caching import practice_token
 from practice.models import PracticeSession
 from practice.progress import progress_context
-from practice.selectors import home_summary
+from practice.snapshot import home_summary
 from tests.factories import QuestionFactory, UserFactory
 from tests.practice_factories import current_item, grade, make_bank, urls_for
 
@@ -122,12 +122,12 @@ def test_starting_ending_and_finishing_sessions_show_on_the_home_page(member_cli
 
 def test_new_settings_move_the_weak_line_on_both_pages(member_client):
     warm(member_client)
-    assert page(member_client, HOME)["threshold_percent"] == 85
+    assert page(member_client, HOME)["threshold_percent"] == 90
     member_client.post(
         reverse("practice:settings"), {"desired_retention": "0.8", "session_size": "12"}
     )
-    assert page(member_client, HOME)["threshold_percent"] == 75
-    assert page(member_client, PROGRESS)["threshold_percent"] == 75
+    assert page(member_client, HOME)["threshold_percent"] == 80
+    assert page(member_client, PROGRESS)["threshold_percent"] == 80
     assert 'name="size" value="12"' in member_client.get(HOME).content.decode()
 
 

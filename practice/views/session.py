@@ -14,14 +14,9 @@ from caching import LISTS, cached_page, page_depends_on, page_expires_at
 from questions.caching import question_token
 
 from ..forms import AttemptForm, GradeForm, PracticeSettingsForm, StartForm
-from ..models import Card, PracticeSession, Rating
+from ..models import Card, PracticeSession, Rating, SessionItem
 from ..scheduling import format_interval, next_intervals
-from ..selectors import (
-    home_summary,
-    practice_depends_on,
-    practice_settings,
-    reveal_answers,
-)
+from ..selectors import practice_settings, reveal_answers
 from ..services import (
     AlreadyGraded,
     NothingToPractise,
@@ -32,6 +27,7 @@ from ..services import (
     session_end,
     session_start,
 )
+from ..snapshot import home_summary, practice_depends_on
 
 SHORTCUT_KEYS = {
     Rating.AGAIN: "1",
@@ -108,6 +104,12 @@ def _session_context(request, session, *, now, attempt_form=None, error=""):
     if item is None:
         context.update(_summary(session))
         return context
+    # Cards shown again after a slip (relearning) do not count against the session's size.
+    context["card_number"] = (
+        session.items.filter(position__lte=item.position)
+        .exclude(reason=SessionItem.Reason.RELEARN)
+        .count()
+    )
     # The card shows the question, and its answers once revealed.
     page_depends_on(request, question_token(item.question_id))
     context["question"] = item.question

@@ -7,6 +7,7 @@ from .answers import (
     Vote,
 )
 from .bank import (
+    AUTHOR_RESTORE_WINDOW,
     DIFFICULTY_RANK,
     Difficulty,
     Kind,
@@ -34,6 +35,7 @@ from .related import (
 )
 
 __all__ = [
+    "AUTHOR_RESTORE_WINDOW",
     "ANSWER_MAX_LENGTH",
     "ANSWER_MIN_LENGTH",
     "COMMENT_EDIT_WINDOW",

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('questions', '0006_vote_cast_function'),
+        ('questions', '0007_deleted_by_and_deleted_indexes'),
     ]
 
     operations = [
