@@ -29,6 +29,7 @@ from tests.factories import (
     QuestionFactory,
     TopicFactory,
     UserFactory,
+    signed_in_client,
 )
 
 pytestmark = pytest.mark.django_db
@@ -141,8 +142,10 @@ def test_a_deleted_question_leaves_the_lists(client, bank):
 def test_an_edited_title_shows_at_once_on_the_pages_that_list_it(
     client, bank, moderator
 ):
+    member = signed_in_client()
     question = bank[VANISHING[0]]
     shown = related_titles(client, question)
+    assert related_titles(member, question) == shown  # both cached now
     neighbour = shown_as(shown[0])
     question_edit(
         question=neighbour,
@@ -153,6 +156,7 @@ def test_an_edited_title_shows_at_once_on_the_pages_that_list_it(
         difficulty=neighbour.difficulty,
     )
     assert neighbour.prompt + " (deep networks)" in related_titles(client, question)
+    assert neighbour.prompt + " (deep networks)" in related_titles(member, question)
 
 
 def test_a_topic_change_shows_at_once_on_the_pages_that_list_it(client, moderator):

@@ -29,9 +29,10 @@ SIMILAR_SHOWN = 5
 # The answers' text read per question: the canonical answer, then the best scored, then the
 # rest, up to this many characters (a question with 500 long answers is not slower to index).
 ANSWER_CHARACTERS = 20_000
-# Rebuilding every list takes about 1 s per 1,000 questions of the seeded bank (bench/results);
-# above this many published questions a save leaves the lists to `manage.py related_questions`.
-REBUILD_ON_SAVE_LIMIT = 3_000
+# Rebuilding every list costs about 3 ms a question (bench/related_scale.py, on a busy machine):
+# a save rebuilds them while that stays near a few seconds; a bigger bank leaves them to
+# `manage.py related_questions` (cron).
+REBUILD_ON_SAVE_LIMIT = 1_000
 
 
 def bank_documents():
