@@ -6,6 +6,7 @@ from the `page` fixture or from `new_page()`.
 """
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ DESKTOP = {"width": 1280, "height": 900}
 WIDTHS = {"phone": PHONE, "desktop": DESKTOP}
 COLOR_SCHEMES = ("light", "dark")
 _axe = Axe()
+_SCRIPT_RE = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
 
 
 class Coverage:
@@ -66,28 +68,52 @@ def watch(page):
 
 def new_page(browser, **context_args):
     """A page in a new browser context (another person, or the same one without JavaScript)."""
-    return watch(browser.new_context(**context_args).new_page())
+    page = watch(browser.new_context(**context_args).new_page())
+    page.without_javascript = context_args.get("java_script_enabled") is False
+    return page
+
+
+def _page_for_axe(page):
+    """Where axe runs: the page itself; or, for a page without JavaScript (where axe can't run:
+    its timers never fire), its DOM as it is now without the page's scripts, served at the same
+    address (so its styles load) in a page of its own that runs axe only."""
+    if not getattr(page, "without_javascript", False):
+        return page
+    html = _SCRIPT_RE.sub("", page.content())
+    mirror = page.context.browser.new_page(viewport=page.viewport_size)
+    mirror.route(
+        page.url,
+        lambda route: route.fulfill(
+            status=200, content_type="text/html; charset=utf-8", body=html
+        ),
+    )
+    mirror.goto(page.url)
+    return mirror
 
 
 def assert_accessible(page):
     """axe-core must report no violation, of any impact, on the page as it is now: in light and
     dark mode, at phone and desktop widths. The page is left at its own width and in light mode."""
-    own_size = page.viewport_size
+    checked = _page_for_axe(page)
+    own_size = checked.viewport_size
     found = []
     try:
         for width_name, size in WIDTHS.items():
-            page.set_viewport_size(size)
+            checked.set_viewport_size(size)
             for scheme in COLOR_SCHEMES:
-                page.emulate_media(color_scheme=scheme)
-                for violation in _axe.run(page).response["violations"]:
+                checked.emulate_media(color_scheme=scheme)
+                for violation in _axe.run(checked).response["violations"]:
                     targets = [node["target"] for node in violation["nodes"]][:4]
                     found.append(
                         f"[{width_name}, {scheme}] {violation['id']} ({violation['impact']}): "
                         f"{violation['help']} at {targets}"
                     )
     finally:
-        page.set_viewport_size(own_size)
-        page.emulate_media(color_scheme="light")
+        if checked is page:
+            page.set_viewport_size(own_size)
+            page.emulate_media(color_scheme="light")
+        else:
+            checked.context.close()
     Coverage.checked.add(_route(page.url))
     assert not found, f"{page.url}:\n" + "\n".join(found)
 
@@ -123,3 +149,12 @@ def log_in(page, live_server, user):
         user.username
     )
     assert_accessible(page)  # where signing in lands
+
+
+def account_menu(page):
+    """The header's account links, opened first where they are folded (phones)."""
+    account = page.get_by_role("navigation", name="Account")
+    summary = account.locator("summary")
+    if summary.count() and summary.is_visible():
+        summary.click()
+    return account

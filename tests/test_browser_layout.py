@@ -14,8 +14,8 @@ from playwright.sync_api import expect
 
 from tests.browser import (
     DESKTOP,
-    SCREENSHOT_DIR,
     PHONE,
+    SCREENSHOT_DIR,
     assert_accessible,
     log_in,
     new_page,
