@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api.api import api
 from questions.views import notifications
 
 from . import views
@@ -13,6 +14,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("moderation/", include("moderation.urls")),
+    path("api/v1/", api.urls),
+    path("settings/api-tokens/", include("api.urls")),
     path("notifications/", notifications.notification_list, name="notifications"),
     path(
         "notifications/<int:pk>/",
@@ -24,6 +27,9 @@ urlpatterns = [
         notifications.notifications_read_all,
         name="notifications-read",
     ),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("sitemap.xml", views.sitemap_index, name="sitemap-index"),
+    path("sitemap-<slug:section>.xml", views.sitemap_section, name="sitemap-section"),
     path("admin/", admin.site.urls),
     path("_bench/trivial/", views.trivial, name="trivial"),
 ]
