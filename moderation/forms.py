@@ -71,9 +71,19 @@ class SuspendForm(forms.Form):
     reason = forms.CharField(max_length=300, label="Reason (the member sees it)")
 
 
+class PurgeForm(forms.Form):
+    # The suspension reason the member sees holds 300 characters; a form bounds it (and refuses
+    # a NUL, which PostgreSQL can't store) instead of the database.
+    reason = forms.CharField(max_length=300, required=False)
+
+    def clean_reason(self):
+        return clean_text(self.cleaned_data["reason"]) or "spam"
+
+
 __all__ = [
     "FlagForm",
     "ModerationActionForm",
+    "PurgeForm",
     "QuestionForm",
     "ReasonForm",
     "SuspendForm",
