@@ -276,8 +276,9 @@ if os.environ.get("EMAIL_HOST") or PRODUCTION:
         }
     }
 else:
-    # Development: mails (sign-up confirmations, password resets) are printed to the console.
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    # Development: mails (sign-up confirmations, password resets) are printed to the console,
+    # decoded, so a link can be copied from the terminal (devtools/mail.py).
+    MAILERS = {"default": {"BACKEND": "devtools.mail.ReadableConsoleBackend"}}
 
 # SECURITY
 SESSION_COOKIE_HTTPONLY = True
@@ -337,8 +338,37 @@ WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"client_errors_on_one_line": {"()": "mlqa.log.ClientErrorsOnOneLine"}},
+    "formatters": {
+        # runserver's request lines, as Django formats them ("[date] "GET / HTTP/1.1" 200").
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "level": "INFO",
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Django's own console handler (DEBUG only) printed every warning a second time after
+        # the root's: Django's records go to the root's handler alone.
+        "django": {"handlers": [], "level": "INFO"},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+        },
+        # A 403 or 400 is one line ("Forbidden (Permission denied): /path (why)"), not a
+        # traceback (in `make run`'s terminal they buried the mails printed there).
+        "django.request": {"filters": ["client_errors_on_one_line"]},
+    },
 }
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

@@ -22,10 +22,16 @@ from questions.models import (
 from questions.services.answers import (
     answer_edit,
     answer_published,
+    answer_restore,
     answer_visibility_changed,
 )
-from questions.services.comments import comment_published, comment_visibility_changed
+from questions.services.comments import (
+    comment_published,
+    comment_restore,
+    comment_visibility_changed,
+)
 from questions.services.notifications import notification_send
+from questions.services.related import related_questions_refresh
 from questions.services.reputation import members_lock, reputation_canonical_mark
 
 from .audit import audit, post_kind
@@ -98,6 +104,7 @@ def post_approve(*, moderator, post):
         post.status = Status.PUBLISHED
         post.last_activity_at = timezone.now()
         post.save(update_fields=["status", "last_activity_at"])
+        related_questions_refresh()  # it joins the bank: its list, and others'
     elif was_pending:
         post.status = Status.PUBLISHED
         post.save(update_fields=["status"])
@@ -216,6 +223,44 @@ def post_hide(*, moderator, post, reason=""):
             post,
             f"Your {post_kind(post)} was hidden by a moderator{': ' + reason if reason else ''}.",
             moderator,
+        )
+    return post
+
+
+@transaction.atomic
+def post_restore(*, moderator, post):
+    """Bring back an answer or comment that was deleted (by anyone) or hidden (by a moderator,
+    a purge or three flags): one audited action. Open flags on a hidden post are declined, or
+    the next flag would hide it again at once."""
+    post = _locked(post)
+    was_deleted, was_hidden = post.deleted_at is not None, post.status == Status.HIDDEN
+    if not (was_deleted or was_hidden):
+        raise ModerationRefused(
+            "This post is neither deleted nor hidden.", HTTPStatus.BAD_REQUEST
+        )
+    if was_deleted:
+        restore = answer_restore if isinstance(post, Answer) else comment_restore
+        post = restore(**{post_kind(post): post})
+    if was_hidden:
+        Flag.objects.filter(
+            outcome=Flag.Outcome.OPEN, **{post_kind(post): post}
+        ).update(
+            outcome=Flag.Outcome.DECLINED,
+            resolved_by=moderator,
+            resolved_at=timezone.now(),
+        )
+        _set_status(post, Status.PUBLISHED)
+    audit(
+        actor=moderator,
+        action=Action.RESTORE,
+        target=post,
+        reason="deleted and hidden"
+        if was_deleted and was_hidden
+        else ("deleted" if was_deleted else "hidden"),
+    )
+    if post.author_id:
+        _tell_author(
+            post, f"Your {post_kind(post)} was restored by a moderator.", moderator
         )
     return post
 

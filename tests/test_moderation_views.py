@@ -757,3 +757,37 @@ def test_moderator_only_pages_say_why(user_client):
     response = user_client.get(reverse("moderation:queue"))
     assert response.status_code == 403
     assert "Only moderators can do this." in response.content.decode()
+
+
+def test_the_flag_form_has_no_empty_choice_and_each_radio_in_its_label(user_client):
+    answer = AnswerFactory()
+    url = reverse("moderation:flag", args=["answer", answer.pk])
+    html = page(user_client, url)
+    radios = re.findall(r'<input type="radio"[^>]*>', html)
+    assert len(radios) == len(
+        Flag.Reason.choices
+    )  # no "---------" / "Select an option"
+    assert not any("checked" in radio for radio in radios)
+    assert 'value=""' not in "".join(radios)
+    for value, label in Flag.Reason.choices:
+        # The radio inside its own label, so the label is next to it and clicking it checks it.
+        assert re.search(
+            rf'<label class="check" for="id_reason_\d">\s*<input type="radio" name="reason" value="{value}"[^>]*>\s*{re.escape(label)}</label>',
+            html,
+        ), label
+    # Posting a checked reason flags the post, through the real view and form.
+    response = user_client.post(url, {"reason": "rude", "note": ""})
+    assert response.status_code == HTTPStatus.FOUND
+    assert Flag.objects.get().reason == "rude"
+
+
+def test_flagging_without_a_reason_says_so_and_checks_nothing(user_client):
+    answer = AnswerFactory()
+    url = reverse("moderation:flag", args=["answer", answer.pk])
+    response = user_client.post(url, {"note": "kept note"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    html = response.content.decode()
+    assert "Choose what is wrong with this post." in html
+    assert "kept note" in html
+    assert "checked" not in "".join(re.findall(r'<input type="radio"[^>]*>', html))
+    assert not Flag.objects.exists()

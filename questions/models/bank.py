@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -53,6 +55,24 @@ class Status(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+# How long authors may bring back a post they deleted themselves (moderators restore any post,
+# any time, from the moderation pages). A day covers a slip of the finger and second thoughts,
+# and keeps "deleted" meaning deleted after that.
+AUTHOR_RESTORE_WINDOW = timedelta(hours=24)
+
+
+def author_may_restore(post, user, now=None) -> bool:
+    """Whether `user` may bring back this deleted answer or comment: they wrote it, they deleted
+    it themselves (not a moderator), less than AUTHOR_RESTORE_WINDOW ago."""
+    return (
+        user.is_authenticated
+        and post.deleted_at is not None
+        and post.author_id == user.pk
+        and post.deleted_by_id == user.pk
+        and (now or timezone.now()) - post.deleted_at <= AUTHOR_RESTORE_WINDOW
+    )
+
+
 class PostQuerySet(models.QuerySet):
     """Visibility of posts (answers, comments) that go through moderation and soft deletion."""
 
@@ -72,6 +92,19 @@ class PostQuerySet(models.QuerySet):
                 | models.Q(author=user, status__in=[Status.PENDING, Status.HIDDEN])
             )
         return live.filter(status=Status.PUBLISHED)
+
+    def restorable_by(self, user, now=None):
+        """The member's own posts they deleted themselves within the restore window, newest first."""
+        since = (now or timezone.now()) - AUTHOR_RESTORE_WINDOW
+        return self.filter(
+            author=user, deleted_by=user, deleted_at__gte=since
+        ).order_by("-deleted_at")
+
+    def removed(self):
+        """Posts deleted, or hidden by moderators or flags: what moderators may restore."""
+        return self.filter(
+            models.Q(deleted_at__isnull=False) | models.Q(status=Status.HIDDEN)
+        )
 
 
 class Kind(models.TextChoices):

@@ -7,7 +7,7 @@ from accounts.trust import post_needs_review
 
 from ..models import Answer, AnswerRevision, Question, QuestionFollow, Status
 from .counters import question_counters_refresh
-from .edits import edit_needs_review, edit_queue, edit_recorded
+from .edits import delete_recorded, edit_needs_review, edit_queue, edit_recorded
 from .notifications import notify_new_answer
 
 
@@ -100,12 +100,30 @@ def answer_edit(*, answer, editor, body, audited=True) -> Answer:
 
 
 @transaction.atomic
-def answer_delete(*, answer, by) -> Answer:
-    """Soft-delete: the answer disappears from the site but its votes and history stay in the database."""
+def answer_delete(*, answer, by, reason="") -> Answer:
+    """Soft-delete: the answer disappears from the site but its votes and history stay in the
+    database. Its author may restore it for a while if they deleted it themselves; a moderator's
+    deletion of someone else's answer is audited (with `reason`)."""
     answer = Answer.objects.select_for_update().get(pk=answer.pk)
     if answer.is_deleted:
         return answer
     answer.deleted_at = timezone.now()
-    answer.save(update_fields=["deleted_at"])
+    answer.deleted_by = by
+    answer.save(update_fields=["deleted_at", "deleted_by"])
+    answer_visibility_changed(answer=answer)
+    delete_recorded(by=by, post=answer, reason=reason)
+    return answer
+
+
+@transaction.atomic
+def answer_restore(*, answer) -> Answer:
+    """Bring a deleted answer back as it was (awaiting review, hidden or published, with its
+    votes). Who may is the caller's check: its author within the window, or a moderator."""
+    answer = Answer.objects.select_for_update().get(pk=answer.pk)
+    if not answer.is_deleted:
+        return answer
+    answer.deleted_at = None
+    answer.deleted_by = None
+    answer.save(update_fields=["deleted_at", "deleted_by"])
     answer_visibility_changed(answer=answer)
     return answer

@@ -7,7 +7,7 @@ from accounts.trust import post_needs_review
 
 from ..models import Comment, CommentRevision, Notification, Status
 from .counters import answer_comment_count_refresh
-from .edits import edit_needs_review, edit_queue, edit_recorded
+from .edits import delete_recorded, edit_needs_review, edit_queue, edit_recorded
 from .notifications import notification_send
 
 
@@ -91,11 +91,29 @@ def comment_edit(*, comment, body, editor=None) -> Comment:
 
 
 @transaction.atomic
-def comment_delete(*, comment) -> Comment:
+def comment_delete(*, comment, by=None, reason="") -> Comment:
+    """Soft-delete a comment (see answer_delete: the author may restore it for a while; a
+    moderator's deletion of someone else's comment is audited)."""
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if comment.is_deleted:
         return comment
     comment.deleted_at = timezone.now()
-    comment.save(update_fields=["deleted_at"])
+    comment.deleted_by = by
+    comment.save(update_fields=["deleted_at", "deleted_by"])
+    comment_visibility_changed(comment=comment)
+    if by is not None:
+        delete_recorded(by=by, post=comment, reason=reason)
+    return comment
+
+
+@transaction.atomic
+def comment_restore(*, comment) -> Comment:
+    """Bring a deleted comment back as it was; who may is the caller's check."""
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if not comment.is_deleted:
+        return comment
+    comment.deleted_at = None
+    comment.deleted_by = None
+    comment.save(update_fields=["deleted_at", "deleted_by"])
     comment_visibility_changed(comment=comment)
     return comment

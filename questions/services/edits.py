@@ -1,12 +1,13 @@
-"""Edits of posts: which ones wait for review, and who else hears of an edit of someone's post
-(functions that other apps, moderation's audit log, register in their AppConfig.ready(), so
-that questions imports none of them)."""
+"""Edits of posts: which ones wait for review, and who else hears of an edit or a deletion of
+someone's post (functions that other apps, moderation's audit log, register in their
+AppConfig.ready(), so that questions imports none of them)."""
 
 from accounts.trust import post_needs_review
 
 from ..models import Status
 
 _EDIT_RECORDERS = []
+_DELETE_RECORDERS = []
 
 
 def register_edit_recorder(function) -> None:
@@ -52,3 +53,15 @@ def edit_queue(*, post, revisions, editor, body, number, now):
         pending.body, pending.created_at = body, now
         pending.save(update_fields=["body", "created_at"])
     return pending
+
+
+def register_delete_recorder(function) -> None:
+    """`function(*, moderator, post, reason)` is called after each deletion of an answer or
+    comment (`moderator`: who deleted it, who may be its author)."""
+    if function not in _DELETE_RECORDERS:
+        _DELETE_RECORDERS.append(function)
+
+
+def delete_recorded(*, by, post, reason="") -> None:
+    for function in _DELETE_RECORDERS:
+        function(moderator=by, post=post, reason=reason)

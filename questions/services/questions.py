@@ -5,6 +5,7 @@ from django.utils import timezone
 from ..models import Question, QuestionRevision, Status
 from ..seeds import dedup_key
 from .edits import edit_recorded
+from .related import related_questions_refresh
 
 
 def _save_unique(question):
@@ -51,6 +52,8 @@ def question_propose(*, author, title, body, topic, difficulty) -> Question:
     QuestionRevision.objects.create(
         question=question, number=1, editor=author, title=title, body=body
     )
+    if status == Status.PUBLISHED:
+        related_questions_refresh()
     return question
 
 
@@ -85,4 +88,6 @@ def question_edit(*, question, editor, title, body, topic, difficulty) -> Questi
             question=question, number=number, editor=editor, title=title, body=body
         )
     edit_recorded(editor=editor, post=question)
+    if question.status == Status.PUBLISHED:
+        related_questions_refresh()
     return question

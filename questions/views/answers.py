@@ -8,10 +8,16 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import member_can_post_required
 from accounts.ratelimit import limit_message, rate_limit_exceeded, rate_limited
 
-from ..forms import AnswerForm
+from ..forms import AnswerForm, DeleteForm
 from ..markdown import render_markdown
-from ..models import ANSWER_MAX_LENGTH, Answer, Question
-from ..services.answers import answer_create, answer_delete, answer_edit
+from ..models import ANSWER_MAX_LENGTH, Answer, Question, Status
+from ..services.answers import (
+    answer_create,
+    answer_delete,
+    answer_edit,
+    answer_restore,
+)
+from .deleted import delete_context, deleted_message
 from .detail import question_page_context
 
 
@@ -51,7 +57,14 @@ def answer_create_view(request, pk):
     answer = answer_create(
         question=question, author=request.user, body=form.cleaned_data["body"]
     )
-    messages.success(request, "Your answer was posted.")
+    if answer.status == Status.PENDING:
+        messages.info(
+            request,
+            "Your answer awaits review by a moderator: until it is approved only you can "
+            "see it (marked “Awaiting review”).",
+        )
+    else:
+        messages.success(request, "Your answer was posted.")
     return redirect(answer.get_absolute_url())
 
 
@@ -131,17 +144,45 @@ def answer_edit_view(request, pk):
     )
 
 
-@require_POST
 @member_can_post_required
 def answer_delete_view(request, pk):
+    """Delete an answer, after a confirmation page (a plain form: no JavaScript needed).
+
+    Authors restore their own deletion within AUTHOR_RESTORE_WINDOW; a moderator's deletion of
+    someone else's answer (reference answers too) is audited with its reason."""
     answer = get_object_or_404(
-        Answer.objects.visible_to(request.user).select_related("question"), pk=pk
+        Answer.objects.visible_to(request.user).select_related(
+            "question", "author", "source"
+        ),
+        pk=pk,
     )
     if not answer.is_editable_by(request.user):
-        raise PermissionDenied
-    answer_delete(answer=answer, by=request.user)
-    messages.success(request, "The answer was deleted.")
-    return redirect(answer.question)
+        raise PermissionDenied("Only its author or a moderator can delete this answer.")
+    form = DeleteForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        answer_delete(
+            answer=answer, by=request.user, reason=form.cleaned_data["reason"]
+        )
+        deleted_message(request, answer)
+        return redirect(answer.question)
+    return render(
+        request,
+        "questions/delete_confirm.html",
+        delete_context(request, answer, form),
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_POST
+@member_can_post_required
+def answer_restore_view(request, pk):
+    """Its author brings back an answer they deleted, within the restore window."""
+    answer = get_object_or_404(
+        Answer.objects.restorable_by(request.user).select_related("question"), pk=pk
+    )
+    answer_restore(answer=answer)
+    messages.success(request, "Your answer is back.")
+    return redirect(answer.get_absolute_url())
 
 
 def answer_history(request, pk):

@@ -14,7 +14,7 @@ from caching import BANK, cached_fragments, cached_page
 
 from ..caching import answer_token, question_token
 from ..forms import AnswerForm, CommentForm
-from ..models import Comment, Question, QuestionFollow, Vote
+from ..models import Comment, Question, QuestionFollow, RelatedQuestion, Vote
 
 ANSWER_ORDERS = {
     "score": ["-is_canonical", "-score", "created_at"],
@@ -88,6 +88,11 @@ def question_page_context(request, question, **extra):
         ),
         "source_links": SimpleLazyObject(
             lambda: list(question.source_links.select_related("source"))
+        ),
+        "related_questions": SimpleLazyObject(
+            lambda: [
+                link.related for link in RelatedQuestion.objects.shown_for(question.pk)
+            ]
         ),
         "is_following": _is_following(user, question),
         "answer_form": AnswerForm(),

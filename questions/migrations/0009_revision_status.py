@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
     """Edits awaiting review (issue 15): a revision's status, and one pending edit per post."""
 
     dependencies = [
-        ("questions", "0006_vote_cast_function"),
+        ("questions", "0008_related_questions"),
     ]
 
     operations = [
