@@ -123,6 +123,10 @@ class Go:
         return self.to(case) if callable(self.to) else reverse(self.to)
 
 
+# The admin's log-in sends visitors to the site's, back to the admin after.
+ADMIN_SITE_LOGIN = Go(lambda c: reverse("account_login") + "?next=%2Fadmin%2F")
+
+
 def everyone(outcome):
     return (outcome,) * len(ROLES)
 
@@ -653,17 +657,22 @@ MATRIX = [
     ),
     Entry("account_email_verification_sent", get=everyone(OK), post=everyone(NOT_ALLOWED)),
     Entry("account_inactive", get=everyone(OK), post=everyone(NOT_ALLOWED)),
-    # Log-in by code is off: the page sends everyone back (to log in, or home).
-    Entry("account_confirm_login_code", get=(Go("account_login"), *(Go("home"),) * 5), post=(Go("account_login"), *(Go("home"),) * 5)),
+    # Log-in by code (the way an owner past the log-in failure limit signs in): asking for a
+    # code is for visitors; confirming one without having asked sends them to ask first.
+    Entry("account_request_login_code", get=(OK, *(Go("home"),) * 5), post=(OK, *(Go("home"),) * 5)),
+    Entry("account_confirm_login_code", get=(Go("account_request_login_code"), *(Go("home"),) * 5), post=(Go("account_request_login_code"), *(Go("home"),) * 5)),
     # --- the Django admin: staff only, and none of the six roles is staff ---------------------------
+    # The admin's log-in is the site's (its limits): visitors are sent there, members who are
+    # not staff get 403; a password posted here signs nobody in (admin-login is the same URL).
     Entry(
-        "admin:login", get=everyone(OK), post=everyone(OK),
+        "admin:login", get=(ADMIN_SITE_LOGIN, *(FORBIDDEN,) * 5), post=(ADMIN_SITE_LOGIN, *(FORBIDDEN,) * 5),
         data=lambda c: {"username": c.w.moderator.username, "password": PASSWORD},
     ),
+    Entry("admin-login", get=(ADMIN_SITE_LOGIN, *(FORBIDDEN,) * 5), post=(ADMIN_SITE_LOGIN, *(FORBIDDEN,) * 5)),
     Entry("admin:logout", get=everyone(Go("admin:index")), post=everyone(Go("admin:index"))),
     Entry(
         "admin (every other admin URL)", get=everyone(ADMIN_LOGIN), post=everyone(ADMIN_LOGIN),
-        matches=lambda name, text: text.startswith("admin/") and name not in ("admin:login", "admin:logout"),
+        matches=lambda name, text: text.startswith("admin/") and name not in ("admin:login", "admin:logout", "admin-login"),
     ),
 ]  # fmt: skip
 
