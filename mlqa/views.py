@@ -1,8 +1,14 @@
 import sys
 
+from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse, HttpResponseServerError
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseServerError,
+)
 from django.shortcuts import render
 from django.template import loader
 from django.template.response import TemplateResponse
@@ -26,6 +32,14 @@ def home(request):
         "question_total": sum(topic.question_count for topic in topics),
     }
     return render(request, "home.html", context)
+
+
+def bad_request(request, exception=None):
+    """400 without the site layout or the request's context: what is wrong may be the request
+    itself (its body, its encoding), so nothing here reads it."""
+    return HttpResponseBadRequest(
+        loader.get_template("errors/400.html").render({"reason": ""})
+    )
 
 
 def permission_denied(request, exception=None):
@@ -54,7 +68,12 @@ def server_error(request):
 
 
 def trivial(request):
-    """A tiny page with no database query: the benchmark's ceiling for this app and server."""
+    """A tiny page with no database query: the benchmark's ceiling for this app and server.
+
+    Only served where `BENCH_PAGES` is on (DEBUG, the benchmark's settings, the tests): in
+    production it is a 404 like any unknown address."""
+    if not settings.BENCH_PAGES:
+        raise Http404
     return render(request, "trivial.html")
 
 

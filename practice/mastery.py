@@ -1,60 +1,172 @@
-"""Topic mastery and weak topics, in one pass over a user's cards.
+"""Which topics are weak, and how sure we are: one pass over a member's cards, no query.
 
-For a user and topic t, with A the questions of t the user has reviewed and DR the desired
-retention:
+The evidence of a topic is its graded trials of two kinds, kept apart:
 
-- R_i = (1 + F * dt_i / S_i) ** -w20, the retrievability of card i now (dt in fractional days);
-- Rbar_t = (sum R_i + 2 * DR) / (|A| + 2);
-- P_t = (sum_j w_j * [rating_j >= Hard] + 2 * DR) / (sum_j w_j + 2) over the user's reviews j
-  in t, with w_j = 0.5 ** (age_j / 30 days);
-- M_t = min(Rbar_t, P_t). Weak: |A| >= 3 and M_t < DR - 0.05, ranked by the distance below.
+- first sight: the first grade of each question (did the member know it before practising it);
+- retention: each review of a card that had graduated (state Review), where FSRS predicted the
+  recall R just before. Learning and relearning steps (minutes apart) are not evidence: a card
+  just failed and shown again ten minutes later says little about memory.
 
-The sums over reviews come from each card's `recent_weight` / `recent_pass_weight` (the same sums
-valued at its last review), decayed to now: exact, and independent of the number of reviews.
+Each kind has the member's own expected failure rate, pooled over all their topics: a
+first-sight failure rate (1 - kappa, kappa the member's share of first sights passed, smoothed
+towards 0.7) and a calibration c of FSRS (the member's lapses over the lapses FSRS expected,
+sum of 1 - R). A topic t's expected failures are then E_t = n1_t * (1 - kappa) + c * sum_t (1 - R),
+and its observed failures F_t. The topic's failure ratio lambda_t (1: the member's own level)
+has a Gamma(A, A) prior (mean 1, A = 2) and, failures being counts, the Gamma posterior
+Gamma(A + F_t, A + E_t).
+
+A topic is **weak** when it is credibly below the member's own level and the target:
+P(lambda_t > LAMBDA_WEAK) >= CERTAINTY, and its estimated pass rate 1 - lambda_t * E_t / n_t is
+below the desired retention. The page says how sure (that probability) and on what evidence
+(questions and reviews). A topic with fewer than MIN_TRIALS trials is not judged yet. Small
+topics are judged like the others, with the wide posterior their few trials give (nothing is
+pooled with another topic: a related topic says little about a member's gap in this one).
+
+"Recall now" (the mean FSRS recall of the topic's cards) is shown beside the judgement and
+decays while a topic is not practised; it schedules reviews but does not make a topic weak.
 """
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .scheduling import recency_factor, retrievability
+from .scheduling import retrievability
 
-MIN_REVIEWED = 3
-WEAK_MARGIN = 0.05
-PRIOR_WEIGHT = 2
+PRIOR_STRENGTH = 2.0  # A: the prior weighs as much as two expected failures
+LAMBDA_WEAK = (
+    1.5  # weak: at least half as many failures again as the member's own level
+)
+CERTAINTY = 0.8
+MIN_TRIALS = 3
+FIRST_SIGHT_PRIOR = 0.7  # the share of first sights passed before we know the member
+FIRST_SIGHT_PRIOR_WEIGHT = 2.0
 
 STATUS_WEAK = "weak"
 STATUS_FINE = "fine"
 STATUS_UNKNOWN = "unknown"
 
 
+def gamma_sf(shape: float, x: float) -> float:
+    """P(X > x) for X ~ Gamma(shape, rate 1): the regularized upper incomplete gamma Q."""
+    if x <= 0:
+        return 1.0
+    if x < shape + 1:  # the series of P converges fast here
+        term = total = 1.0 / shape
+        n = shape
+        while abs(term) > abs(total) * 1e-12:
+            n += 1
+            term *= x / n
+            total += term
+        return max(
+            0.0, 1.0 - total * math.exp(-x + shape * math.log(x) - math.lgamma(shape))
+        )
+    # Lentz's continued fraction for Q.
+    tiny = 1e-300
+    b = x + 1 - shape
+    c, d = 1 / tiny, 1 / b
+    h = d
+    for i in range(1, 300):
+        an = -i * (i - shape)
+        b += 2
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1 / d
+        delta = d * c
+        h *= delta
+        if abs(delta - 1) < 1e-12:
+            break
+    return min(1.0, math.exp(-x + shape * math.log(x) - math.lgamma(shape)) * h)
+
+
+@dataclass(frozen=True)
+class MemberLevel:
+    """The member's own level, pooled over all their topics."""
+
+    first_sight_pass: float  # kappa
+    calibration: float  # c: lapses over the lapses FSRS expected
+
+
 @dataclass(frozen=True)
 class TopicMastery:
     topic_id: int
-    reviewed: int
-    retrievability: float
-    performance: float
+    questions: int  # questions of the topic the member has graded
+    first_sights: int
+    first_sight_failures: int
+    retention_reviews: int
+    lapses: int
+    expected_failures: float  # E_t, at the member's own level
+    recall_now: float | None  # mean FSRS recall of the topic's cards now
     desired_retention: float
 
     @property
-    def mastery(self) -> float:
-        return min(self.retrievability, self.performance)
+    def reviewed(self) -> int:
+        """Questions graded (the table's "reviewed")."""
+        return self.questions
 
     @property
-    def threshold(self) -> float:
-        return self.desired_retention - WEAK_MARGIN
+    def first_sights_passed(self) -> int:
+        return self.first_sights - self.first_sight_failures
+
+    @property
+    def reviews_recalled(self) -> int:
+        return self.retention_reviews - self.lapses
+
+    @property
+    def trials(self) -> int:
+        return self.first_sights + self.retention_reviews
+
+    @property
+    def failures(self) -> int:
+        return self.first_sight_failures + self.lapses
+
+    @property
+    def shape(self) -> float:
+        return PRIOR_STRENGTH + self.failures
+
+    @property
+    def rate(self) -> float:
+        return PRIOR_STRENGTH + self.expected_failures
+
+    @property
+    def failure_ratio(self) -> float:
+        """The posterior mean of lambda: 1 is the member's own level, 2 twice their failures."""
+        return self.shape / self.rate
+
+    @property
+    def weak_probability(self) -> float:
+        """P(lambda > LAMBDA_WEAK): how sure we are that the topic is below the member's level."""
+        return gamma_sf(self.shape, self.rate * LAMBDA_WEAK)
+
+    @property
+    def pass_rate(self) -> float:
+        """The estimated share of this topic's trials passed (first sights and reviews)."""
+        if not self.trials:
+            return self.desired_retention
+        return max(0.0, 1 - self.failure_ratio * self.expected_failures / self.trials)
 
     @property
     def has_enough_data(self) -> bool:
-        return self.reviewed >= MIN_REVIEWED
+        return self.trials >= MIN_TRIALS
+
+    @property
+    def trials_needed(self) -> int:
+        return max(0, MIN_TRIALS - self.trials)
 
     @property
     def is_weak(self) -> bool:
-        return self.has_enough_data and self.mastery < self.threshold
+        return (
+            self.has_enough_data
+            and self.weak_probability >= CERTAINTY
+            and self.pass_rate < self.desired_retention
+        )
 
     @property
-    def gap(self) -> float:
-        """How far below the weak line the topic is (negative: above it)."""
-        return self.threshold - self.mastery
+    def certainty(self) -> float:
+        """How sure the status is: P(weak) for a weak topic, P(not weak) for a fine one."""
+        p = self.weak_probability
+        return p if self.is_weak else 1 - p
 
     @property
     def status(self) -> str:
@@ -63,45 +175,93 @@ class TopicMastery:
         return STATUS_WEAK if self.is_weak else STATUS_FINE
 
     @property
+    def is_undecided(self) -> bool:
+        """Not judged yet, or judged fine with a fair chance of being weak: more evidence helps."""
+        return not self.has_enough_data or (
+            not self.is_weak and self.weak_probability >= 1 - CERTAINTY
+        )
+
+    @property
+    def gap(self) -> float:
+        """How far the failure ratio is above the weak line (negative: below it)."""
+        return self.failure_ratio - LAMBDA_WEAK
+
+    @property
+    def mastery(self) -> float:
+        """The estimated pass rate (the bar's length)."""
+        return self.pass_rate
+
+    @property
     def percent(self) -> int:
-        return round(self.mastery * 100)
+        return round(self.pass_rate * 100)
+
+    @property
+    def certainty_percent(self) -> int:
+        return round(self.certainty * 100)
 
 
 def unpractised(topic_id, desired_retention) -> TopicMastery:
-    """A topic with no reviews: both estimates are the prior, DR."""
-    return TopicMastery(
-        topic_id, 0, desired_retention, desired_retention, desired_retention
+    return TopicMastery(topic_id, 0, 0, 0, 0, 0, 0.0, None, desired_retention)
+
+
+def member_level(cards) -> MemberLevel:
+    first_sights = passed = lapses = 0
+    expected = 0.0
+    for card in cards:
+        if card["first_passed"] is not None:
+            first_sights += 1
+            passed += card["first_passed"]
+        lapses += card["lapse_count"]
+        expected += card["expected_lapses"]
+    return MemberLevel(
+        first_sight_pass=(passed + FIRST_SIGHT_PRIOR * FIRST_SIGHT_PRIOR_WEIGHT)
+        / (first_sights + FIRST_SIGHT_PRIOR_WEIGHT),
+        calibration=(lapses + 1) / (expected + 1),
     )
 
 
 def topic_mastery(cards, *, desired_retention, now) -> dict[int, TopicMastery]:
-    """Mastery of every topic the user has reviewed, from rows with keys `topic_id`,
-    `stability`, `last_review`, `recent_weight` and `recent_pass_weight`."""
-    sums = defaultdict(lambda: [0, 0.0, 0.0, 0.0])  # |A|, sum R, sum w, sum w * passed
+    """The judgement of every topic the member has graded, from card rows (`card_rows`)."""
+    cards = [card for card in cards if card["last_review"] is not None]
+    level = member_level(cards)
+    first_fail = 1 - level.first_sight_pass
+    # questions, first sights, first failures, retention reviews, lapses, sum (1 - R), sum R now
+    sums = defaultdict(lambda: [0, 0, 0, 0, 0, 0.0, 0.0])
     for card in cards:
-        r = retrievability(card["stability"], card["last_review"], now)
-        if r is None:
-            continue
-        factor = recency_factor(card["last_review"], now)
         acc = sums[card["topic_id"]]
         acc[0] += 1
-        acc[1] += r
-        acc[2] += card["recent_weight"] * factor
-        acc[3] += card["recent_pass_weight"] * factor
-    prior = PRIOR_WEIGHT * desired_retention
+        if card["first_passed"] is not None:
+            acc[1] += 1
+            acc[2] += not card["first_passed"]
+        acc[3] += card["retention_reviews"]
+        acc[4] += card["lapse_count"]
+        acc[5] += card["expected_lapses"]
+        acc[6] += retrievability(card["stability"], card["last_review"], now) or 0.0
     return {
         topic_id: TopicMastery(
             topic_id=topic_id,
-            reviewed=count,
-            retrievability=(sum_r + prior) / (count + PRIOR_WEIGHT),
-            performance=(sum_pass + prior) / (sum_w + PRIOR_WEIGHT),
+            questions=questions,
+            first_sights=firsts,
+            first_sight_failures=first_failures,
+            retention_reviews=reviews,
+            lapses=lapses,
+            expected_failures=firsts * first_fail + level.calibration * expected,
+            recall_now=recall / questions,
             desired_retention=desired_retention,
         )
-        for topic_id, (count, sum_r, sum_w, sum_pass) in sums.items()
+        for topic_id, (
+            questions,
+            firsts,
+            first_failures,
+            reviews,
+            lapses,
+            expected,
+            recall,
+        ) in sums.items()
     }
 
 
 def weak_topics(mastery_by_topic) -> list[TopicMastery]:
-    """Weak topics, the furthest below the line first."""
+    """Weak topics, the surest and furthest below first."""
     weak = [m for m in mastery_by_topic.values() if m.is_weak]
-    return sorted(weak, key=lambda m: (-m.gap, m.topic_id))
+    return sorted(weak, key=lambda m: (-m.weak_probability, -m.gap, m.topic_id))

@@ -99,6 +99,12 @@ class Card(models.Model):
     # recency-weighted pass rate of a topic is then one pass over cards, not over reviews.
     recent_weight = models.FloatField(default=0.0)
     recent_pass_weight = models.FloatField(default=0.0)
+    # The weak-topic evidence (practice.mastery), kept up by apply_review like the sums above:
+    # whether the first grade passed, and over the reviews made once the card had graduated
+    # (state Review), their number and the sum of 1 - R (the lapses FSRS expected).
+    first_passed = models.BooleanField(null=True, blank=True)
+    retention_reviews = models.PositiveIntegerField(default=0)
+    expected_lapses = models.FloatField(default=0.0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -246,6 +252,7 @@ class SessionItem(models.Model):
         NEW = "new", "New question"
         EARLY = "early", "Early review in a weak topic"
         MOCK = "mock", "Mock interview question"
+        RELEARN = "relearn", "Again, after a slip earlier in this session"
 
     session = models.ForeignKey(
         PracticeSession, on_delete=models.CASCADE, related_name="items"
@@ -264,9 +271,12 @@ class SessionItem(models.Model):
     class Meta:
         ordering = ["session", "position"]
         constraints = [
-            # Never the same question twice in one session.
+            # A question is shown again in a session only once graded (a failed card comes
+            # back after its relearning step): never two ungraded showings of one question.
             models.UniqueConstraint(
-                fields=["session", "question"], name="sessionitem_question_once"
+                fields=["session", "question"],
+                condition=Q(review__isnull=True),
+                name="sessionitem_question_open_once",
             ),
             models.UniqueConstraint(
                 fields=["session", "position"], name="sessionitem_unique_position"

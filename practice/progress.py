@@ -27,10 +27,10 @@ from questions.counts import topics_with_counts
 
 from .charts import bar_heights, heatmap, streaks
 from .mastery import (
+    CERTAINTY,
     STATUS_FINE,
     STATUS_UNKNOWN,
     STATUS_WEAK,
-    WEAK_MARGIN,
     topic_mastery,
     unpractised,
 )
@@ -169,10 +169,12 @@ def progress_context(user, *, now) -> dict:
             (topic, mastery.get(topic.pk) or unpractised(topic.pk, dr))
             for topic in topics_with_counts(bank_topics())
         ),
-        # Weak topics first (weakest on top), then fine ones, then those without enough data.
+        # Practised topics before unpractised ones; among them weak topics first (weakest on
+        # top), then fine ones, then those without enough data.
         key=lambda pair: (
+            pair[1].reviewed == 0,
             STATUS_ORDER[pair[1].status],
-            pair[1].mastery,
+            -pair[1].weak_probability,
             -pair[1].reviewed,
         ),
     )
@@ -182,7 +184,8 @@ def progress_context(user, *, now) -> dict:
     current, longest = streaks(set(counts), today=today)
     return {
         "settings": settings,
-        "threshold_percent": round((dr - WEAK_MARGIN) * 100),
+        "threshold_percent": round(dr * 100),
+        "certainty_percent": round(CERTAINTY * 100),
         "topics": topics,
         "weak_count": sum(1 for _, m in topics if m.status == STATUS_WEAK),
         "card_count": len(rows),

@@ -89,6 +89,11 @@ def apply_review(card: Card, *, rating, reviewed_at, desired_retention) -> float
     card.difficulty = scheduled.difficulty
     card.due = scheduled.due
     card.last_review = scheduled.last_review
+    if card.review_count == 0:
+        card.first_passed = rating >= Rating.HARD
+    if was_in_review:
+        card.retention_reviews += 1
+        card.expected_lapses += 1 - before
     card.review_count += 1
     card.recent_weight += 1.0
     if rating >= Rating.HARD:

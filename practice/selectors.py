@@ -5,21 +5,31 @@ cards are at most one per question, and reviews are never loaded row by row. Cho
 card reads the database only; the pages' figures read these rows through `practice.snapshot`.
 """
 
-import math
 import random
+from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 
-from questions.counts import largest_question_pk
 from questions.models import Answer, Question
 
+from .exposure import (
+    new_allowance_left,
+    new_card_due,
+    new_topic,
+    relearning_due,
+)
 from .mastery import topic_mastery, weak_topics
-from .models import Card, Mode, PracticeSession, PracticeSettings, SessionItem
+from .models import (
+    Card,
+    Mode,
+    PracticeSession,
+    PracticeSettings,
+    SessionItem,
+)
 from .scheduling import retrievability
 
-# About this share of new questions comes from the user's weak topics, the rest from others.
-WEAK_SHARE = 0.7
 # When the user has no weak topic yet, "focus" mode works on this many lowest-mastery topics.
 FOCUS_FALLBACK_TOPICS = 3
 TOP_COMMUNITY_ANSWERS = 3
@@ -52,8 +62,13 @@ def card_rows(user) -> list[dict]:
             "stability",
             "last_review",
             "due",
-            "recent_weight",
-            "recent_pass_weight",
+            "state",
+            "step",
+            "created_at",
+            "lapse_count",
+            "first_passed",
+            "retention_reviews",
+            "expected_lapses",
             topic_id=F("question__topic_id"),
             level=F("question__difficulty"),
             live=Exists(published),
@@ -68,11 +83,6 @@ def next_due_at(rows, *, now):
     )
 
 
-def current_weak_topic_ids(rows, *, desired_retention, now) -> list[int]:
-    mastery = topic_mastery(rows, desired_retention=desired_retention, now=now)
-    return [m.topic_id for m in weak_topics(mastery)]
-
-
 @dataclass(frozen=True)
 class Pick:
     question_id: int
@@ -83,21 +93,27 @@ class Pick:
 def next_pick(session: PracticeSession, *, now) -> Pick | None:
     """The next question of a session, or None when it is full or nothing is left.
 
-    Due cards come first, lowest retrievability first. Then new questions, about 70% from the
-    user's weak topics. A question never comes twice in one session. Four queries at most.
+    The exposure policy (practice.exposure): a card failed earlier in the session comes back
+    once its relearning step has passed; otherwise a due-reviews session keeps at least half its
+    cards new (within the day's allowance of new questions), due cards filling the rest, lowest
+    recall first; new questions go to untried topics first, then to undecided ones, then half
+    the time to weak ones. Five queries, whatever the size of the history.
     """
     items = list(
-        session.items.values_list("question_id", "reason", "question__topic_id")
+        session.items.values_list(
+            "question_id", "reason", "question__topic_id", "review_id"
+        )
     )
-    if len(items) >= session.size:
-        return None
-    seen = {question_id for question_id, _, _ in items}
+    showings = Counter(question_id for question_id, _, _, _ in items)
+    seen = set(showings)
     topic_ids = set(session.topics.values_list("pk", flat=True))
     position = len(items) + 1
 
     if session.mode == Mode.MOCK:
+        if len(seen) >= session.size:
+            return None
         # Any practisable question, from a topic not asked yet in this interview if possible.
-        used_topics = {topic_id for _, _, topic_id in items}
+        used_topics = {topic_id for _, _, topic_id, _ in items}
         questions = (
             practisable_questions()
             .filter(_filters(session, topic_ids))
@@ -107,6 +123,23 @@ def next_pick(session: PracticeSession, *, now) -> Pick | None:
         return Pick(row[0], SessionItem.Reason.MOCK, position) if row else None
 
     rows = card_rows(session.user_id)
+    open_questions = {q for q, _, _, review_id in items if review_id is None}
+
+    again = relearning_due(
+        rows, showings=showings, open_questions=open_questions, now=now
+    )
+    pick = (
+        Pick(again["question_id"], SessionItem.Reason.RELEARN, position)
+        if again
+        else None
+    )
+    if pick is None and len(seen) < session.size:
+        pick = _fresh_pick(session, rows, items, seen, topic_ids, now, position)
+    return pick
+
+
+def _fresh_pick(session, rows, items, seen, topic_ids, now, position) -> Pick | None:
+    """A card not shown yet in this session: due, new or (focus mode) an early review."""
 
     def matches(row):
         return (
@@ -119,24 +152,18 @@ def next_pick(session: PracticeSession, *, now) -> Pick | None:
     candidates = [row for row in rows if matches(row)]
     dr = session.desired_retention
     new_questions = _new_questions(session, topic_ids, seen)
+    due = []
+    if session.mode != Mode.NEW:
+        due = [row for row in candidates if row["due"] <= now]
 
-    targets = set()
     if session.mode == Mode.WEAK:
         targets = _focus_topics(rows, dr=dr, now=now)
         if targets:
+            due = [row for row in due if row["topic_id"] in targets]
             candidates = [row for row in candidates if row["topic_id"] in targets]
             new_questions = new_questions.filter(topic_id__in=targets)
-
-    if session.mode != Mode.NEW:
-        due = [row for row in candidates if row["due"] <= now]
         if due:
-            return Pick(
-                _lowest_recall(due, now)["question_id"],
-                SessionItem.Reason.DUE,
-                position,
-            )
-
-    if session.mode == Mode.WEAK:
+            return _due_pick(due, now, position)
         row = _random_pick(new_questions)
         if row:
             reason = SessionItem.Reason.WEAK if targets else SessionItem.Reason.NEW
@@ -150,16 +177,50 @@ def next_pick(session: PracticeSession, *, now) -> Pick | None:
             )
         return None
 
-    weak = set(current_weak_topic_ids(rows, desired_retention=dr, now=now))
-    new_so_far = [
-        r for _, r, _ in items if r in (SessionItem.Reason.WEAK, SessionItem.Reason.NEW)
-    ]
-    weak_so_far = new_so_far.count(SessionItem.Reason.WEAK)
-    prefer_weak = weak_so_far < math.floor(WEAK_SHARE * (len(new_so_far) + 1) + 0.5)
-    row = _random_pick(new_questions, weak, prefer=prefer_weak)
+    new_reasons = (SessionItem.Reason.WEAK, SessionItem.Reason.NEW)
+    carded = {row["question_id"] for row in rows}
+    day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    allowance = new_allowance_left(
+        created_today=sum(1 for row in rows if row["created_at"] >= day_start),
+        pending=sum(1 for q, r, _, _ in items if r in new_reasons and q not in carded),
+    )
+    new_so_far = sum(1 for _, r, _, _ in items if r in new_reasons)
+    # The share counts the session's cards, not the failed ones shown again.
+    fresh = 1 + sum(1 for _, r, _, _ in items if r != SessionItem.Reason.RELEARN)
+    wants_new = session.mode == Mode.NEW or (
+        allowance > 0
+        and (not due or new_card_due(position=fresh, new_so_far=new_so_far))
+    )
+    if wants_new:
+        pick = _new_pick(new_questions, rows, items, dr=dr, now=now, position=position)
+        if pick is not None:
+            return pick
+    return _due_pick(due, now, position) if due else None
+
+
+def _due_pick(due, now, position) -> Pick:
+    row = _lowest_recall(due, now)
+    return Pick(row["question_id"], SessionItem.Reason.DUE, position)
+
+
+def _new_pick(new_questions, rows, items, *, dr, now, position) -> Pick | None:
+    """A new question from the topic the exposure policy chooses (two queries)."""
+    counts = topic_counts(new_questions)
+    if not counts:
+        return None
+    mastery = topic_mastery(rows, desired_retention=dr, now=now)
+    tried = Counter(row["topic_id"] for row in rows)
+    carded = {row["question_id"] for row in rows}
+    tried.update(topic for q, _, topic, _ in items if q not in carded)
+    topic_id, _phase = new_topic(mastery, counts, tried)
+    if topic_id is None:
+        row = _uniform_in_topics(new_questions, counts)
+    else:
+        row = nth_in_topic(new_questions, topic_id, random.randrange(counts[topic_id]))
     if row is None:
         return None
-    reason = SessionItem.Reason.WEAK if row[1] in weak else SessionItem.Reason.NEW
+    weak = row[1] in mastery and mastery[row[1]].is_weak
+    reason = SessionItem.Reason.WEAK if weak else SessionItem.Reason.NEW
     return Pick(row[0], reason, position)
 
 
@@ -183,26 +244,47 @@ def _new_questions(session, topic_ids, seen):
 
 
 def _random_pick(queryset, topic_ids=(), *, prefer=True):
-    """(pk, topic_id) of a random question of `queryset`, from `topic_ids` if any are left
-    (prefer) or from the other topics if any are left (not prefer); None when it is empty.
+    """(pk, topic_id) of a question drawn uniformly from `queryset`: from `topic_ids` if any
+    are left (prefer) or from the other topics if any are left (not prefer); None when it is
+    empty. Two queries whatever the size of the bank.
 
-    Not ORDER BY random(), which reads and sorts every practisable question of the bank: the
-    first question at or after a random key, wrapping round to the first one, is a walk along the
-    primary key that stops at the first match. Questions after a gap in the keys come up a little
-    more often; nobody practising can tell.
+    Every question of the chosen group is equally likely: its topics are weighed by how many of
+    the group's questions they hold, then one question of the topic is taken at a random offset
+    (not the first one at or after a random key, which favours questions after a gap in the keys).
     """
-    groups = [queryset]
+    counts = topic_counts(queryset)
+    inside = {t: n for t, n in counts.items() if t in topic_ids}
+    outside = {t: n for t, n in counts.items() if t not in topic_ids}
+    groups = [counts]
     if topic_ids:
-        inside = queryset.filter(topic_id__in=topic_ids)
-        outside = queryset.exclude(topic_id__in=topic_ids)
         groups = [inside, outside] if prefer else [outside, inside]
-    start = random.randint(1, max(1, largest_question_pk()))
     for group in groups:
-        rows = group.values_list("pk", "topic_id").order_by("pk")
-        row = rows.filter(pk__gte=start).first() or rows.filter(pk__lt=start).first()
-        if row:
-            return row
+        if group:
+            return _uniform_in_topics(queryset, group)
     return None
+
+
+def topic_counts(queryset) -> dict[int, int]:
+    """How many questions of `queryset` each topic holds (topics with none are left out)."""
+    rows = queryset.order_by().values("topic_id").annotate(n=Count("pk"))
+    return {row["topic_id"]: row["n"] for row in rows if row["n"]}
+
+
+def _uniform_in_topics(queryset, counts):
+    """A uniform draw among the questions of `queryset` in the topics of `counts` (one query)."""
+    topic_ids = sorted(counts)
+    topic_id = random.choices(topic_ids, weights=[counts[t] for t in topic_ids])[0]
+    return nth_in_topic(queryset, topic_id, random.randrange(counts[topic_id]))
+
+
+def nth_in_topic(queryset, topic_id, offset):
+    """(pk, topic_id) of the question at `offset` in key order among `queryset`'s questions of
+    the topic; the first one if the topic has shrunk since it was counted, None if it is empty."""
+    rows = (
+        queryset.filter(topic_id=topic_id).order_by("pk").values_list("pk", "topic_id")
+    )
+    found = list(rows[offset : offset + 1]) or list(rows[:1])
+    return found[0] if found else None
 
 
 def _lowest_recall(rows, now):
@@ -217,12 +299,12 @@ def _lowest_recall(rows, now):
 
 
 def _focus_topics(rows, *, dr, now) -> set[int]:
-    """The weak topics, or failing any, the lowest-mastery topics the user has practised."""
+    """The weak topics, or failing any, the practised topics likeliest to be weak."""
     mastery = topic_mastery(rows, desired_retention=dr, now=now)
     weak = [m.topic_id for m in weak_topics(mastery)]
     if weak:
         return set(weak)
-    lowest = sorted(mastery.values(), key=lambda m: (m.mastery, m.topic_id))
+    lowest = sorted(mastery.values(), key=lambda m: (-m.weak_probability, m.topic_id))
     return {m.topic_id for m in lowest[:FOCUS_FALLBACK_TOPICS]}
 
 

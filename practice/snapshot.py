@@ -14,7 +14,7 @@ from caching import BANK, LISTS, SITE, cached_value
 from questions.models import Topic
 
 from .caching import practice_token
-from .mastery import WEAK_MARGIN, topic_mastery, weak_topics
+from .mastery import topic_mastery, weak_topics
 from .models import Card, PracticeSession
 from .selectors import card_rows, next_due_at, practice_settings, practisable_questions
 
@@ -94,7 +94,7 @@ def home_summary(user, *, now) -> dict:
     unknown = sum(1 for m in mastery.values() if not m.has_enough_data)
     return {
         "settings": settings,
-        "threshold_percent": round((dr - WEAK_MARGIN) * 100),
+        "threshold_percent": round(dr * 100),
         "due_count": sum(1 for row in rows if row["live"] and row["due"] <= now),
         "next_due_at": next_due_at(rows, now=now),
         "new_count": new_question_count(user),

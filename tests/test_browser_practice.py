@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from practice.models import Review
 from tests.browser import assert_accessible, log_in, screenshot
 from tests.factories import AnswerFactory, TopicFactory, UserFactory
-from tests.practice_factories import practisable_question
+from tests.practice_factories import bulk_history, practisable_question
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -170,3 +170,24 @@ def test_practise_four_cards_and_see_them_on_the_progress_page(
     expect(page.locator(".card-timer")).to_be_visible()
     check(page, f"practice-mock-{size}")
     assert not errors, errors
+
+
+def test_the_progress_tables_fit_a_desktop_screen(page, live_server):
+    """Issue 16 item 8: the predicted-versus-actual table was clipped (scrolled) at 1280 px."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    me = UserFactory(username="veteran")
+    topic = TopicFactory(slug="trees", name="Trees and ensembles")
+    questions = [practisable_question(topic=topic) for _ in range(6)]
+    bulk_history(me, questions, reviews=120)
+    log_in(page, live_server, me)
+    page.goto(f"{live_server.url}/practice/progress/")
+    expect(
+        page.get_by_role("heading", name="Predicted versus actual recall")
+    ).to_be_visible()
+    overflowing = page.evaluate(
+        """() => [...document.querySelectorAll('.table-wrap')]
+              .filter(w => w.scrollWidth > w.clientWidth + 1)
+              .map(w => w.getAttribute('aria-label'))"""
+    )
+    assert overflowing == []
+    check(page, "practice-progress-history-desktop")

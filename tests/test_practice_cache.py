@@ -122,12 +122,12 @@ def test_starting_ending_and_finishing_sessions_show_on_the_home_page(member_cli
 
 def test_new_settings_move_the_weak_line_on_both_pages(member_client):
     warm(member_client)
-    assert page(member_client, HOME)["threshold_percent"] == 85
+    assert page(member_client, HOME)["threshold_percent"] == 90
     member_client.post(
         reverse("practice:settings"), {"desired_retention": "0.8", "session_size": "12"}
     )
-    assert page(member_client, HOME)["threshold_percent"] == 75
-    assert page(member_client, PROGRESS)["threshold_percent"] == 75
+    assert page(member_client, HOME)["threshold_percent"] == 80
+    assert page(member_client, PROGRESS)["threshold_percent"] == 80
     assert 'name="size" value="12"' in member_client.get(HOME).content.decode()
 
 

@@ -111,12 +111,21 @@ def test_the_due_forecast_counts_the_next_seven_days(user):
 def test_progress_page_shows_mastery_activity_and_streaks(user_client, user):
     now = timezone.now()
     weak = TopicFactory(name="Regularisation", slug="regularisation")
-    for _ in range(3):
+    for _ in range(3):  # a first-sight failure and two lapses each
         history(
             user,
             practisable_question(topic=weak),
-            [1, 1, 1],
-            start=now - timedelta(days=3),
+            [1, 3, 3, 1, 3, 1],
+            start=now - timedelta(days=5),
+            every=timedelta(days=1),
+        )
+    strong = TopicFactory(name="Trees", slug="trees")
+    for _ in range(4):
+        history(
+            user,
+            practisable_question(topic=strong),
+            [3, 3, 3, 3],
+            start=now - timedelta(days=5),
             every=timedelta(days=1),
         )
     thin = TopicFactory(name="Clustering", slug="clustering")
@@ -128,15 +137,34 @@ def test_progress_page_shows_mastery_activity_and_streaks(user_client, user):
     assert topics["Regularisation"].status == "weak"
     assert topics["Clustering"].status == "unknown"
     assert response.context["topics"][0][0] == weak  # weak topics first
+    assert topics["Trees"].status == "fine"
     assert (
-        "Not enough practice yet" in page
-        and '<strong class="status-weak">Weak</strong>' in page
+        "Not judged yet: 2 more reviews needed" in page
+        and '<strong class="status-weak">Weak</strong>: 3 questions, ' in page
     )
     assert 'class="bar-weak"' in page and "<table" in page
-    assert response.context["review_total"] == 10
-    assert response.context["current_streak"] == 4
-    assert "10 reviews on 4 days in the last year" in page
+    assert response.context["review_total"] == 35
+    assert response.context["current_streak"] == 6
+    assert "35 reviews on 6 days in the last year" in page
     assert "style=" not in page  # the CSP blocks style attributes
+
+
+def test_practised_topics_come_before_unpractised_ones(user_client, user):
+    """Issue 16 item 8: practised topics were listed after 20 unpractised ones."""
+    untouched = [TopicFactory() for _ in range(3)]
+    for topic in untouched:
+        practisable_question(topic=topic)
+    recalled = TopicFactory()
+    grade(user, practisable_question(topic=recalled), 4, timezone.now())
+    response = user_client.get(reverse("practice:progress"))
+    order = [topic for topic, _ in response.context["topics"]]
+    assert order[0] == recalled
+    assert set(order[1:]) >= set(untouched)
+    page = response.content.decode()
+    row = '<th scope="row">{}</th>'.format
+    assert page.index(row(recalled.name)) < min(
+        page.index(row(t.name)) for t in untouched
+    )
 
 
 def test_history_lists_filters_and_paginates_reviews(user_client, user):

@@ -51,9 +51,8 @@ pytestmark = pytest.mark.django_db
 # (tests/test_security_permissions.py), and the personal part reads a bearer token, never the
 # session cookie a forged request would carry.
 _API_READ_ONLY = "read-only API operation: POST is 405; a bearer token, not the session"
-NOT_CSRF_PROTECTED = {
-    name: _API_READ_ONLY
-    for name in (
+NOT_CSRF_PROTECTED = dict.fromkeys(
+    (
         "api:question_list",
         "api:question_detail",
         "api:topic_list",
@@ -61,8 +60,9 @@ NOT_CSRF_PROTECTED = {
         "api:my_reviews",
         "api:my_export_csv",
         "api:my_export_anki",
-    )
-}
+    ),
+    _API_READ_ONLY,
+)
 CSRF_FAILURE = b"CSRF verification failed"
 
 

@@ -10,11 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.ratelimit import rate_limited
 from caching import LISTS, cached_page, page_depends_on, page_expires_at
 from questions.caching import question_token
 
 from ..forms import AttemptForm, GradeForm, PracticeSettingsForm, StartForm
-from ..models import Card, PracticeSession, Rating
+from ..models import Card, PracticeSession, Rating, SessionItem
 from ..scheduling import format_interval, next_intervals
 from ..selectors import practice_settings, reveal_answers
 from ..services import (
@@ -57,6 +58,7 @@ def practice_home(request):
 
 @login_required
 @require_POST
+@rate_limited("practice_start")
 def session_start_view(request):
     """Start a session with the chosen mode and filters, then show its first card."""
     form = StartForm(request.POST)
@@ -104,6 +106,12 @@ def _session_context(request, session, *, now, attempt_form=None, error=""):
     if item is None:
         context.update(_summary(session))
         return context
+    # Cards shown again after a slip (relearning) do not count against the session's size.
+    context["card_number"] = (
+        session.items.filter(position__lte=item.position)
+        .exclude(reason=SessionItem.Reason.RELEARN)
+        .count()
+    )
     # The card shows the question, and its answers once revealed.
     page_depends_on(request, question_token(item.question_id))
     context["question"] = item.question

@@ -14,7 +14,7 @@ from caching import BANK, cached_fragments, cached_page
 
 from ..caching import answer_token, question_token
 from ..forms import AnswerForm, CommentForm
-from ..models import Comment, Question, QuestionFollow, Vote
+from ..models import Comment, Question, QuestionFollow, RelatedQuestion, Vote
 from ..structured_data import json_ld_script, qa_page
 
 ANSWER_ORDERS = {
@@ -93,6 +93,11 @@ def question_page_context(request, question, **extra):
         # Lazy too: the page's head, rendered only when it is not served from the cache.
         "structured_data": SimpleLazyObject(
             lambda: json_ld_script(qa_page(request, question, answers))
+        ),
+        "related_questions": SimpleLazyObject(
+            lambda: [
+                link.related for link in RelatedQuestion.objects.shown_for(question.pk)
+            ]
         ),
         "is_following": _is_following(user, question),
         "answer_form": AnswerForm(),

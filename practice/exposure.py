@@ -1,0 +1,98 @@
+"""The exposure policy: how many new questions a session shows, and from which topics.
+
+A weak topic can only be found among topics that were tried, so new questions are not left to
+whatever time due reviews leave over (which let one weak topic found early eat the sessions):
+
+- **a guaranteed share**: in a due-reviews session, at least NEW_SHARE of the cards shown so far
+  are new (while new questions are left and the day's allowance lasts), due reviews fill the rest;
+- **a daily allowance** of NEW_PER_DAY new questions (as Anki's "new cards per day"), so that a
+  month of practice does not bury the member in reviews;
+- **where it helps most**: first the *diagnostic* (placement): topics with fewer than
+  DIAGNOSTIC_QUESTIONS questions tried, fewest first, so a member's first sessions sample every
+  topic; then topics whose judgement is undecided (not judged yet, or a fair chance of being
+  weak), least evidence first; then half the time a weak topic (remediation), else any question;
+- **same-session relearning**: a card failed in this session (back at the first learning or
+  relearning step) comes back in it once that step (FSRS's 1 or 10 minutes) has passed, at most
+  MAX_SHOWINGS times in all, instead of flooding the next day. (A session that is full or
+  out of cards still ends: a card failed last waits for the next session.)
+
+Pure functions over the estimates (practice.mastery) and counts: the selectors run the queries.
+"""
+
+import math
+import random
+
+from .models import CardState
+
+NEW_SHARE = 0.5
+NEW_PER_DAY = 20
+DIAGNOSTIC_QUESTIONS = 2
+REMEDIATION_SHARE = 0.5
+MAX_SHOWINGS = 3
+
+PHASE_DIAGNOSTIC = "diagnostic"
+PHASE_UNDECIDED = "undecided"
+PHASE_REMEDIATION = "remediation"
+PHASE_ANY = "any"
+
+
+def new_card_due(*, position: int, new_so_far: int) -> bool:
+    """Whether the card at `position` (1-based) must be new to keep the guaranteed share."""
+    return new_so_far < math.floor(NEW_SHARE * position)
+
+
+def new_allowance_left(*, created_today: int, pending: int, limit=NEW_PER_DAY) -> int:
+    """New questions still allowed today: the limit less the cards first graded today and the
+    new questions shown in this session and not graded yet."""
+    return max(0, limit - created_today - pending)
+
+
+def new_topic(mastery, counts, tried, *, rng=random) -> tuple[int | None, str]:
+    """The topic the next new question comes from, and why.
+
+    `mastery`: the estimate of each topic the member has graded (practice.mastery);
+    `counts`: new questions left per topic (only topics with some); `tried`: questions graded
+    or shown per topic. (None, PHASE_ANY) means any new question, drawn uniformly.
+    """
+    if not counts:
+        return None, PHASE_ANY
+    topics = sorted(counts)
+    untried = [t for t in topics if tried.get(t, 0) < DIAGNOSTIC_QUESTIONS]
+    if untried:
+        fewest = min(tried.get(t, 0) for t in untried)
+        return rng.choice(
+            [t for t in untried if tried.get(t, 0) == fewest]
+        ), PHASE_DIAGNOSTIC
+    undecided = [t for t in topics if t not in mastery or mastery[t].is_undecided]
+    if undecided:
+        least = min(_trials(mastery, t) for t in undecided)
+        return rng.choice(
+            [t for t in undecided if _trials(mastery, t) == least]
+        ), PHASE_UNDECIDED
+    weak = [t for t in topics if mastery[t].is_weak]
+    if weak and rng.random() < REMEDIATION_SHARE:
+        return rng.choice(weak), PHASE_REMEDIATION
+    return None, PHASE_ANY
+
+
+def _trials(mastery, topic_id) -> int:
+    estimate = mastery.get(topic_id)
+    return estimate.trials if estimate else 0
+
+
+def relearning_due(rows, *, showings, open_questions, now):
+    """Cards of this session (`showings`: times shown per question) failed (at the first
+    learning or relearning step) and due again now, not showing already and shown fewer than
+    MAX_SHOWINGS times: the one due first, or None."""
+    ready = [
+        row
+        for row in rows
+        if row["question_id"] in showings
+        and row["question_id"] not in open_questions
+        and showings[row["question_id"]] < MAX_SHOWINGS
+        and row["state"] in (CardState.LEARNING, CardState.RELEARNING)
+        and row["step"] == 0
+        and row["due"] <= now
+        and row["live"]
+    ]
+    return min(ready, key=lambda r: (r["due"], r["question_id"]), default=None)

@@ -1,0 +1,163 @@
+"""The exposure policy: the new-card share, the daily allowance, the diagnostic first sessions,
+where new cards go, and same-session relearning (practice.exposure through next_pick)."""
+
+import random
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from practice.exposure import (
+    DIAGNOSTIC_QUESTIONS,
+    MAX_SHOWINGS,
+    NEW_PER_DAY,
+    PHASE_ANY,
+    PHASE_DIAGNOSTIC,
+    PHASE_REMEDIATION,
+    PHASE_UNDECIDED,
+    new_topic,
+)
+from practice.mastery import TopicMastery
+from practice.models import Mode, PracticeSession, SessionItem
+from practice.services import item_reveal, review_record, session_start
+from questions.models import Question
+from tests.factories import TopicFactory
+from tests.practice_factories import NOW, grade, practisable_question
+
+pytestmark = pytest.mark.django_db
+D, N, R = SessionItem.Reason.DUE, SessionItem.Reason.NEW, SessionItem.Reason.RELEARN
+
+
+def new_session(user, mode=Mode.DUE, size=10):
+    return PracticeSession.objects.create(
+        user=user, mode=mode, size=size, started_at=NOW
+    )
+
+
+def take(session, count, *, now=NOW):
+    from tests.test_practice_next_card import take as take_without_grading
+
+    return take_without_grading(session, count, now=now)
+
+
+def bank(topics=5, per_topic=4):
+    made = [TopicFactory() for _ in range(topics)]
+    for topic in made:
+        for _ in range(per_topic):
+            practisable_question(topic=topic)
+    return made
+
+
+def topic_of(pick):
+    return Question.objects.get(pk=pick.question_id).topic_id
+
+
+def test_a_due_session_keeps_half_its_cards_new(user):
+    bank(topics=4, per_topic=5)
+    for question in Question.objects.all()[:12]:
+        grade(user, question, 4, NOW - timedelta(days=60))  # due now
+    picks = take(new_session(user, size=10), 10)
+    assert [p.reason for p in picks] == [D, N] * 5
+
+
+def test_the_daily_allowance_of_new_cards(user):
+    bank(topics=2, per_topic=NEW_PER_DAY)
+    questions = list(Question.objects.all())
+    for question in questions[:NEW_PER_DAY]:
+        grade(
+            user, question, 4, NOW - timedelta(hours=2)
+        )  # today's new cards (Easy: not due)
+    grade(user, questions[-1], 4, NOW - timedelta(days=60))  # due
+    picks = take(new_session(user, size=10), 10)
+    assert [p.reason for p in picks] == [D]  # no new card left today, one due card
+    # The new-questions mode is the member's explicit choice: no allowance there.
+    assert take(new_session(user, mode=Mode.NEW, size=3), 3)[0].reason == N
+    # Tomorrow the allowance is back.
+    tomorrow = take(new_session(user, size=4), 4, now=NOW + timedelta(days=1))
+    assert N in [p.reason for p in tomorrow]
+
+
+def test_the_first_sessions_sample_every_topic(user):
+    topics = bank(topics=6, per_topic=5)
+    picks = take(new_session(user, size=6 * DIAGNOSTIC_QUESTIONS), 50)
+    counts = Counter(topic_of(p) for p in picks)
+    assert counts == {t.pk: DIAGNOSTIC_QUESTIONS for t in topics}
+    first_round = {topic_of(p) for p in picks[:6]}
+    assert first_round == {t.pk for t in topics}  # every topic once before any twice
+
+
+def estimate(topic_id, *, failures, expected, trials):
+    return TopicMastery(
+        topic_id=topic_id,
+        questions=trials,
+        first_sights=trials,
+        first_sight_failures=failures,
+        retention_reviews=0,
+        lapses=0,
+        expected_failures=expected,
+        recall_now=0.9,
+        desired_retention=0.9,
+    )
+
+
+def test_new_cards_go_to_untried_then_undecided_then_weak_topics():
+    rng = random.Random(7)
+    counts = {1: 5, 2: 5, 3: 5}
+    tried = {1: 3, 2: 3, 3: 1}
+    sure_fine = estimate(1, failures=0, expected=2, trials=6)
+    sure_weak = estimate(2, failures=6, expected=1.5, trials=6)
+    undecided = estimate(3, failures=2, expected=1.2, trials=3)
+    assert sure_fine.status == "fine" and not sure_fine.is_undecided
+    assert sure_weak.is_weak and undecided.is_undecided
+    mastery = {1: sure_fine, 2: sure_weak, 3: undecided}
+    assert new_topic(mastery, counts, tried, rng=rng) == (3, PHASE_DIAGNOSTIC)
+    tried[3] = 3
+    assert new_topic(mastery, counts, tried, rng=rng) == (3, PHASE_UNDECIDED)
+    mastery[3] = estimate(3, failures=0, expected=2, trials=6)
+    phases = Counter(new_topic(mastery, counts, tried, rng=rng) for _ in range(400))
+    assert set(phases) == {(2, PHASE_REMEDIATION), (None, PHASE_ANY)}
+    assert 150 < phases[(2, PHASE_REMEDIATION)] < 250  # half the time
+    assert new_topic(mastery, {}, tried, rng=rng) == (None, PHASE_ANY)
+
+
+def grade_current(session, rating, now):
+    session.refresh_from_db()
+    item = session.items.filter(review__isnull=True).order_by("-position").first()
+    item_reveal(item=item, now=now)
+    review_record(item=item, rating=rating, now=now)
+    return item
+
+
+def test_a_failed_card_comes_back_in_the_same_session(user):
+    bank(topics=3, per_topic=4)
+    session = session_start(user=user, mode=Mode.DUE, size=4, now=NOW)
+    failed = grade_current(session, 1, NOW)  # Again: due in 1 minute
+    moment = NOW
+    shown = [failed.question_id]
+    for _ in range(3):
+        moment += timedelta(seconds=40)
+        shown.append(grade_current(session, 3, moment).question_id)
+    items = list(session.items.order_by("position"))
+    reasons = [item.reason for item in items]
+    # The failed card came back once its step had passed, and did not take a new card's place.
+    assert R in reasons
+    again = items[reasons.index(R)]
+    assert again.question_id == failed.question_id
+    assert again.shown_at >= NOW + timedelta(minutes=1)
+    assert len({item.question_id for item in items}) == 4
+
+
+def test_a_card_comes_back_at_most_a_few_times(user):
+    bank(topics=2, per_topic=3)
+    session = session_start(user=user, mode=Mode.DUE, size=6, now=NOW)
+    moment = NOW
+    while True:
+        session.refresh_from_db()
+        if session.ended_at or moment > NOW + timedelta(hours=2):
+            break
+        grade_current(session, 1, moment)  # always Again
+        moment += timedelta(minutes=2)
+    showings = Counter(session.items.values_list("question_id", flat=True))
+    assert len(showings) == 6
+    assert max(showings.values()) == MAX_SHOWINGS
+    assert all(count <= MAX_SHOWINGS for count in showings.values())
