@@ -16,7 +16,7 @@ from ninja.errors import HttpError
 
 from accounts.models import User
 from accounts.ratelimit import rate_limit_exceeded
-from accounts.site import absolute_url
+from accounts.site import absolute_url, site_url
 from caching import BANK, LISTS, cached_value, member_token
 from practice.exports import anki_package, csv_lines
 from practice.models import Rating, Review
@@ -310,7 +310,8 @@ def my_export_csv(request):
 def my_export_anki(request):
     """Your deck as an Anki package (the progress page's export)."""
     response = HttpResponse(
-        anki_package(request.auth.user), content_type="application/octet-stream"
+        anki_package(request.auth.user, site_url=site_url(request)),
+        content_type="application/octet-stream",
     )
     response["Content-Disposition"] = 'attachment; filename="mlqa-practice.apkg"'
     return response
