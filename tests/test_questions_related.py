@@ -356,3 +356,18 @@ def test_download_streams_the_published_bank_with_licences(client, bank, moderat
     assert theory["sources"][0]["licence"] == "CC BY 4.0"
     assert theory["difficulty"] == "easy"
     assert isinstance(theory["related"], list) and theory["related"]
+
+
+def test_above_the_limit_a_save_leaves_the_lists_to_the_command(
+    client, moderator, monkeypatch
+):
+    first = QuestionFactory(title="What is dropout in neural networks?")
+    related_questions_rebuild()
+    monkeypatch.setattr("questions.services.related.REBUILD_ON_SAVE_LIMIT", 1)
+    proposal = QuestionFactory(
+        title="Why does dropout regularize neural networks?", status=Status.PENDING
+    )
+    post_approve(moderator=moderator, post=proposal)
+    assert related_titles(client, first) == []
+    call_command("related_questions", stdout=StringIO())
+    assert related_titles(client, first) == [proposal.title]

@@ -3,9 +3,9 @@ RelatedQuestion, and the published questions closest to a title being proposed.
 
 The lists are derived data, rebuilt from the whole bank (the IDF weights are the bank's):
 - by `manage.py related_questions` (from cron on a big bank, see REBUILD_ON_SAVE_LIMIT);
-- after `import_seeds`;
-- by the services that change what a question says or whether it is in the bank (a question
-  edited, a moderator's question published, a proposal approved): `related_questions_refresh`.
+- after `import_seeds`, and by the services that change what a question says or whether it is
+  in the bank (a question edited, a moderator's question published, a proposal approved):
+  `related_questions_refresh`, on a bank of up to REBUILD_ON_SAVE_LIMIT questions.
 A question hidden or deleted leaves the lists at once without a rebuild: pages read the first
 RELATED_SHOWN published entries of the RELATED_KEPT kept (RelatedQuestion.objects.shown_for).
 """
