@@ -72,6 +72,17 @@ class User(AbstractUser):
         return self.display_name or self.username
 
     @property
+    def shown_reputation(self):
+        """Reputation as every page shows it: never below zero.
+
+        The column keeps the exact sum of the member's points (votes, canonical marks), which may
+        be negative: undoing a downvote then gives back exactly what it took, the PostgreSQL vote
+        function and the ORM path add the same numbers, and recompute_reputation rebuilds them
+        (a floor applied inside each update would depend on the order of votes and could not
+        be rebuilt from them). Only what is shown has the floor."""
+        return max(self.reputation, 0)
+
+    @property
     def is_suspended(self):
         return suspension_in_force(self.suspended_until)
 

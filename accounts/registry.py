@@ -5,10 +5,13 @@
   cards, reviews, sessions, settings). Deleting an account deletes them (services.user_delete).
 - Profile sections: `function(request, member) -> context` the public profile page adds
   (questions adds the member's published answers).
+- Role recorders: `function(*, actor, user, is_moderator)`, called when the admin grants or
+  revokes the moderator role (moderation writes the audit entry).
 """
 
 _PRIVATE_DATA = []
 _PROFILE_SECTIONS = []
+_ROLE_RECORDERS = []
 
 
 def register_private_data(*models) -> None:
@@ -31,3 +34,13 @@ def profile_context(request, member) -> dict:
     for function in _PROFILE_SECTIONS:
         context.update(function(request, member))
     return context
+
+
+def register_role_recorder(function) -> None:
+    if function not in _ROLE_RECORDERS:
+        _ROLE_RECORDERS.append(function)
+
+
+def role_changed(*, actor, user, is_moderator: bool) -> None:
+    for function in _ROLE_RECORDERS:
+        function(actor=actor, user=user, is_moderator=is_moderator)

@@ -50,3 +50,30 @@ def moderator_edit_recorded(*, moderator, post):
         and getattr(post, "author_id", None) != moderator.pk
     ):
         audit(actor=moderator, action=AuditLogEntry.Action.EDIT, target=post)
+
+
+def moderator_delete_recorded(*, moderator, post, reason=""):
+    """A moderator's deletion of someone else's post is audited (their own is just deleted)."""
+    if (
+        moderator is not None
+        and moderator.is_moderator
+        and getattr(post, "author_id", None) != moderator.pk
+    ):
+        audit(
+            actor=moderator,
+            action=AuditLogEntry.Action.DELETE,
+            target=post,
+            reason=reason,
+        )
+
+
+def role_change_recorded(*, actor, user, is_moderator):
+    """The admin granted or revoked the moderator role (moderator_set audits its own)."""
+    audit(
+        actor=actor,
+        action=AuditLogEntry.Action.ROLE_GRANT
+        if is_moderator
+        else AuditLogEntry.Action.ROLE_REVOKE,
+        target=user,
+        reason="in the admin",
+    )

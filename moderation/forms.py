@@ -6,17 +6,20 @@ from .models import Flag
 
 
 class FlagForm(forms.ModelForm):
+    # The reasons only: a model field's choices get a blank "---------" first, which a radio
+    # list shows as a pre-checked option that posts nothing.
+    reason = forms.ChoiceField(
+        choices=Flag.Reason.choices,
+        widget=forms.RadioSelect,
+        label="What is wrong with this post?",
+        error_messages={"required": "Choose what is wrong with this post."},
+    )
+
     class Meta:
         model = Flag
         fields = ["reason", "note"]
-        widgets = {
-            "reason": forms.RadioSelect,
-            "note": forms.TextInput(attrs={"maxlength": 300}),
-        }
-        labels = {
-            "reason": "What is wrong with this post?",
-            "note": "Note for the moderators",
-        }
+        widgets = {"note": forms.TextInput(attrs={"maxlength": 300})}
+        labels = {"note": "Note for the moderators"}
         help_texts = {
             "note": "Required for “Other”; optional otherwise (300 characters at most)."
         }
@@ -71,7 +74,46 @@ class SuspendForm(forms.Form):
     reason = forms.CharField(max_length=300, label="Reason (the member sees it)")
 
 
+PURGE_REASON_MAX_LENGTH = 300
+
+
+class PurgeForm(forms.Form):
+    """Purging suspends a member indefinitely and hides all their posts: the reason is required
+    (the member sees it, the audit log keeps it)."""
+
+    reason = forms.CharField(
+        max_length=PURGE_REASON_MAX_LENGTH,
+        label="Reason (the member sees it)",
+        help_text="For example: “links to a paid course in 12 answers”.",
+        widget=forms.TextInput(attrs={"maxlength": PURGE_REASON_MAX_LENGTH}),
+        error_messages={
+            "required": "Give a reason: the member sees it and the audit log keeps it."
+        },
+    )
+
+    def clean_reason(self):
+        reason = clean_text(self.cleaned_data["reason"])
+        if not reason:
+            raise forms.ValidationError(
+                "Give a reason: the member sees it and the audit log keeps it."
+            )
+        return reason
+
+
+class RemovedFilterForm(forms.Form):
+    """Which removed posts the moderators' list shows."""
+
+    kind = forms.ChoiceField(
+        choices=[("answer", "Answers"), ("comment", "Comments")], required=False
+    )
+    state = forms.ChoiceField(
+        choices=[("deleted", "Deleted"), ("hidden", "Hidden")], required=False
+    )
+
+
 __all__ = [
+    "PurgeForm",
+    "RemovedFilterForm",
     "FlagForm",
     "ModerationActionForm",
     "QuestionForm",

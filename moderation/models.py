@@ -99,6 +99,7 @@ class AuditLogEntry(models.Model):
         REJECT = "reject", "Rejected"
         HIDE = "hide", "Hid"
         RESTORE = "restore", "Restored"
+        DELETE = "delete", "Deleted"
         EDIT = "edit", "Edited"
         ROLLBACK = "rollback", "Rolled back"
         CANONICAL_MARK = "canonical_mark", "Marked canonical"

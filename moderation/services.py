@@ -11,14 +11,27 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import moderators_group
 from caching import rows_changed
-from questions.models import Answer, Comment, Notification, Question, Status
+from questions.models import (
+    Answer,
+    AnswerRevision,
+    Comment,
+    Notification,
+    Question,
+    Status,
+)
 from questions.services.answers import (
     answer_edit,
     answer_published,
+    answer_restore,
     answer_visibility_changed,
 )
-from questions.services.comments import comment_published, comment_visibility_changed
+from questions.services.comments import (
+    comment_published,
+    comment_restore,
+    comment_visibility_changed,
+)
 from questions.services.notifications import notification_send
+from questions.services.related import related_questions_refresh
 from questions.services.reputation import members_lock, reputation_canonical_mark
 
 from .audit import audit, post_kind
@@ -91,6 +104,7 @@ def post_approve(*, moderator, post):
         post.status = Status.PUBLISHED
         post.last_activity_at = timezone.now()
         post.save(update_fields=["status", "last_activity_at"])
+        related_questions_refresh()  # it joins the bank: its list, and others'
     elif was_pending:
         post.status = Status.PUBLISHED
         post.save(update_fields=["status"])
@@ -110,6 +124,67 @@ def post_approve(*, moderator, post):
         moderator,
     )
     return post
+
+
+def edited_post(revision):
+    return revision.answer if isinstance(revision, AnswerRevision) else revision.comment
+
+
+@transaction.atomic
+def edit_approve(*, moderator, revision):
+    """Publish an edit that was awaiting review: the post takes its text."""
+    revision = type(revision).objects.select_for_update().get(pk=revision.pk)
+    if revision.status != Status.PENDING:
+        return revision
+    post = _locked(edited_post(revision))
+    post.body = revision.body
+    post.updated_at = timezone.now()
+    post.full_clean()
+    post.save()
+    revision.status = Status.PUBLISHED
+    revision.save(update_fields=["status"])
+    if isinstance(post, Answer) and post.status == Status.PUBLISHED:
+        Question.objects.filter(pk=post.question_id).update(
+            last_activity_at=post.updated_at
+        )
+    audit(
+        actor=moderator,
+        action=Action.APPROVE,
+        target=post,
+        reason=f"edit (revision {revision.number})",
+    )
+    _tell_author(
+        post,
+        f"Your edit of your {post_kind(post)} was approved by a moderator.",
+        moderator,
+    )
+    return revision
+
+
+@transaction.atomic
+def edit_reject(*, moderator, revision, reason):
+    """Refuse an edit awaiting review; the post keeps its approved text and the author is told why."""
+    if not reason.strip():
+        raise ModerationRefused(
+            "Give a reason: the author is told why their edit was rejected.",
+            HTTPStatus.BAD_REQUEST,
+        )
+    revision = type(revision).objects.select_for_update().get(pk=revision.pk)
+    if revision.status != Status.PENDING:
+        return revision
+    revision.status = Status.REJECTED
+    revision.save(update_fields=["status"])
+    post = edited_post(revision)
+    audit(
+        actor=moderator,
+        action=Action.REJECT,
+        target=post,
+        reason=f"edit (revision {revision.number}): {reason}",
+    )
+    _tell_author(
+        post, f"Your edit of your {post_kind(post)} was rejected: {reason}", moderator
+    )
+    return revision
 
 
 @transaction.atomic
@@ -148,6 +223,44 @@ def post_hide(*, moderator, post, reason=""):
             post,
             f"Your {post_kind(post)} was hidden by a moderator{': ' + reason if reason else ''}.",
             moderator,
+        )
+    return post
+
+
+@transaction.atomic
+def post_restore(*, moderator, post):
+    """Bring back an answer or comment that was deleted (by anyone) or hidden (by a moderator,
+    a purge or three flags): one audited action. Open flags on a hidden post are declined, or
+    the next flag would hide it again at once."""
+    post = _locked(post)
+    was_deleted, was_hidden = post.deleted_at is not None, post.status == Status.HIDDEN
+    if not (was_deleted or was_hidden):
+        raise ModerationRefused(
+            "This post is neither deleted nor hidden.", HTTPStatus.BAD_REQUEST
+        )
+    if was_deleted:
+        restore = answer_restore if isinstance(post, Answer) else comment_restore
+        post = restore(**{post_kind(post): post})
+    if was_hidden:
+        Flag.objects.filter(
+            outcome=Flag.Outcome.OPEN, **{post_kind(post): post}
+        ).update(
+            outcome=Flag.Outcome.DECLINED,
+            resolved_by=moderator,
+            resolved_at=timezone.now(),
+        )
+        _set_status(post, Status.PUBLISHED)
+    audit(
+        actor=moderator,
+        action=Action.RESTORE,
+        target=post,
+        reason="deleted and hidden"
+        if was_deleted and was_hidden
+        else ("deleted" if was_deleted else "hidden"),
+    )
+    if post.author_id:
+        _tell_author(
+            post, f"Your {post_kind(post)} was restored by a moderator.", moderator
         )
     return post
 
@@ -316,7 +429,7 @@ def _canonical_clear(moderator, answer):
 @transaction.atomic
 def answer_rollback(*, moderator, answer, number):
     """Restore an earlier revision's text as a new revision."""
-    revision = answer.revisions.filter(number=number).first()
+    revision = answer.revisions.filter(number=number, status=Status.PUBLISHED).first()
     if revision is None:
         raise ModerationRefused("No such revision.", HTTPStatus.NOT_FOUND)
     # audited=False: the ROLLBACK entry below is this action's one entry, not an EDIT as well.

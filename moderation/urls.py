@@ -21,4 +21,6 @@ urlpatterns = [
     path("answers/<int:pk>/canonical/", views.canonical, name="canonical"),
     path("answers/<int:pk>/rollback/", views.rollback, name="rollback"),
     path("flag/<str:kind>/<int:pk>/", views.flag, name="flag"),
+    path("removed/", views.removed, name="removed"),
+    path("restore/<str:kind>/<int:pk>/", views.restore, name="restore"),
 ]

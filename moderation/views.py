@@ -9,20 +9,42 @@ from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import member_can_post_required, refuse
 from accounts.ratelimit import rate_limited
-from questions.models import Answer, Comment, Question, Status
+from questions.models import (
+    Answer,
+    AnswerRevision,
+    Comment,
+    CommentRevision,
+    Question,
+    Status,
+)
 
 from . import services
 from .audit import post_label
 from .filters import AuditLogFilter
-from .forms import FlagForm, ModerationActionForm, SuspendForm
+from .forms import (
+    FlagForm,
+    ModerationActionForm,
+    PurgeForm,
+    RemovedFilterForm,
+    SuspendForm,
+)
 from .models import Flag
 
-POST_MODELS = {"answer": Answer, "comment": Comment, "question": Question}
+POST_MODELS = {
+    "answer": Answer,
+    "comment": Comment,
+    "question": Question,
+    # Edits awaiting review (keyed by their revision).
+    "answer-edit": AnswerRevision,
+    "comment-edit": CommentRevision,
+}
+EDIT_KINDS = {AnswerRevision: "answer-edit", CommentRevision: "comment-edit"}
 
 
 def moderator_required(view):
@@ -80,7 +102,29 @@ def _queue_items():
         post.context_question = _question_of(post)
     pending.sort(key=lambda p: p.created_at)
     flagged.sort(key=lambda p: min(f.created_at for f in p.open_flags))
-    return pending, flagged
+    return pending, flagged, _pending_edits()
+
+
+def _pending_edits():
+    """Edits of published posts by authors who would still be queued, oldest first."""
+    edits = [
+        *AnswerRevision.objects.pending().select_related(
+            "editor", "answer__question", "answer__author"
+        ),
+        *CommentRevision.objects.pending().select_related(
+            "editor",
+            "comment__answer__question",
+            "comment__question",
+            "comment__author",
+        ),
+    ]
+    for edit in edits:
+        edit.kind = EDIT_KINDS[type(edit)]
+        edit.key = f"{edit.kind}:{edit.pk}"
+        edit.post = services.edited_post(edit)
+        edit.context_question = _question_of(edit.post)
+    edits.sort(key=lambda e: e.created_at)
+    return edits
 
 
 def _question_of(post):
@@ -94,9 +138,11 @@ def _question_of(post):
 @moderator_required
 def queue(request):
     """The moderation queue: new members' posts and open flags, oldest first, one click each or in bulk."""
-    pending, flagged = _queue_items()
+    pending, flagged, edits = _queue_items()
     return render(
-        request, "moderation/queue.html", {"pending": pending, "flagged": flagged}
+        request,
+        "moderation/queue.html",
+        {"pending": pending, "flagged": flagged, "edits": edits},
     )
 
 
@@ -137,7 +183,14 @@ def act(request):
 
 
 def _apply(action, moderator, post, reason):
-    if action == "approve":
+    if isinstance(post, (AnswerRevision, CommentRevision)):
+        if action == "approve":
+            services.edit_approve(moderator=moderator, revision=post)
+        elif action == "reject":
+            services.edit_reject(moderator=moderator, revision=post, reason=reason)
+        else:
+            raise services.ModerationRefused("An edit is approved or rejected.")
+    elif action == "approve":
         services.post_approve(moderator=moderator, post=post)
     elif action == "reject":
         services.post_reject(moderator=moderator, post=post, reason=reason)
@@ -234,20 +287,115 @@ def member_unsuspend(request, username):
     return redirect("moderation:member", username=member.username)
 
 
-@require_POST
+def _purge_context(member, form):
+    """What purging this member would do, for the confirmation page."""
+    live = {
+        "deleted_at__isnull": True,
+        "status__in": [Status.PUBLISHED, Status.PENDING],
+        "author": member,
+    }
+    return {
+        "member": member,
+        "form": form,
+        "answers": Answer.objects.filter(**live).count(),
+        "comments": Comment.objects.filter(**live).count(),
+        "proposals": Question.objects.filter(
+            author=member, status=Status.PENDING
+        ).count(),
+    }
+
+
 @moderator_required
 def member_purge(request, username):
+    """Purge a spammer after a confirmation page: suspended indefinitely, every post hidden.
+
+    The reason is required and bounded (PurgeForm); each hidden post can be restored from the
+    removed posts, and the suspension lifted, afterwards."""
     member = get_object_or_404(User.objects.active(), username=username)
-    reason = request.POST.get("reason", "").strip() or "spam"
+    form = PurgeForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            hidden = services.user_purge(
+                moderator=request.user, user=member, reason=form.cleaned_data["reason"]
+            )
+        except services.ModerationRefused as refusal:
+            return refuse(request, refusal.message, refusal.status)
+        messages.success(
+            request,
+            f"{member.username} is suspended and {hidden} of their posts are hidden.",
+        )
+        return redirect("moderation:member", username=member.username)
+    return render(
+        request,
+        "moderation/purge_confirm.html",
+        _purge_context(member, form),
+        status=400 if form.is_bound else 200,
+    )
+
+
+REMOVED_PER_PAGE = 25
+
+
+def _removed_posts(kind, state):
+    """One of the four lists of removed posts, newest first, each from its own index."""
+    if kind == "answer":
+        posts = Answer.objects.select_related("question", "author", "source")
+    else:
+        posts = Comment.objects.select_related("author", "answer__question", "question")
+    posts = posts.select_related("deleted_by").defer("body")
+    if state == "deleted":
+        return posts.filter(deleted_at__isnull=False).order_by("-deleted_at", "-pk")
+    return posts.filter(status=Status.HIDDEN, deleted_at__isnull=True).order_by(
+        "-created_at", "-pk"
+    )
+
+
+@moderator_required
+def removed(request):
+    """Deleted and hidden answers and comments, newest first, each with Restore (audited)."""
+    form = RemovedFilterForm(request.GET)
+    form.is_valid()  # an unknown value falls back to the default list
+    kind = form.cleaned_data.get("kind") or "answer"
+    state = form.cleaned_data.get("state") or "deleted"
+    page = Paginator(_removed_posts(kind, state), REMOVED_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    for post in page:
+        post.kind = kind
+        post.context_question = _question_of(post)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "moderation/removed.html",
+        {
+            "page": page,
+            "kind": kind,
+            "state": state,
+            "query_string": query.urlencode(),
+            "here": request.get_full_path(),
+        },
+    )
+
+
+@require_POST
+@moderator_required
+def restore(request, kind, pk):
+    """Bring back a deleted or hidden answer or comment; written to the audit log."""
+    if kind not in ("answer", "comment"):
+        raise Http404
+    post = get_object_or_404(POST_MODELS[kind].objects.all(), pk=pk)
     try:
-        hidden = services.user_purge(moderator=request.user, user=member, reason=reason)
+        post = services.post_restore(moderator=request.user, post=post)
     except services.ModerationRefused as refusal:
         return refuse(request, refusal.message, refusal.status)
-    messages.success(
-        request,
-        f"{member.username} is suspended and {hidden} of their posts are hidden.",
-    )
-    return redirect("moderation:member", username=member.username)
+    messages.success(request, f"The {kind} is restored.")
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(back)
+    return redirect(post.get_absolute_url())
 
 
 @require_POST

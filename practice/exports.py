@@ -5,13 +5,14 @@ import hashlib
 import io
 import itertools
 import json
+import re
 import sqlite3
 import time
 import zipfile
 
 import genanki
 from django.db.models import OuterRef, Subquery
-from django.utils.html import escape, linebreaks
+from django.utils.html import escape, format_html, linebreaks
 
 from questions.models import Answer
 
@@ -106,8 +107,19 @@ def anki_deck_id(user) -> int:
     return (1 << 30) + int.from_bytes(digest[:4], "big") % (1 << 30)
 
 
-def anki_notes(user):
-    """One note per card: the prompt; the canonical (or best) answer and the last attempt."""
+# A site-relative link in an answer ("/questions/12/...") or a path of ours: Anki opens cards
+# outside the site, where only absolute addresses lead anywhere.
+_RELATIVE_LINK = re.compile(r'(\s(?:href|src)=")/(?!/)')
+
+
+def absolute_links(html: str, site_url: str) -> str:
+    """`html` with its site-relative href and src addresses made absolute under `site_url`."""
+    return _RELATIVE_LINK.sub(lambda m: f"{m.group(1)}{site_url}/", html)
+
+
+def anki_notes(user, *, site_url):
+    """One note per card: the prompt; the canonical (or best) answer and the last attempt; a
+    link to the question on the site (absolute: `site_url` is "https://host", no slash)."""
     last_attempt = (
         Review.objects.filter(card=OuterRef("pk"))
         .exclude(attempt="")
@@ -132,21 +144,27 @@ def anki_notes(user):
             model=ANKI_MODEL,
             fields=[
                 escape(question.prompt),
-                answer.body_html if answer else "<p><em>No answer yet.</em></p>",
+                absolute_links(answer.body_html, site_url)
+                if answer
+                else "<p><em>No answer yet.</em></p>",
                 linebreaks(card.last_attempt, autoescape=True)
                 if card.last_attempt
                 else "",
-                escape(question.get_absolute_url()),
+                format_html(
+                    '<a href="{}">{}</a>',
+                    site_url + question.get_absolute_url(),
+                    "Open on MLQA",
+                ),
             ],
             guid=genanki.guid_for("mlqa-question", question.pk),
             tags=["mlqa", question.topic.slug],
         )
 
 
-def anki_package(user, *, deck_name="MLQA practice") -> bytes:
+def anki_package(user, *, site_url, deck_name="MLQA practice") -> bytes:
     """The .apkg file (a zip holding Anki's SQLite collection), built in memory."""
     deck = genanki.Deck(anki_deck_id(user), deck_name)
-    for note in anki_notes(user):
+    for note in anki_notes(user, site_url=site_url.rstrip("/")):
         deck.add_note(note)
     package = genanki.Package(deck)
     timestamp = time.time()

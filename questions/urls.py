@@ -1,18 +1,31 @@
 from django.urls import path
 
 from . import feeds
-from .views import answers, browse, comments, detail, notifications, proposals, votes
+from .views import (
+    answers,
+    browse,
+    comments,
+    deleted,
+    detail,
+    download,
+    notifications,
+    proposals,
+    votes,
+)
 
 app_name = "questions"
 
 urlpatterns = [
     path("", browse.question_list, name="list"),
+    path("topics/", browse.topic_index, name="topics"),
+    path("download/", download.bank_download, name="download"),
     path("feed.rss", feeds.newest_rss, name="feed-rss"),
     path("feed.atom", feeds.newest_atom, name="feed-atom"),
     path("topics/<slug:slug>/", browse.topic_detail, name="topic"),
     path("topics/<slug:slug>/feed.rss", feeds.topic_rss, name="topic-feed-rss"),
     path("topics/<slug:slug>/feed.atom", feeds.topic_atom, name="topic-feed-atom"),
     path("propose/", proposals.question_propose_view, name="propose"),
+    path("similar/", proposals.similar_questions_view, name="similar"),
     path("<int:pk>/edit/", proposals.question_edit_view, name="edit"),
     path("<int:pk>/", detail.question_detail, name="detail-short"),
     path("<int:pk>/answer/", answers.answer_create_view, name="answer-create"),
@@ -29,6 +42,9 @@ urlpatterns = [
     path("answers/preview/", answers.answer_preview, name="answer-preview"),
     path("answers/<int:pk>/edit/", answers.answer_edit_view, name="answer-edit"),
     path("answers/<int:pk>/delete/", answers.answer_delete_view, name="answer-delete"),
+    path(
+        "answers/<int:pk>/restore/", answers.answer_restore_view, name="answer-restore"
+    ),
     path("answers/<int:pk>/history/", answers.answer_history, name="answer-history"),
     path("answers/<int:pk>/vote/", votes.vote_answer, name="answer-vote"),
     path(
@@ -40,4 +56,10 @@ urlpatterns = [
     path(
         "comments/<int:pk>/delete/", comments.comment_delete_view, name="comment-delete"
     ),
+    path(
+        "comments/<int:pk>/restore/",
+        comments.comment_restore_view,
+        name="comment-restore",
+    ),
+    path("deleted/", deleted.deleted_posts, name="deleted"),
 ]

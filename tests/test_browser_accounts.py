@@ -34,10 +34,10 @@ def test_sign_up_verify_and_log_in(page, live_server, viewport):
     assert_accessible(page)
     page.get_by_label("Username").fill("turing")
     page.get_by_label("Email").fill("alan@example.com")
-    page.get_by_label("Password:", exact=True).fill(PASSWORD)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
     screenshot(page, f"signup-{size}")
-    page.get_by_role("button", name="Sign Up").click()
+    page.get_by_role("button", name="Sign up").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Verify")
     assert_accessible(page)
 

@@ -422,3 +422,42 @@ def test_a_suspension_lifted_after_its_end_needs_no_write(answer):
     author.save()
     member = author_client(answer)
     assert "suspension-banner" in text(member.get(reverse("questions:list")))
+
+
+def test_restoring_a_deleted_answer_shows_it_to_everyone_at_once(answer):
+    """The author's own restore (within the window) and a moderator's, both at once."""
+    url = answer.question.get_absolute_url()
+    urls = [url, reverse("questions:list") + "?sort=answers"]
+    author = author_client(answer)
+    author.post(reverse("questions:answer-delete", args=[answer.pk]))
+    clients = warmed(urls)
+    assert_everyone_sees(clients, urls[:1], absent=["steady range"])
+    assert_everyone_sees(clients, urls[1:], present=["<strong>0</strong> answers"])
+    author.post(reverse("questions:answer-restore", args=[answer.pk]))
+    assert_everyone_sees(clients, urls[:1], present=["steady range"])
+    assert_everyone_sees(clients, urls[1:], present=["<strong>1</strong> answer"])
+    moderator = moderator_client()
+    moderator.post(reverse("questions:answer-delete", args=[answer.pk]), {"reason": ""})
+    assert_everyone_sees(clients, urls[:1], absent=["steady range"])
+    moderator.post(reverse("moderation:restore", args=["answer", answer.pk]))
+    assert_everyone_sees(clients, urls[:1], present=["steady range"])
+
+
+def test_restoring_a_comment_or_a_hidden_answer_shows_it_at_once(answer):
+    url = answer.question.get_absolute_url()
+    commenter = signed_in_client()
+    commenter.post(
+        reverse("questions:answer-comment", args=[answer.pk]),
+        {"body": "Marker: what about layer norm?"},
+    )
+    comment = Comment.objects.get()
+    commenter.post(reverse("questions:comment-delete", args=[comment.pk]))
+    clients = warmed([url])
+    assert_everyone_sees(clients, [url], absent=["Marker: what about layer norm?"])
+    commenter.post(reverse("questions:comment-restore", args=[comment.pk]))
+    assert_everyone_sees(clients, [url], present=["Marker: what about layer norm?"])
+    moderator = moderator_client()
+    act(moderator, "hide", answer)
+    assert_everyone_sees(clients, [url], absent=["steady range"])
+    moderator.post(reverse("moderation:restore", args=["answer", answer.pk]))
+    assert_everyone_sees(clients, [url], present=["steady range"])

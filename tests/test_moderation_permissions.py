@@ -17,7 +17,7 @@ from moderation import services
 from moderation import urls as moderation_urls
 from moderation.models import AuditLogEntry, Flag
 from questions.models import AnswerRevision, Comment, Question, Vote
-from questions.services.answers import answer_create, answer_edit
+from questions.services.answers import answer_create, answer_delete, answer_edit
 from questions.services.comments import comment_create
 from questions.services.questions import question_propose
 from tests.factories import QuestionFactory, UserFactory
@@ -92,7 +92,10 @@ MATRIX = [
     Row("member", "moderation:member", "get", MODERATORS_ONLY, args=lambda w: [w.author.username]),
     Row("suspend", "moderation:member-suspend", "post", MODERATORS_ONLY_POST, args=lambda w: [w.author.username], data=lambda w: {"days": "7", "reason": "Spam links"}),
     Row("unsuspend", "moderation:member-unsuspend", "post", MODERATORS_ONLY_POST, args=lambda w: [w.author.username]),
+    Row("purge", "moderation:member-purge", "get", MODERATORS_ONLY, args=lambda w: [w.author.username]),  # the confirmation page
     Row("purge", "moderation:member-purge", "post", MODERATORS_ONLY_POST, args=lambda w: [w.author.username], data=lambda w: {"reason": "spam"}),
+    Row("removed", "moderation:removed", "get", MODERATORS_ONLY),
+    Row("restore", "moderation:restore", "post", MODERATORS_ONLY_POST, args=lambda w: ["answer", w.deleted_answer.pk]),
     Row("mark", "moderation:canonical", "post", MODERATORS_ONLY_POST, args=lambda w: [w.answer.pk], data=lambda w: {"canonical": "1"}),
     Row("unmark", "moderation:canonical", "post", MODERATORS_ONLY_POST, args=lambda w: [w.canonical_answer.pk], data=lambda w: {"canonical": "0"}),
     Row("rollback", "moderation:rollback", "post", MODERATORS_ONLY_POST, args=lambda w: [w.answer.pk], data=lambda w: {"number": "1"}),
@@ -133,6 +136,10 @@ def world():
         question=QuestionFactory(), author=author, body=BODY
     )
     services.canonical_set(moderator=moderator, answer=canonical_answer)
+    deleted_answer = answer_delete(
+        answer=answer_create(question=question, author=author, body=BODY + " Gone."),
+        by=author,
+    )
     proposal = question_propose(
         author=author,
         title="What does batch normalisation do at inference time?",
@@ -148,6 +155,7 @@ def world():
         answer=answer,
         comment=comment,
         canonical_answer=canonical_answer,
+        deleted_answer=deleted_answer,
         published_question=QuestionFactory(author=author),
         proposal=proposal,
     )
@@ -210,7 +218,7 @@ POST_ONLY = [
     for row in MATRIX
     if row.method == "post"
     and row.url_name.startswith("moderation:")
-    and row.url_name != "moderation:flag"
+    and row.url_name not in ("moderation:flag", "moderation:member-purge")
 ]
 
 

@@ -23,7 +23,7 @@ from questions.models import (
     QuestionFollow,
     Status,
 )
-from questions.services.answers import answer_create, answer_edit
+from questions.services.answers import answer_create, answer_delete, answer_edit
 from questions.services.comments import comment_create
 from questions.services.questions import question_edit, question_propose
 from questions.services.votes import VoteRefused, vote_cast
@@ -638,6 +638,11 @@ def _hidden_answer(m):
     return services.post_hide(moderator=m.moderator, post=published_answer())
 
 
+def _deleted_answer(m):
+    answer = published_answer()
+    return answer_delete(answer=answer, by=answer.author)
+
+
 def _until():
     return timezone.now() + timedelta(days=2)
 
@@ -648,6 +653,9 @@ AUDITED = [
     ("reject", _pending_answer, lambda m, t: services.post_reject(moderator=m.moderator, post=t, reason="Off topic."), Action.REJECT, "moderator", "Off topic."),
     ("hide", lambda m: published_answer(), lambda m, t: services.post_hide(moderator=m.moderator, post=t, reason="Rude."), Action.HIDE, "moderator", "Rude."),
     ("restore", _hidden_answer, lambda m, t: services.post_approve(moderator=m.moderator, post=t), Action.RESTORE, "moderator", ""),
+    ("restore-deleted", _deleted_answer, lambda m, t: services.post_restore(moderator=m.moderator, post=t), Action.RESTORE, "moderator", "deleted"),
+    ("restore-hidden", _hidden_answer, lambda m, t: services.post_restore(moderator=m.moderator, post=t), Action.RESTORE, "moderator", "hidden"),
+    ("delete", lambda m: published_answer(), lambda m, t: answer_delete(answer=t, by=m.moderator, reason="Copied."), Action.DELETE, "moderator", "Copied."),
     ("flag-auto-hide", _flagged_answer, lambda m, t: [services.flag_create(user=u, post=t, reason="spam") for u in UserFactory.create_batch(2)], Action.HIDE, None, "3 members flagged it"),
     ("flags-helpful", _flagged_answer, lambda m, t: services.flags_resolve(moderator=m.moderator, post=t, helpful=True, reason="Spam."), Action.FLAG_HELPFUL, "moderator", "Spam."),
     ("flags-declined", _flagged_answer, lambda m, t: services.flags_resolve(moderator=m.moderator, post=t, helpful=False, reason="Fine."), Action.FLAG_DECLINED, "moderator", "Fine."),

@@ -14,7 +14,7 @@ from moderation import services
 from moderation.models import FLAGS_PER_DAY, AuditLogEntry, Flag
 from questions.models import Answer, Comment, Notification, Question, Status
 from questions.services.answers import answer_create, answer_edit
-from questions.services.comments import comment_create
+from questions.services.comments import comment_create, comment_edit
 from questions.services.questions import question_propose
 from tests.factories import AnswerFactory, QuestionFactory, UserFactory
 
@@ -215,9 +215,20 @@ def _fill_queue(count):
     for post in (AnswerFactory(), flagged_comment):
         for flagger in UserFactory.create_batch(2):
             services.flag_create(user=flagger, post=post, reason="spam")
+    # Edits awaiting review: a new member's edit of a published answer and comment of theirs.
+    newcomer = UserFactory()
+    answer = AnswerFactory(author=newcomer)
+    answer_edit(
+        answer=answer, editor=newcomer, body=f"An edited text {count} long enough."
+    )
+    comment = comment_create(
+        author=UserFactory(trusted=True), body="Fine.", answer=AnswerFactory()
+    )
+    Comment.objects.filter(pk=comment.pk).update(author=newcomer)
+    comment_edit(comment=comment, editor=newcomer, body="An edited remark.")
 
 
-QUEUE_MAX_QUERIES = 12
+QUEUE_MAX_QUERIES = 14  # two of them for the edits awaiting review
 
 
 @pytest.mark.parametrize("count", [3, 20])
@@ -230,6 +241,7 @@ def test_the_queue_page_costs_the_same_queries_whatever_its_length(
     assert response.status_code == HTTPStatus.OK
     html = response.content.decode()
     assert f"Awaiting review ({count})" in html and "Flagged (2)" in html
+    assert "Edits awaiting review (2)" in html
 
 
 # Flags
@@ -745,3 +757,37 @@ def test_moderator_only_pages_say_why(user_client):
     response = user_client.get(reverse("moderation:queue"))
     assert response.status_code == 403
     assert "Only moderators can do this." in response.content.decode()
+
+
+def test_the_flag_form_has_no_empty_choice_and_each_radio_in_its_label(user_client):
+    answer = AnswerFactory()
+    url = reverse("moderation:flag", args=["answer", answer.pk])
+    html = page(user_client, url)
+    radios = re.findall(r'<input type="radio"[^>]*>', html)
+    assert len(radios) == len(
+        Flag.Reason.choices
+    )  # no "---------" / "Select an option"
+    assert not any("checked" in radio for radio in radios)
+    assert 'value=""' not in "".join(radios)
+    for value, label in Flag.Reason.choices:
+        # The radio inside its own label, so the label is next to it and clicking it checks it.
+        assert re.search(
+            rf'<label class="check" for="id_reason_\d">\s*<input type="radio" name="reason" value="{value}"[^>]*>\s*{re.escape(label)}</label>',
+            html,
+        ), label
+    # Posting a checked reason flags the post, through the real view and form.
+    response = user_client.post(url, {"reason": "rude", "note": ""})
+    assert response.status_code == HTTPStatus.FOUND
+    assert Flag.objects.get().reason == "rude"
+
+
+def test_flagging_without_a_reason_says_so_and_checks_nothing(user_client):
+    answer = AnswerFactory()
+    url = reverse("moderation:flag", args=["answer", answer.pk])
+    response = user_client.post(url, {"note": "kept note"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    html = response.content.decode()
+    assert "Choose what is wrong with this post." in html
+    assert "kept note" in html
+    assert "checked" not in "".join(re.findall(r'<input type="radio"[^>]*>', html))
+    assert not Flag.objects.exists()

@@ -18,6 +18,8 @@ from tests.practice_factories import grade, practisable_question
 
 pytestmark = pytest.mark.django_db
 
+SITE = "https://mlqa.example.org"
+
 
 def read_csv(response):
     assert response.status_code == HTTPStatus.OK
@@ -119,7 +121,10 @@ def test_anki_package_has_a_note_per_card(user, user_client, practised):
     assert "community answer" not in momentum[1]
     assert "HYPERLINK" in momentum[2]  # the last attempt that was written down
     assert "It speeds things up?" not in momentum[2]
-    assert momentum[3] == sgd.get_absolute_url()
+    # Absolute: a card in Anki is not on the site (the test client's host is "testserver").
+    assert momentum[3] == (
+        f'<a href="http://testserver{sgd.get_absolute_url()}">Open on MLQA</a>'
+    )
     trade_off = fields["What is the bias–variance trade-off?"]
     assert (
         f"Reference answer number {bias.pk}" in trade_off[1]
@@ -135,8 +140,8 @@ def test_anki_package_has_a_note_per_card(user, user_client, practised):
 
 
 def test_anki_ids_are_stable_and_per_user(user, practised):
-    again, _, _, _ = open_apkg(anki_package(user))
-    first, _, _, _ = open_apkg(anki_package(user))
+    again, _, _, _ = open_apkg(anki_package(user, site_url=SITE))
+    first, _, _, _ = open_apkg(anki_package(user, site_url=SITE))
     assert [guid for guid, *_ in again] == [guid for guid, *_ in first]
     other = UserFactory()
     assert anki_deck_id(user) == anki_deck_id(user) != anki_deck_id(other)
@@ -146,7 +151,31 @@ def test_anki_ids_are_stable_and_per_user(user, practised):
 def test_prompts_are_escaped_in_anki(user):
     question = practisable_question(title="Is <b>bold</b> & safe?")
     grade(user, question, 3, timezone.now(), attempt="<script>alert(1)</script>")
-    notes, *_ = open_apkg(anki_package(user))
+    notes, *_ = open_apkg(anki_package(user, site_url=SITE))
     flds = notes[0][2].split("\x1f")
     assert flds[0] == "Is &lt;b&gt;bold&lt;/b&gt; &amp; safe?"
     assert "<script>" not in flds[2]
+
+
+def test_anki_links_are_absolute_under_site_url_when_it_is_set(
+    user, user_client, practised, settings
+):
+    sgd, _bias = practised
+    settings.SITE_URL = SITE
+    notes, *_ = open_apkg(user_client.get(reverse("practice:anki-export")).content)
+    fields = {flds.split("\x1f")[0]: flds.split("\x1f") for _, _, flds, _ in notes}
+    link = fields["What does momentum do in SGD?"][3]
+    assert link == f'<a href="{SITE}{sgd.get_absolute_url()}">Open on MLQA</a>'
+
+
+def test_site_relative_links_in_answers_become_absolute():
+    from practice.exports import absolute_links
+
+    html = (
+        '<p><a href="/questions/1/q/" rel="nofollow">q</a> <img src="/static/x.svg" alt="">'
+        ' <a href="https://other.example/">o</a> <a href="//cdn.example/x">c</a></p>'
+    )
+    assert absolute_links(html, SITE) == (
+        f'<p><a href="{SITE}/questions/1/q/" rel="nofollow">q</a> <img src="{SITE}/static/x.svg" alt="">'
+        ' <a href="https://other.example/">o</a> <a href="//cdn.example/x">c</a></p>'
+    )

@@ -273,3 +273,39 @@ def test_question_url_with_wrong_slug_redirects(client):
     response = client.get(reverse("questions:detail", args=[question.pk, "wrong-slug"]))
     assert response.status_code == HTTPStatus.MOVED_PERMANENTLY
     assert response["Location"] == question.get_absolute_url()
+
+
+def test_a_queued_answer_is_greeted_as_awaiting_review_and_only_its_author_sees_it(
+    client, new_user
+):
+    question = QuestionFactory()
+    client.force_login(new_user)
+    response = client.post(
+        reverse("questions:answer-create", args=[question.pk]),
+        {"body": GOOD_BODY},
+        follow=True,
+    )
+    assert response.status_code == HTTPStatus.OK
+    text = response.content.decode()
+    assert "Your answer was posted." not in text
+    assert "Your answer awaits review by a moderator" in text
+    assert "only you can see it" in text
+    assert GOOD_BODY in text  # the author sees it, marked
+    assert "Awaiting review" in text
+    other = UserFactory(trusted=True)
+    client.force_login(other)
+    assert GOOD_BODY not in client.get(question.get_absolute_url()).content.decode()
+    client.logout()
+    assert GOOD_BODY not in client.get(question.get_absolute_url()).content.decode()
+
+
+def test_a_published_answer_is_greeted_as_posted(user_client):
+    question = QuestionFactory()
+    response = user_client.post(
+        reverse("questions:answer-create", args=[question.pk]),
+        {"body": GOOD_BODY},
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "Your answer was posted." in text
+    assert "awaits review" not in text

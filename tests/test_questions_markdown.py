@@ -169,13 +169,14 @@ def test_dangerous_markup_is_removed(source):
     assert "alert(1)" not in "".join(str(attrs) for _, attrs in parse(out))
 
 
-def test_tab_in_scheme_leaves_a_harmless_relative_url():
-    # Markdown turns the tab into spaces, and browsers don't strip spaces inside
-    # a URL, so "java    script:" has no scheme: it is a relative path.
+def test_tab_in_scheme_leaves_no_link_or_a_harmless_relative_url():
+    # CommonMark allows no tab or space in a link destination, so this is text; a renderer that
+    # made it a link would keep the whitespace, which browsers don't strip inside a URL, so
+    # "java    script:" would have no scheme: a relative path.
     out = render_markdown("[x](java\tscript:alert(1))")
     assert_safe(out)
-    (href,) = [attrs["href"] for tag, attrs in parse(out) if tag == "a"]
-    assert urlsplit(href).scheme == ""
+    for href in [attrs["href"] for tag, attrs in parse(out) if tag == "a"]:
+        assert urlsplit(href).scheme == ""
 
 
 def test_script_content_is_dropped_not_shown():
@@ -324,6 +325,62 @@ def test_plain_text_output_is_safe_and_keeps_the_text(text):
     assert all(tag in {"a", "br"} for tag, _ in parse(out))
     visible = html.unescape(re.sub(r"</?a[^>]*>", "", out.replace("<br>\n", "\n")))
     assert visible == text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# Adversarial Markdown: what made Python-Markdown quadratic, and what could confuse the
+# renderer's own passes (math set aside, bare links, the HTML writer). The time bound per
+# character is in bench/render_worst_case.py, not here.
+
+ADVERSARIAL = st.sampled_from(
+    [
+        "[", "]", "(", ")", "![", "](", "]: ", "*", "**", "_", "__", "~", "~~", "^", "`", "```",
+        "```python\n", "```math\n", "\n", "\n\n", "- ", "  - ", "    ", "> ", "1. ", "3) ", "#",
+        "<", ">", "<a href=", "<img src=x ", "<!--", "-->", "<script>", "</script>", "<style>",
+        " onerror=alert(1)", "javascript:alert(1)", "\\(", "\\)", "\\", "$$", "\\[",
+        "\\]", "\\begin{a}", "\\end{a}", "http://x.example/", "www.x.example", "a@b.example",
+        "|", "|-|", "&", "&#", "&#106;", ";", "\t", "\x00", '"', "'", "x", "word ",
+        "\ue000", "\ue001", "\ue002", "0",
+    ]
+)  # fmt: skip
+ADVERSARIAL_TEXT = st.lists(
+    st.tuples(ADVERSARIAL, st.integers(1, 40)).map(lambda pair: pair[0] * pair[1]),
+    max_size=40,
+).map("".join)
+MARKERS = ("\ue000", "\ue001", "\ue002")
+
+
+@settings(max_examples=300, deadline=None)
+@given(ADVERSARIAL_TEXT)
+def test_adversarial_markdown_is_rendered_safe(text):
+    out = render_markdown(text)
+    assert_safe(out)
+    # The markers that hold math aside while Markdown is parsed never reach the page.
+    assert not any(marker in out for marker in MARKERS)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "b c", "x^2", "\\alpha", "<", "&", "*", "_"]),
+        min_size=1,
+        max_size=8,
+    ).map("".join)
+)
+def test_inline_math_comes_back_as_written(tex):
+    out = render_markdown(f"Before \\({tex}\\) after.")
+    assert (
+        f'<span class="arithmatex">\\({html.escape(tex, quote=False)}\\)</span>' in out
+    )
+
+
+def test_math_in_code_links_and_html_stays_as_written():
+    out = render_markdown(
+        "`\\(a\\)` [x](https://example.com/\\(b\\)) <span title='\\(c\\)'>y</span>\n\n"
+        "```\n$$\nd\n$$\n```"
+    )
+    assert "<code>\\(a\\)</code>" in out
+    assert "arithmatex" not in out
+    assert "$$\nd\n$$" in out
 
 
 # Static files that go with the renderer

@@ -172,3 +172,34 @@ def test_the_recompute_reputation_command_reports_what_changed():
     out = StringIO()
     call_command("recompute_reputation", stdout=out)
     assert "0 members changed" in out.getvalue()
+
+
+def test_reputation_never_shows_below_zero_and_stays_rebuildable(client):
+    """Downvotes on a new member's answer: every page shows 0, not -4; undoing one gives back
+    exactly its points, and recompute_reputation finds nothing to change."""
+    author = UserFactory(display_name="Newcomer Nia")
+    answer = AnswerFactory(author=author)
+    voters = UserFactory.create_batch(3)
+    vote_cast(user=voters[0], answer=answer, value=Vote.DOWN)
+    vote_cast(user=voters[1], answer=answer, value=Vote.DOWN)
+    assert reputation_of(author) == 2 * REPUTATION_DOWNVOTE  # the exact sum, kept
+    assert User.objects.get(pk=author.pk).shown_reputation == 0
+
+    profile = client.get(reverse("accounts:profile", args=[author.username]))
+    assert "<dd>0</dd>" in profile.content.decode()
+    question_page = client.get(answer.question.get_absolute_url()).content.decode()
+    assert 'title="Reputation">0</span>' in question_page
+    assert 'title="Reputation">-' not in question_page
+    client.force_login(author)
+    header = client.get(reverse("home")).content.decode()
+    assert 'title="Reputation">0</span>' in header
+    moderator = UserFactory(moderator=True)
+    client.force_login(moderator)
+    member_page = client.get(reverse("moderation:member", args=[author.username]))
+    assert "Reputation 0 " in member_page.content.decode()
+
+    vote_cast(user=voters[2], answer=answer, value=Vote.UP)
+    assert reputation_of(author) == 2 * REPUTATION_DOWNVOTE + REPUTATION_UPVOTE
+    vote_cast(user=voters[0], answer=answer, value=Vote.DOWN)  # undone: +2 back
+    assert reputation_of(author) == REPUTATION_DOWNVOTE + REPUTATION_UPVOTE
+    assert reputation_recompute() == 0

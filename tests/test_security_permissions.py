@@ -58,6 +58,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from api.models import AccessToken
+from api.services import token_create
 from moderation import services as moderation
 from moderation.models import Flag
 from practice.models import (
@@ -78,8 +80,8 @@ from questions.models import (
     Status,
     Vote,
 )
-from questions.services.answers import answer_create, answer_edit
-from questions.services.comments import comment_create
+from questions.services.answers import answer_create, answer_delete, answer_edit
+from questions.services.comments import comment_create, comment_delete
 from questions.services.questions import question_propose
 from tests.factories import PASSWORD, TopicFactory, UserFactory
 from tests.module_data import module_data
@@ -121,6 +123,10 @@ class Go:
 
     def url(self, case):
         return self.to(case) if callable(self.to) else reverse(self.to)
+
+
+# The admin's log-in sends visitors to the site's, back to the admin after.
+ADMIN_SITE_LOGIN = Go(lambda c: reverse("account_login") + "?next=%2Fadmin%2F")
 
 
 def everyone(outcome):
@@ -274,6 +280,14 @@ def _old_comment(c):
     )
 
 
+def _owner_deletes_answer(c):
+    answer_delete(answer=c.w.answer, by=c.w.owner)
+
+
+def _owner_deletes_comment(c):
+    comment_delete(comment=c.w.comment, by=c.w.owner)
+
+
 def _confirmation_key(c):
     address = EmailAddress.objects.get(user=c.w.unverified)
     return EmailConfirmationHMAC(address).key
@@ -309,6 +323,10 @@ MATRIX = [
     Entry("trivial", get=everyone(OK), post=everyone(OK)),
     Entry("questions:list", get=everyone(OK), post=everyone(OK)),
     Entry("questions:topic", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("questions:topic", args=[c.w.topic.slug])),
+    Entry("questions:topics", get=everyone(OK), post=everyone(OK)),
+    # The published bank as JSON Lines; the similar questions listed while a title is typed.
+    Entry("questions:download", get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    Entry("questions:similar", get=everyone(OK), post=everyone(NOT_ALLOWED)),
     Entry("questions:detail", get=everyone(OK), post=everyone(OK), url=lambda c: _q(c).get_absolute_url()),
     Entry("questions:detail-short", get=everyone(Go(lambda c: _q(c).get_absolute_url(), 301)), post=everyone(Go(lambda c: _q(c).get_absolute_url(), 301)), url=lambda c: reverse("questions:detail-short", args=[_q(c).pk])),
     Entry("questions:answer-history", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("questions:answer-history", args=[c.w.answer.pk])),
@@ -316,6 +334,33 @@ MATRIX = [
     Entry("questions:answer-history", variant="hidden", get=unpublished(OK), post=unpublished(OK), url=lambda c: reverse("questions:answer-history", args=[c.w.hidden_answer.pk])),
     Entry("questions:detail", variant="proposal", get=unpublished(OK), post=unpublished(OK), url=lambda c: c.w.proposal.get_absolute_url()),
     Entry("accounts:profile", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("accounts:profile", args=[c.w.owner.username])),
+    # The API: public and read-only; the personal part opens with a token only, never a session.
+    Entry("api:question_list", get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    Entry("api:question_detail", get=everyone(OK), post=everyone(NOT_ALLOWED), url=lambda c: reverse("api:question_detail", args=[_q(c).pk])),
+    Entry("api:question_detail", variant="proposal", get=everyone(NOT_FOUND), post=everyone(NOT_ALLOWED), url=lambda c: reverse("api:question_detail", args=[c.w.proposal.pk])),
+    Entry("api:topic_list", get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    Entry("api:member_profile", get=everyone(OK), post=everyone(NOT_ALLOWED), url=lambda c: reverse("api:member_profile", args=[c.w.owner.username])),
+    Entry("api:openapi-json", get=everyone(OK), post=everyone(OK)),
+    Entry("api:openapi-view", get=everyone(OK), post=everyone(OK)),
+    Entry("api:api-root", get=everyone(NOT_FOUND), post=everyone(NOT_FOUND)),
+    Entry("api:my_reviews", get=everyone(HTTPStatus.UNAUTHORIZED), post=everyone(NOT_ALLOWED)),
+    Entry("api:my_export_csv", get=everyone(HTTPStatus.UNAUTHORIZED), post=everyone(NOT_ALLOWED)),
+    Entry("api:my_export_anki", get=everyone(HTTPStatus.UNAUTHORIZED), post=everyone(NOT_ALLOWED)),
+    # Tokens are the member's own, like their practice: unverified and suspended members too.
+    Entry(
+        "tokens:list", get=members(OK), post=members(OK),
+        data=lambda c: {"name": "Flashcard script"},
+        effect=lambda c: AccessToken.objects.filter(user=c.user, name="Flashcard script").exists(),
+    ),
+    Entry(
+        "tokens:revoke", get=members(NOT_ALLOWED), post=owner_only(Go("tokens:list")),
+        url=lambda c: reverse("tokens:revoke", args=[c.w.token.pk]),
+        effect=lambda c: AccessToken.objects.get(pk=c.w.token.pk).revoked_at is not None,
+    ),
+    # For search engines: public, read-only.
+    Entry("robots", get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    Entry("sitemap-index", get=everyone(OK), post=everyone(OK)),
+    Entry("sitemap-section", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("sitemap-section", args=["questions"])),
     # Feeds: public, read-only; an unpublished question has no answers feed.
     Entry("questions:feed-rss", get=everyone(OK), post=everyone(OK)),
     Entry("questions:feed-atom", get=everyone(OK), post=everyone(OK)),
@@ -343,9 +388,17 @@ MATRIX = [
         effect=lambda c: Answer.objects.get(pk=c.w.answer.pk).body == NEW_BODY,
     ),
     Entry(
-        "questions:answer-delete", get=everyone(NOT_ALLOWED), post=authors(Go(lambda c: _q(c).get_absolute_url())),
+        # GET: the confirmation page (a plain form), for those who may delete.
+        "questions:answer-delete", get=authors(OK), post=authors(Go(lambda c: _q(c).get_absolute_url())),
         url=lambda c: reverse("questions:answer-delete", args=[c.w.answer.pk]),
         effect=lambda c: Answer.objects.get(pk=c.w.answer.pk).is_deleted,
+    ),
+    Entry(
+        # Only its author, within a day of deleting it themselves; moderators restore elsewhere.
+        "questions:answer-restore", get=everyone(NOT_ALLOWED), post=(LOGIN, NOT_FOUND, FORBIDDEN, FORBIDDEN, Go(lambda c: c.w.answer.get_absolute_url()), NOT_FOUND),
+        url=lambda c: reverse("questions:answer-restore", args=[c.w.answer.pk]),
+        prepare=_owner_deletes_answer,
+        effect=lambda c: not Answer.objects.get(pk=c.w.answer.pk).is_deleted,
     ),
     Entry(
         "questions:answer-vote", get=everyone(NOT_ALLOWED), post=posters(Go(lambda c: c.w.answer.get_absolute_url(), 303), owner=FORBIDDEN),
@@ -381,10 +434,18 @@ MATRIX = [
         effect=lambda c: Comment.objects.get(pk=c.w.comment.pk).body == "See also Adam, and AdamW.",
     ),
     Entry(
-        "questions:comment-delete", get=everyone(NOT_ALLOWED), post=authors(Go(lambda c: c.w.other_answer.get_absolute_url())),
+        "questions:comment-delete", get=authors(OK), post=authors(Go(lambda c: c.w.other_answer.get_absolute_url())),
         url=lambda c: reverse("questions:comment-delete", args=[c.w.comment.pk]),
         effect=lambda c: Comment.objects.get(pk=c.w.comment.pk).is_deleted,
     ),
+    Entry(
+        "questions:comment-restore", get=everyone(NOT_ALLOWED), post=(LOGIN, NOT_FOUND, FORBIDDEN, FORBIDDEN, Go(lambda c: c.w.comment.get_absolute_url()), NOT_FOUND),
+        url=lambda c: reverse("questions:comment-restore", args=[c.w.comment.pk]),
+        prepare=_owner_deletes_comment,
+        effect=lambda c: not Comment.objects.get(pk=c.w.comment.pk).is_deleted,
+    ),
+    # A member's own recently deleted posts.
+    Entry("questions:deleted", get=members(OK), post=members(OK)),
     Entry(
         # Following is private bookkeeping, not posting: suspended and unverified members may.
         "questions:follow", get=everyone(NOT_ALLOWED), post=members(Go(lambda c: _q(c).get_absolute_url())),
@@ -509,10 +570,18 @@ MATRIX = [
         effect=lambda c: not User.objects.get(pk=c.w.owner.pk).is_suspended,
     ),
     Entry(
-        "moderation:member-purge", get=everyone(NOT_ALLOWED), post=moderators(Go(lambda c: reverse("moderation:member", args=[c.w.owner.username]))),
+        # GET: the confirmation page, which asks for the reason.
+        "moderation:member-purge", get=moderators(OK), post=moderators(Go(lambda c: reverse("moderation:member", args=[c.w.owner.username]))),
         url=lambda c: reverse("moderation:member-purge", args=[c.w.owner.username]),
         data=lambda c: {"reason": "spam"},
         effect=lambda c: User.objects.get(pk=c.w.owner.pk).is_suspended and Answer.objects.get(pk=c.w.answer.pk).status == Status.HIDDEN,
+    ),
+    Entry("moderation:removed", get=moderators(OK), post=moderators(OK)),
+    Entry(
+        "moderation:restore", get=everyone(NOT_ALLOWED), post=moderators(Go(lambda c: c.w.answer.get_absolute_url())),
+        url=lambda c: reverse("moderation:restore", args=["answer", c.w.answer.pk]),
+        prepare=_owner_deletes_answer,
+        effect=lambda c: not Answer.objects.get(pk=c.w.answer.pk).is_deleted,
     ),
     Entry(
         "moderation:canonical", get=everyone(NOT_ALLOWED), post=moderators(Go(lambda c: c.w.answer.get_absolute_url())),
@@ -617,17 +686,22 @@ MATRIX = [
     ),
     Entry("account_email_verification_sent", get=everyone(OK), post=everyone(NOT_ALLOWED)),
     Entry("account_inactive", get=everyone(OK), post=everyone(NOT_ALLOWED)),
-    # Log-in by code is off: the page sends everyone back (to log in, or home).
-    Entry("account_confirm_login_code", get=(Go("account_login"), *(Go("home"),) * 5), post=(Go("account_login"), *(Go("home"),) * 5)),
+    # Log-in by code (the way an owner past the log-in failure limit signs in): asking for a
+    # code is for visitors; confirming one without having asked sends them to ask first.
+    Entry("account_request_login_code", get=(OK, *(Go("home"),) * 5), post=(OK, *(Go("home"),) * 5)),
+    Entry("account_confirm_login_code", get=(Go("account_request_login_code"), *(Go("home"),) * 5), post=(Go("account_request_login_code"), *(Go("home"),) * 5)),
     # --- the Django admin: staff only, and none of the six roles is staff ---------------------------
+    # The admin's log-in is the site's (its limits): visitors are sent there, members who are
+    # not staff get 403; a password posted here signs nobody in (admin-login is the same URL).
     Entry(
-        "admin:login", get=everyone(OK), post=everyone(OK),
+        "admin:login", get=(ADMIN_SITE_LOGIN, *(FORBIDDEN,) * 5), post=(ADMIN_SITE_LOGIN, *(FORBIDDEN,) * 5),
         data=lambda c: {"username": c.w.moderator.username, "password": PASSWORD},
     ),
+    Entry("admin-login", get=(ADMIN_SITE_LOGIN, *(FORBIDDEN,) * 5), post=(ADMIN_SITE_LOGIN, *(FORBIDDEN,) * 5)),
     Entry("admin:logout", get=everyone(Go("admin:index")), post=everyone(Go("admin:index"))),
     Entry(
         "admin (every other admin URL)", get=everyone(ADMIN_LOGIN), post=everyone(ADMIN_LOGIN),
-        matches=lambda name, text: text.startswith("admin/") and name not in ("admin:login", "admin:logout"),
+        matches=lambda name, text: text.startswith("admin/") and name not in ("admin:login", "admin:logout", "admin-login"),
     ),
 ]  # fmt: skip
 
@@ -707,6 +781,7 @@ def _make_world():
     ).update(read_at=timezone.now())
     session = session_start(user=owner, mode=Mode.DUE, size=2)
     card = Card.objects.create(user=owner, question=question)
+    token, _key = token_create(user=owner, name="A script")
     users = {
         USER: user,
         UNVERIFIED: unverified,
@@ -733,6 +808,7 @@ def _make_world():
         session=session,
         item=session.items.get(),
         card=card,
+        token=token,
     )
 
 

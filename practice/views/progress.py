@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from accounts.site import site_url
 from caching import cached_page, page_expires_at
 
 from ..exports import anki_package, csv_lines
@@ -79,9 +80,13 @@ def history_csv(request):
 @login_required
 @require_safe
 def anki_export(request):
-    """The user's deck (every question they have practised) as an Anki package."""
+    """The user's deck (every question they have practised) as an Anki package.
+
+    Its links are absolute, as a card in Anki is not on the site: SITE_URL when it is set (the
+    public address behind a proxy), else the address this request came to."""
     response = HttpResponse(
-        anki_package(request.user), content_type="application/octet-stream"
+        anki_package(request.user, site_url=site_url(request)),
+        content_type="application/octet-stream",
     )
     response["Content-Disposition"] = 'attachment; filename="mlqa-practice.apkg"'
     return response

@@ -7,6 +7,7 @@ from .answers import (
     Vote,
 )
 from .bank import (
+    AUTHOR_RESTORE_WINDOW,
     DIFFICULTY_RANK,
     Difficulty,
     Kind,
@@ -26,14 +27,23 @@ from .comments import (
     CommentRevision,
 )
 from .notifications import Notification, QuestionFollow
+from .related import (
+    RELATED_KEPT,
+    RELATED_SHOWN,
+    RelatedQuestion,
+    RelatedQuestionQuerySet,
+)
 
 __all__ = [
+    "AUTHOR_RESTORE_WINDOW",
     "ANSWER_MAX_LENGTH",
     "ANSWER_MIN_LENGTH",
     "COMMENT_EDIT_WINDOW",
     "COMMENT_MAX_LENGTH",
     "COMMENT_MIN_LENGTH",
     "DIFFICULTY_RANK",
+    "RELATED_KEPT",
+    "RELATED_SHOWN",
     "Answer",
     "AnswerQuerySet",
     "AnswerRevision",
@@ -47,6 +57,8 @@ __all__ = [
     "QuestionRevision",
     "CommentRevision",
     "QuestionSource",
+    "RelatedQuestion",
+    "RelatedQuestionQuerySet",
     "Source",
     "Status",
     "Topic",

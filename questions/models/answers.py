@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..markdown import render_markdown
-from .bank import PostQuerySet, Question, Revision, Source, Status
+from .bank import PostQuerySet, Question, Revision, Source, Status, author_may_restore
 
 ANSWER_MIN_LENGTH = 30
 ANSWER_MAX_LENGTH = 30_000
@@ -64,6 +64,16 @@ class Answer(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Who deleted it: its author may restore it for a while (AUTHOR_RESTORE_WINDOW), not when a
+    # moderator deleted it.
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     objects = AnswerQuerySet.as_manager()
 
@@ -92,6 +102,12 @@ class Answer(models.Model):
             ),
             models.Index(fields=["author", "-created_at"], name="answer_author_idx"),
             models.Index(fields=["status", "created_at"], name="answer_status_idx"),
+            # Moderators' list of deleted posts, newest first, without reading the live ones.
+            models.Index(
+                fields=["-deleted_at"],
+                condition=Q(deleted_at__isnull=False),
+                name="answer_deleted_idx",
+            ),
         ]
 
     def __str__(self):
@@ -111,6 +127,10 @@ class Answer(models.Model):
     @property
     def is_deleted(self):
         return self.deleted_at is not None
+
+    def is_restorable_by(self, user, now=None):
+        """Its author brings it back within a day of deleting it (see author_may_restore)."""
+        return author_may_restore(self, user, now)
 
     def is_editable_by(self, user):
         """Authors and moderators edit or delete an answer that is not deleted."""
@@ -133,7 +153,13 @@ class AnswerRevision(Revision):
         constraints = [
             models.UniqueConstraint(
                 fields=["answer", "number"], name="answerrevision_unique_number"
-            )
+            ),
+            # One edit at a time waits for review; a new edit replaces its text.
+            models.UniqueConstraint(
+                fields=["answer"],
+                condition=Q(status=Status.PENDING),
+                name="answerrevision_one_pending",
+            ),
         ]
 
     def __str__(self):

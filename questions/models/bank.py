@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -53,6 +55,24 @@ class Status(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
+# How long authors may bring back a post they deleted themselves (moderators restore any post,
+# any time, from the moderation pages). A day covers a slip of the finger and second thoughts,
+# and keeps "deleted" meaning deleted after that.
+AUTHOR_RESTORE_WINDOW = timedelta(hours=24)
+
+
+def author_may_restore(post, user, now=None) -> bool:
+    """Whether `user` may bring back this deleted answer or comment: they wrote it, they deleted
+    it themselves (not a moderator), less than AUTHOR_RESTORE_WINDOW ago."""
+    return (
+        user.is_authenticated
+        and post.deleted_at is not None
+        and post.author_id == user.pk
+        and post.deleted_by_id == user.pk
+        and (now or timezone.now()) - post.deleted_at <= AUTHOR_RESTORE_WINDOW
+    )
+
+
 class PostQuerySet(models.QuerySet):
     """Visibility of posts (answers, comments) that go through moderation and soft deletion."""
 
@@ -72,6 +92,19 @@ class PostQuerySet(models.QuerySet):
                 | models.Q(author=user, status__in=[Status.PENDING, Status.HIDDEN])
             )
         return live.filter(status=Status.PUBLISHED)
+
+    def restorable_by(self, user, now=None):
+        """The member's own posts they deleted themselves within the restore window, newest first."""
+        since = (now or timezone.now()) - AUTHOR_RESTORE_WINDOW
+        return self.filter(
+            author=user, deleted_by=user, deleted_at__gte=since
+        ).order_by("-deleted_at")
+
+    def removed(self):
+        """Posts deleted, or hidden by moderators or flags: what moderators may restore."""
+        return self.filter(
+            models.Q(deleted_at__isnull=False) | models.Q(status=Status.HIDDEN)
+        )
 
 
 class Kind(models.TextChoices):
@@ -244,8 +277,26 @@ class QuestionSource(models.Model):
         return f"{self.source.filename}:{self.line}"
 
 
+class RevisionQuerySet(models.QuerySet):
+    def pending(self):
+        """Edits awaiting a moderator (by authors who would still be queued)."""
+        return self.filter(status=Status.PENDING)
+
+    def shown_to(self, user, author_id):
+        """The published revisions; an edit awaiting review, or rejected, only to its post's
+        author and to moderators (its text was never shown to anyone else)."""
+        if getattr(user, "is_moderator", False) or (
+            user.is_authenticated and user.pk == author_id
+        ):
+            return self
+        return self.filter(status=Status.PUBLISHED)
+
+
 class Revision(models.Model):
-    """One saved version of a post's text, numbered from 1 (the original); who saved it, when."""
+    """One saved version of a post's text, numbered from 1 (the original); who saved it, when.
+
+    An edit by an author whose posts still go to review is a *pending* revision: the post keeps
+    showing its approved text until a moderator approves the edit (or rejects it)."""
 
     number = models.PositiveIntegerField()
     editor = models.ForeignKey(
@@ -253,6 +304,11 @@ class Revision(models.Model):
     )
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PUBLISHED, editable=False
+    )
+
+    objects = RevisionQuerySet.as_manager()
 
     class Meta:
         abstract = True

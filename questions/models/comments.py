@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from ..markdown import render_plain_text
 from .answers import Answer
-from .bank import PostQuerySet, Question, Revision, Status
+from .bank import PostQuerySet, Question, Revision, Status, author_may_restore
 
 COMMENT_MIN_LENGTH = 5
 COMMENT_MAX_LENGTH = 600
@@ -41,6 +41,16 @@ class Comment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Who deleted it: its author may restore it for a while (AUTHOR_RESTORE_WINDOW), not when a
+    # moderator deleted it.
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     objects = PostQuerySet.as_manager()
 
@@ -60,6 +70,11 @@ class Comment(models.Model):
                 fields=["question", "created_at"], name="comment_question_idx"
             ),
             models.Index(fields=["status", "created_at"], name="comment_status_idx"),
+            models.Index(
+                fields=["-deleted_at"],
+                condition=Q(deleted_at__isnull=False),
+                name="comment_deleted_idx",
+            ),
         ]
 
     def __str__(self):
@@ -92,6 +107,10 @@ class Comment(models.Model):
             and (now or timezone.now()) - self.created_at <= COMMENT_EDIT_WINDOW
         )
 
+    def is_restorable_by(self, user, now=None):
+        """Its author brings it back within a day of deleting it (see author_may_restore)."""
+        return author_may_restore(self, user, now)
+
     def is_deletable_by(self, user):
         return (
             user.is_authenticated
@@ -112,7 +131,13 @@ class CommentRevision(Revision):
         constraints = [
             models.UniqueConstraint(
                 fields=["comment", "number"], name="commentrevision_unique_number"
-            )
+            ),
+            # One edit at a time waits for review; a new edit replaces its text.
+            models.UniqueConstraint(
+                fields=["comment"],
+                condition=Q(status=Status.PENDING),
+                name="commentrevision_one_pending",
+            ),
         ]
 
     def __str__(self):

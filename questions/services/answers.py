@@ -7,7 +7,7 @@ from accounts.trust import post_needs_review
 
 from ..models import Answer, AnswerRevision, Question, QuestionFollow, Status
 from .counters import question_counters_refresh
-from .edits import edit_recorded
+from .edits import delete_recorded, edit_needs_review, edit_queue, edit_recorded
 from .notifications import notify_new_answer
 
 
@@ -56,10 +56,26 @@ def answer_create(*, question, author, body) -> Answer:
 def answer_edit(*, answer, editor, body, audited=True) -> Answer:
     """Change an answer's text, keeping the old text as a revision. An unchanged text is not a revision.
 
+    An author whose posts still wait for review stores the edit as a pending revision instead
+    (`answer.edit_pending`): the published text stays until a moderator approves it.
+
     A moderator's edit of someone else's answer is audited, unless the caller (a rollback) writes
     its own entry (audited=False).
     """
     answer = Answer.objects.select_for_update().get(pk=answer.pk)
+    if edit_needs_review(post=answer, editor=editor):
+        if body != answer.body and not answer.revisions.pending().exists():
+            answer.revision_count += 1
+            answer.save(update_fields=["revision_count"])
+        answer.edit_pending = edit_queue(
+            post=answer,
+            revisions=answer.revisions,
+            editor=editor,
+            body=body,
+            number=answer.revision_count,
+            now=timezone.now(),
+        )
+        return answer
     if body == answer.body:
         return answer
     answer.body = body
@@ -84,12 +100,30 @@ def answer_edit(*, answer, editor, body, audited=True) -> Answer:
 
 
 @transaction.atomic
-def answer_delete(*, answer, by) -> Answer:
-    """Soft-delete: the answer disappears from the site but its votes and history stay in the database."""
+def answer_delete(*, answer, by, reason="") -> Answer:
+    """Soft-delete: the answer disappears from the site but its votes and history stay in the
+    database. Its author may restore it for a while if they deleted it themselves; a moderator's
+    deletion of someone else's answer is audited (with `reason`)."""
     answer = Answer.objects.select_for_update().get(pk=answer.pk)
     if answer.is_deleted:
         return answer
     answer.deleted_at = timezone.now()
-    answer.save(update_fields=["deleted_at"])
+    answer.deleted_by = by
+    answer.save(update_fields=["deleted_at", "deleted_by"])
+    answer_visibility_changed(answer=answer)
+    delete_recorded(by=by, post=answer, reason=reason)
+    return answer
+
+
+@transaction.atomic
+def answer_restore(*, answer) -> Answer:
+    """Bring a deleted answer back as it was (awaiting review, hidden or published, with its
+    votes). Who may is the caller's check: its author within the window, or a moderator."""
+    answer = Answer.objects.select_for_update().get(pk=answer.pk)
+    if not answer.is_deleted:
+        return answer
+    answer.deleted_at = None
+    answer.deleted_by = None
+    answer.save(update_fields=["deleted_at", "deleted_by"])
     answer_visibility_changed(answer=answer)
     return answer

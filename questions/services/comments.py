@@ -7,7 +7,7 @@ from accounts.trust import post_needs_review
 
 from ..models import Comment, CommentRevision, Notification, Status
 from .counters import answer_comment_count_refresh
-from .edits import edit_recorded
+from .edits import delete_recorded, edit_needs_review, edit_queue, edit_recorded
 from .notifications import notification_send
 
 
@@ -58,8 +58,19 @@ def comment_create(*, author, body, answer=None, question=None) -> Comment:
 
 @transaction.atomic
 def comment_edit(*, comment, body, editor=None) -> Comment:
-    """Change a comment's text; every change is kept as a revision."""
+    """Change a comment's text; every change is kept as a revision. An author whose posts
+    still wait for review stores the edit for a moderator instead (see answer_edit)."""
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if edit_needs_review(post=comment, editor=editor or comment.author):
+        comment.edit_pending = edit_queue(
+            post=comment,
+            revisions=comment.revisions,
+            editor=editor or comment.author,
+            body=body,
+            number=comment.revisions.count() + 1,
+            now=timezone.now(),
+        )
+        return comment
     if body == comment.body:
         return comment
     comment.body = body
@@ -80,11 +91,29 @@ def comment_edit(*, comment, body, editor=None) -> Comment:
 
 
 @transaction.atomic
-def comment_delete(*, comment) -> Comment:
+def comment_delete(*, comment, by=None, reason="") -> Comment:
+    """Soft-delete a comment (see answer_delete: the author may restore it for a while; a
+    moderator's deletion of someone else's comment is audited)."""
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if comment.is_deleted:
         return comment
     comment.deleted_at = timezone.now()
-    comment.save(update_fields=["deleted_at"])
+    comment.deleted_by = by
+    comment.save(update_fields=["deleted_at", "deleted_by"])
+    comment_visibility_changed(comment=comment)
+    if by is not None:
+        delete_recorded(by=by, post=comment, reason=reason)
+    return comment
+
+
+@transaction.atomic
+def comment_restore(*, comment) -> Comment:
+    """Bring a deleted comment back as it was; who may is the caller's check."""
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if not comment.is_deleted:
+        return comment
+    comment.deleted_at = None
+    comment.deleted_by = None
+    comment.save(update_fields=["deleted_at", "deleted_by"])
     comment_visibility_changed(comment=comment)
     return comment

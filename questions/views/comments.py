@@ -4,11 +4,17 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import member_can_post_required
-from accounts.ratelimit import rate_limited
+from accounts.ratelimit import limit_message, rate_limit_exceeded, rate_limited
 
-from ..forms import CommentForm
-from ..models import Answer, Comment, Question
-from ..services.comments import comment_create, comment_delete, comment_edit
+from ..forms import CommentForm, DeleteForm
+from ..models import Answer, Comment, Question, Status
+from ..services.comments import (
+    comment_create,
+    comment_delete,
+    comment_edit,
+    comment_restore,
+)
+from .deleted import delete_context, deleted_message
 
 
 def _render_thread(request, *, answer=None, question=None, form=None, status=200):
@@ -51,6 +57,11 @@ def _comment_on(request, *, answer=None, question=None):
     )
     if request.htmx:
         return _render_thread(request, answer=answer, question=question)
+    if comment.status == Status.PENDING:
+        messages.info(
+            request,
+            "Your comment awaits review by a moderator: until it is approved only you can see it.",
+        )
     return redirect(comment.get_absolute_url())
 
 
@@ -85,13 +96,27 @@ def comment_edit_view(request, pk):
             "Comments can only be edited by their author, within 5 minutes of posting."
         )
     form = CommentForm(request.POST or None, instance=comment)
-    if request.method == "POST" and form.is_valid():
-        comment_edit(
+    status = 400 if request.method == "POST" else 200
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and rate_limit_exceeded("edit", request.user.pk)
+    ):
+        form.add_error(None, limit_message("edit"))
+        status = 429
+    elif request.method == "POST" and form.is_valid():
+        saved = comment_edit(
             comment=comment, body=form.cleaned_data["body"], editor=request.user
         )
-        messages.success(request, "Your comment was saved.")
+        if getattr(saved, "edit_pending", None):
+            messages.success(
+                request,
+                "Your edit is awaiting review by a moderator; the approved text stays "
+                "shown until then.",
+            )
+        else:
+            messages.success(request, "Your comment was saved.")
         return redirect(comment.get_absolute_url())
-    status = 400 if request.method == "POST" else 200
     return render(
         request,
         "questions/comment_form.html",
@@ -100,17 +125,48 @@ def comment_edit_view(request, pk):
     )
 
 
-@require_POST
 @member_can_post_required
 def comment_delete_view(request, pk):
+    """Delete a comment, after a confirmation page (see answer_delete_view)."""
     comment = get_object_or_404(
-        Comment.objects.visible_to(request.user).select_related("answer", "question"),
+        Comment.objects.visible_to(request.user).select_related(
+            "answer__question", "question", "author"
+        ),
         pk=pk,
     )
     if not comment.is_deletable_by(request.user):
-        raise PermissionDenied
-    comment_delete(comment=comment)
-    if request.htmx:
-        return _render_thread(request, answer=comment.answer, question=comment.question)
-    messages.success(request, "The comment was deleted.")
-    return redirect((comment.answer or comment.question).get_absolute_url())
+        raise PermissionDenied(
+            "Only its author or a moderator can delete this comment."
+        )
+    form = DeleteForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        comment_delete(
+            comment=comment, by=request.user, reason=form.cleaned_data["reason"]
+        )
+        if request.htmx:
+            return _render_thread(
+                request, answer=comment.answer, question=comment.question
+            )
+        deleted_message(request, comment)
+        return redirect((comment.answer or comment.question).get_absolute_url())
+    return render(
+        request,
+        "questions/delete_confirm.html",
+        delete_context(request, comment, form),
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_POST
+@member_can_post_required
+def comment_restore_view(request, pk):
+    """Its author brings back a comment they deleted, within the restore window."""
+    comment = get_object_or_404(
+        Comment.objects.restorable_by(request.user).select_related(
+            "answer__question", "question"
+        ),
+        pk=pk,
+    )
+    comment_restore(comment=comment)
+    messages.success(request, "Your comment is back.")
+    return redirect(comment.get_absolute_url())
