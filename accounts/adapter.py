@@ -8,9 +8,15 @@ ours, counting from the right: whatever a client wrote further left is its own c
 per-address limits (log-in failures, sign-ups, password resets) count that address."""
 
 import ipaddress
+from types import SimpleNamespace
+from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib.sites.shortcuts import get_current_site
+
+from .site import site_url
 
 
 def _networks():
@@ -48,6 +54,41 @@ def client_ip(request) -> str:
     return remote
 
 
+def on_public_site(url: str) -> str:
+    """`url` moved onto SITE_URL when it is set (a mail is read away from the request that sent
+    it: behind a proxy the request's host is not the public one)."""
+    if not settings.SITE_URL:
+        return url
+    bits = urlsplit(url)
+    return settings.SITE_URL + urlunsplit(
+        ("", "", bits.path, bits.query, bits.fragment)
+    )
+
+
+def public_site():
+    """What mails call the site ("Thank you for using MLQA! mlqa.example.org"): SITE_URL's
+    host, else the request's, else the sites framework's row (a mail sent outside a request)."""
+    request = allauth_context.request
+    if not settings.SITE_URL and request is None:
+        return get_current_site(None)
+    return SimpleNamespace(
+        name=settings.SITE_NAME, domain=urlsplit(site_url(request)).netloc
+    )
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def get_client_ip(self, request):
         return client_ip(request)
+
+    def send_mail(self, template_prefix, email, context):
+        super().send_mail(
+            template_prefix, email, {"current_site": public_site(), **context}
+        )
+
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        return on_public_site(
+            super().get_email_confirmation_url(request, emailconfirmation)
+        )
+
+    def get_reset_password_from_key_url(self, key):
+        return on_public_site(super().get_reset_password_from_key_url(key))

@@ -15,6 +15,8 @@ LIMITS = {
     "vote": (120, 3600, "You are voting very fast: at most 120 votes an hour."),
     "flag": (20, 3600, "You can flag at most 20 posts an hour."),
     "proposal": (10, 86400, "You can propose at most 10 questions a day."),
+    # Reads through the API (api/), per member with a token, else per address.
+    "api": (1000, 3600, "At most 1,000 API requests an hour."),
     # The live preview asks as the member types (400 ms after they stop): a minute's worth of
     # bursts, not a renderer for scripts.
     "preview": (60, 60, "You are previewing very fast: at most 60 previews a minute."),

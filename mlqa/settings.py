@@ -95,17 +95,20 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django.contrib.sites",
+    "django.contrib.sitemaps",
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
     "django_filters",
     "django_htmx",
+    "ninja",
     # Infrastructure below the domain apps: knows only Django (caching/__init__.py).
     "caching",
     "accounts",
     "questions",
     "practice",
     "moderation",
+    "api",
     # Above every app: the invariant checker and the demo-data generator.
     "devtools",
 ]

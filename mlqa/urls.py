@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from api.api import api
 from questions.views import notifications
 
 from . import views
@@ -16,6 +17,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("moderation/", include("moderation.urls")),
+    path("api/v1/", api.urls),
+    path("settings/api-tokens/", include("api.urls")),
     path("notifications/", notifications.notification_list, name="notifications"),
     path(
         "notifications/<int:pk>/",
@@ -27,6 +30,9 @@ urlpatterns = [
         notifications.notifications_read_all,
         name="notifications-read",
     ),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("sitemap.xml", views.sitemap_index, name="sitemap-index"),
+    path("sitemap-<slug:section>.xml", views.sitemap_section, name="sitemap-section"),
     # The admin signs in through the site's log-in and its limits (issue 15).
     path("admin/login/", account_views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),

@@ -1,6 +1,7 @@
 import sys
 
 from django.conf import settings
+from django.contrib.sitemaps import views as sitemap_views
 from django.db import InterfaceError, OperationalError
 from django.http import (
     Http404,
@@ -10,10 +11,15 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.template import loader
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_safe
 
-from caching import LISTS, cached_page
+from accounts.site import absolute_url
+from caching import BANK, LISTS, cached_page
 from questions.counts import topics_with_counts
 from questions.models import Question
+from questions.sitemaps import sitemaps
 
 
 @cached_page([LISTS])
@@ -69,3 +75,54 @@ def trivial(request):
     if not settings.BENCH_PAGES:
         raise Http404
     return render(request, "trivial.html")
+
+
+# Private, per-member or form pages: nothing for a search engine (their content is a member's
+# own, or a log-in form). Question pages, topics, lists and public profiles stay open.
+ROBOTS_DISALLOW = [
+    "/accounts/",
+    "/settings/",
+    "/practice/",
+    "/moderation/",
+    "/notifications/",
+    "/admin/",
+    "/questions/propose/",
+    "/api/v1/me/",
+    "/_bench/",
+]
+
+
+@require_safe
+def robots_txt(request):
+    """robots.txt: the private areas closed to crawlers, and where the sitemap is."""
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
+    lines.append(f"Sitemap: {absolute_url(request, reverse('sitemap-index'))}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+@cached_page([LISTS, BANK], members=None)
+def sitemap_index(request):
+    """The sitemap index: each section's sitemap, and each page of the questions' (lastmod)."""
+    items = []
+    for section, sitemap in sitemaps(request).items():
+        location = absolute_url(
+            request, reverse("sitemap-section", kwargs={"section": section})
+        )
+        lastmod = sitemap.get_latest_lastmod()
+        items.append(sitemap_views.SitemapIndexItem(location, lastmod))
+        items += [
+            sitemap_views.SitemapIndexItem(f"{location}?p={page}", lastmod)
+            for page in range(2, sitemap.paginator.num_pages + 1)
+        ]
+    return TemplateResponse(
+        request,
+        "sitemap_index.xml",
+        {"sitemaps": items},
+        content_type="application/xml",
+    )
+
+
+@cached_page([LISTS, BANK], members=None)
+def sitemap_section(request, section):
+    """One section's sitemap (one page of it: `?p=`)."""
+    return sitemap_views.sitemap(request, sitemaps(request), section=section)

@@ -58,6 +58,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from api.models import AccessToken
+from api.services import token_create
 from moderation import services as moderation
 from moderation.models import Flag
 from practice.models import (
@@ -332,6 +334,33 @@ MATRIX = [
     Entry("questions:answer-history", variant="hidden", get=unpublished(OK), post=unpublished(OK), url=lambda c: reverse("questions:answer-history", args=[c.w.hidden_answer.pk])),
     Entry("questions:detail", variant="proposal", get=unpublished(OK), post=unpublished(OK), url=lambda c: c.w.proposal.get_absolute_url()),
     Entry("accounts:profile", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("accounts:profile", args=[c.w.owner.username])),
+    # The API: public and read-only; the personal part opens with a token only, never a session.
+    Entry("api:question_list", get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    Entry("api:question_detail", get=everyone(OK), post=everyone(NOT_ALLOWED), url=lambda c: reverse("api:question_detail", args=[_q(c).pk])),
+    Entry("api:question_detail", variant="proposal", get=everyone(NOT_FOUND), post=everyone(NOT_ALLOWED), url=lambda c: reverse("api:question_detail", args=[c.w.proposal.pk])),
+    Entry("api:topic_list", get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    Entry("api:member_profile", get=everyone(OK), post=everyone(NOT_ALLOWED), url=lambda c: reverse("api:member_profile", args=[c.w.owner.username])),
+    Entry("api:openapi-json", get=everyone(OK), post=everyone(OK)),
+    Entry("api:openapi-view", get=everyone(OK), post=everyone(OK)),
+    Entry("api:api-root", get=everyone(NOT_FOUND), post=everyone(NOT_FOUND)),
+    Entry("api:my_reviews", get=everyone(HTTPStatus.UNAUTHORIZED), post=everyone(NOT_ALLOWED)),
+    Entry("api:my_export_csv", get=everyone(HTTPStatus.UNAUTHORIZED), post=everyone(NOT_ALLOWED)),
+    Entry("api:my_export_anki", get=everyone(HTTPStatus.UNAUTHORIZED), post=everyone(NOT_ALLOWED)),
+    # Tokens are the member's own, like their practice: unverified and suspended members too.
+    Entry(
+        "tokens:list", get=members(OK), post=members(OK),
+        data=lambda c: {"name": "Flashcard script"},
+        effect=lambda c: AccessToken.objects.filter(user=c.user, name="Flashcard script").exists(),
+    ),
+    Entry(
+        "tokens:revoke", get=members(NOT_ALLOWED), post=owner_only(Go("tokens:list")),
+        url=lambda c: reverse("tokens:revoke", args=[c.w.token.pk]),
+        effect=lambda c: AccessToken.objects.get(pk=c.w.token.pk).revoked_at is not None,
+    ),
+    # For search engines: public, read-only.
+    Entry("robots", get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    Entry("sitemap-index", get=everyone(OK), post=everyone(OK)),
+    Entry("sitemap-section", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("sitemap-section", args=["questions"])),
     # Feeds: public, read-only; an unpublished question has no answers feed.
     Entry("questions:feed-rss", get=everyone(OK), post=everyone(OK)),
     Entry("questions:feed-atom", get=everyone(OK), post=everyone(OK)),
@@ -752,6 +781,7 @@ def _make_world():
     ).update(read_at=timezone.now())
     session = session_start(user=owner, mode=Mode.DUE, size=2)
     card = Card.objects.create(user=owner, question=question)
+    token, _key = token_create(user=owner, name="A script")
     users = {
         USER: user,
         UNVERIFIED: unverified,
@@ -778,6 +808,7 @@ def _make_world():
         session=session,
         item=session.items.get(),
         card=card,
+        token=token,
     )
 
 
