@@ -123,6 +123,7 @@ def rendered_pages(world: World) -> dict[str, str]:
     page("list-search", "visitor", f"{lists}?q=backpropagation")
     page("list-bad-filter", "visitor", f"{lists}?difficulty=nope&page=x")
     page("topic", "visitor", world.topic.get_absolute_url())
+    page("topics", "visitor", reverse("questions:topics"))
     page("missing", "visitor", "/no-such-page/", HTTPStatus.NOT_FOUND)
     page("sign-in", "visitor", reverse("account_login"))
     page("sign-up", "visitor", reverse("account_signup"))
