@@ -15,6 +15,20 @@ LIMITS = {
     "vote": (120, 3600, "You are voting very fast: at most 120 votes an hour."),
     "flag": (20, 3600, "You can flag at most 20 posts an hour."),
     "proposal": (10, 86400, "You can propose at most 10 questions a day."),
+    # Reads through the API (api/), per member with a token, else per address.
+    "api": (1000, 3600, "At most 1,000 API requests an hour."),
+    # The live preview asks as the member types (400 ms after they stop): a minute's worth of
+    # bursts, not a renderer for scripts.
+    "preview": (60, 60, "You are previewing very fast: at most 60 previews a minute."),
+    # Every saved edit keeps a revision of the whole text.
+    "edit": (30, 3600, "You can save at most 30 edits an hour."),
+    "profile": (10, 3600, "You can change your profile at most 10 times an hour."),
+    "follow": (60, 3600, "You can follow or unfollow at most 60 questions an hour."),
+    "practice_start": (
+        30,
+        3600,
+        "You can start at most 30 practice sessions an hour.",
+    ),
 }
 
 
@@ -32,6 +46,11 @@ def rate_limit_exceeded(action, user_id) -> bool:
     return count > limit
 
 
+def limit_message(action) -> str:
+    """What a member over the action's limit is told."""
+    return LIMITS[action][2] + " Please wait a while."
+
+
 def rate_limited(action):
     """Refuse a POST with 429 and a message once the member is over the action's limit."""
 
@@ -43,9 +62,7 @@ def rate_limited(action):
                 and request.user.is_authenticated
                 and rate_limit_exceeded(action, request.user.pk)
             ):
-                return refuse(
-                    request, LIMITS[action][2] + " Please wait a while.", status=429
-                )
+                return refuse(request, limit_message(action), status=429)
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -10,3 +10,4 @@ import os
 from mlqa.settings import *  # noqa: F403
 
 STATIC_ROOT = os.environ["BENCH_STATIC_ROOT"]
+BENCH_PAGES = True  # /_bench/trivial/, the ceiling every page is compared with

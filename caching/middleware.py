@@ -1,6 +1,8 @@
 """The authentication middleware that reads a GET request's member from the cache (caching.members)."""
 
+from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
+from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject
 
 from .members import READING_METHODS, member_for_reading
@@ -22,3 +24,21 @@ def _cached_member(request):
         copy = getattr(request, "_member_copy", None)
         request._cached_user = copy.user() if copy else member_for_reading(request)
     return request._cached_user
+
+
+class PrivatePagesMiddleware:
+    """`Cache-Control: private` on every response to a request with a session (a member's
+    pages, messages) and on every response that sets a cookie: a shared cache between the site
+    and the reader (a proxy, a CDN) must never keep them for someone else. Responses that say
+    `public` (static files) keep what they say."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            settings.SESSION_COOKIE_NAME in request.COOKIES or response.cookies
+        ) and "public" not in response.get("Cache-Control", ""):
+            patch_cache_control(response, private=True)
+        return response

@@ -20,6 +20,7 @@ what replaces them in the apps' `caching.py` (see the package's docstring).
 
 import secrets
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required as login_required_decorator
@@ -85,8 +86,11 @@ def _cacheable_response(request, response):
 def _page_key(request, variant):
     """The cache key of what is stored for this URL and kind of reader."""
     query = ""
-    if request.META.get("QUERY_STRING"):  # in one order, however the link wrote it
-        query = "&".join(sorted(request.GET.urlencode().split("&")))
+    if request.META.get("QUERY_STRING"):
+        # The parameters in one order, however the link wrote them; a repeated parameter's
+        # values in the order given, as the view reads them (`?q=a&q=b` reads "b", `?q=b&q=a`
+        # reads "a": two pages, not one).
+        query = urlencode(sorted(request.GET.lists()), doseq=True)
     return hashed_key("page", request.path, query, variant)
 
 

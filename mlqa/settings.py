@@ -56,6 +56,9 @@ def env_list(name, default):
 # CORE
 PRODUCTION = env_bool("MLQA_PRODUCTION")
 DEBUG = env_bool("DEBUG")
+# /_bench/trivial/, the benchmark's ceiling page: a 404 unless DEBUG or MLQA_BENCH_PAGES
+# (bench/settings.py turns it on).
+BENCH_PAGES = env_bool("MLQA_BENCH_PAGES", DEBUG)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG must be off when MLQA_PRODUCTION is set.")
 
@@ -92,23 +95,31 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django.contrib.sites",
+    "django.contrib.sitemaps",
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
     "django_filters",
     "django_htmx",
+    "ninja",
     # Infrastructure below the domain apps: knows only Django (caching/__init__.py).
     "caching",
     "accounts",
     "questions",
     "practice",
     "moderation",
+    "api",
     # Above every app: the invariant checker and the demo-data generator.
     "devtools",
 ]
 
 MIDDLEWARE = [
+    # First: a NUL in the address or a body in another charset than UTF-8 is a 400 before
+    # anything reads the request (mlqa/middleware.py).
+    "mlqa.middleware.RequestShapeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Outside the session middleware, to see the cookie it sets.
+    "caching.middleware.PrivatePagesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -235,8 +246,21 @@ ACCOUNT_USERNAME_BLACKLIST = [
     "anonymous",
     "root",
 ]
-# allauth's own rate limits (login failures, sign-up, confirmation mails, password reset) stay on
-# with its defaults; they use the cache above.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# allauth's rate limits (sign-up, confirmation mails, password reset) use the cache above, per
+# address (see TRUSTED_PROXIES) and per account. Log-in failures slow an account down instead of
+# locking its owner out: 5 a minute and 20 an hour for one account, 10 a minute from one address.
+# The owner can always sign in with a code sent to their e-mail address (log-in by code, which
+# these failures don't count), or reset the password.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/m/key,20/h/key"}
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# Addresses or networks of our own proxies (the load balancer), comma-separated: only a request
+# from one of them has its X-Forwarded-For believed (accounts/adapter.py). Empty: none.
+TRUSTED_PROXIES = [
+    entry.strip()
+    for entry in os.environ.get("MLQA_TRUSTED_PROXIES", "").split(",")
+    if entry.strip()
+]
 
 # MAIL
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "MLQA <noreply@mlqa.local>")

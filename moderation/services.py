@@ -11,7 +11,14 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import moderators_group
 from caching import rows_changed
-from questions.models import Answer, Comment, Notification, Question, Status
+from questions.models import (
+    Answer,
+    AnswerRevision,
+    Comment,
+    Notification,
+    Question,
+    Status,
+)
 from questions.services.answers import (
     answer_edit,
     answer_published,
@@ -24,6 +31,7 @@ from questions.services.comments import (
     comment_visibility_changed,
 )
 from questions.services.notifications import notification_send
+from questions.services.related import related_questions_refresh
 from questions.services.reputation import members_lock, reputation_canonical_mark
 
 from .audit import audit, post_kind
@@ -96,6 +104,7 @@ def post_approve(*, moderator, post):
         post.status = Status.PUBLISHED
         post.last_activity_at = timezone.now()
         post.save(update_fields=["status", "last_activity_at"])
+        related_questions_refresh()  # it joins the bank: its list, and others'
     elif was_pending:
         post.status = Status.PUBLISHED
         post.save(update_fields=["status"])
@@ -115,6 +124,67 @@ def post_approve(*, moderator, post):
         moderator,
     )
     return post
+
+
+def edited_post(revision):
+    return revision.answer if isinstance(revision, AnswerRevision) else revision.comment
+
+
+@transaction.atomic
+def edit_approve(*, moderator, revision):
+    """Publish an edit that was awaiting review: the post takes its text."""
+    revision = type(revision).objects.select_for_update().get(pk=revision.pk)
+    if revision.status != Status.PENDING:
+        return revision
+    post = _locked(edited_post(revision))
+    post.body = revision.body
+    post.updated_at = timezone.now()
+    post.full_clean()
+    post.save()
+    revision.status = Status.PUBLISHED
+    revision.save(update_fields=["status"])
+    if isinstance(post, Answer) and post.status == Status.PUBLISHED:
+        Question.objects.filter(pk=post.question_id).update(
+            last_activity_at=post.updated_at
+        )
+    audit(
+        actor=moderator,
+        action=Action.APPROVE,
+        target=post,
+        reason=f"edit (revision {revision.number})",
+    )
+    _tell_author(
+        post,
+        f"Your edit of your {post_kind(post)} was approved by a moderator.",
+        moderator,
+    )
+    return revision
+
+
+@transaction.atomic
+def edit_reject(*, moderator, revision, reason):
+    """Refuse an edit awaiting review; the post keeps its approved text and the author is told why."""
+    if not reason.strip():
+        raise ModerationRefused(
+            "Give a reason: the author is told why their edit was rejected.",
+            HTTPStatus.BAD_REQUEST,
+        )
+    revision = type(revision).objects.select_for_update().get(pk=revision.pk)
+    if revision.status != Status.PENDING:
+        return revision
+    revision.status = Status.REJECTED
+    revision.save(update_fields=["status"])
+    post = edited_post(revision)
+    audit(
+        actor=moderator,
+        action=Action.REJECT,
+        target=post,
+        reason=f"edit (revision {revision.number}): {reason}",
+    )
+    _tell_author(
+        post, f"Your edit of your {post_kind(post)} was rejected: {reason}", moderator
+    )
+    return revision
 
 
 @transaction.atomic
@@ -359,7 +429,7 @@ def _canonical_clear(moderator, answer):
 @transaction.atomic
 def answer_rollback(*, moderator, answer, number):
     """Restore an earlier revision's text as a new revision."""
-    revision = answer.revisions.filter(number=number).first()
+    revision = answer.revisions.filter(number=number, status=Status.PUBLISHED).first()
     if revision is None:
         raise ModerationRefused("No such revision.", HTTPStatus.NOT_FOUND)
     # audited=False: the ROLLBACK entry below is this action's one entry, not an EDIT as well.

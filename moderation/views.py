@@ -15,7 +15,14 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.permissions import member_can_post_required, refuse
 from accounts.ratelimit import rate_limited
-from questions.models import Answer, Comment, Question, Status
+from questions.models import (
+    Answer,
+    AnswerRevision,
+    Comment,
+    CommentRevision,
+    Question,
+    Status,
+)
 
 from . import services
 from .audit import post_label
@@ -29,7 +36,15 @@ from .forms import (
 )
 from .models import Flag
 
-POST_MODELS = {"answer": Answer, "comment": Comment, "question": Question}
+POST_MODELS = {
+    "answer": Answer,
+    "comment": Comment,
+    "question": Question,
+    # Edits awaiting review (keyed by their revision).
+    "answer-edit": AnswerRevision,
+    "comment-edit": CommentRevision,
+}
+EDIT_KINDS = {AnswerRevision: "answer-edit", CommentRevision: "comment-edit"}
 
 
 def moderator_required(view):
@@ -87,7 +102,29 @@ def _queue_items():
         post.context_question = _question_of(post)
     pending.sort(key=lambda p: p.created_at)
     flagged.sort(key=lambda p: min(f.created_at for f in p.open_flags))
-    return pending, flagged
+    return pending, flagged, _pending_edits()
+
+
+def _pending_edits():
+    """Edits of published posts by authors who would still be queued, oldest first."""
+    edits = [
+        *AnswerRevision.objects.pending().select_related(
+            "editor", "answer__question", "answer__author"
+        ),
+        *CommentRevision.objects.pending().select_related(
+            "editor",
+            "comment__answer__question",
+            "comment__question",
+            "comment__author",
+        ),
+    ]
+    for edit in edits:
+        edit.kind = EDIT_KINDS[type(edit)]
+        edit.key = f"{edit.kind}:{edit.pk}"
+        edit.post = services.edited_post(edit)
+        edit.context_question = _question_of(edit.post)
+    edits.sort(key=lambda e: e.created_at)
+    return edits
 
 
 def _question_of(post):
@@ -101,9 +138,11 @@ def _question_of(post):
 @moderator_required
 def queue(request):
     """The moderation queue: new members' posts and open flags, oldest first, one click each or in bulk."""
-    pending, flagged = _queue_items()
+    pending, flagged, edits = _queue_items()
     return render(
-        request, "moderation/queue.html", {"pending": pending, "flagged": flagged}
+        request,
+        "moderation/queue.html",
+        {"pending": pending, "flagged": flagged, "edits": edits},
     )
 
 
@@ -144,7 +183,14 @@ def act(request):
 
 
 def _apply(action, moderator, post, reason):
-    if action == "approve":
+    if isinstance(post, (AnswerRevision, CommentRevision)):
+        if action == "approve":
+            services.edit_approve(moderator=moderator, revision=post)
+        elif action == "reject":
+            services.edit_reject(moderator=moderator, revision=post, reason=reason)
+        else:
+            raise services.ModerationRefused("An edit is approved or rejected.")
+    elif action == "approve":
         services.post_approve(moderator=moderator, post=post)
     elif action == "reject":
         services.post_reject(moderator=moderator, post=post, reason=reason)

@@ -3,7 +3,8 @@
 question, answer, comment, vote, topic, follow or notification leaves current.
 
 Tokens named here:
-- `question:<pk>`: one question's page (its text, answers, comments, votes, canonical mark);
+- `question:<pk>`: one question's page (its text, answers, comments, votes, canonical mark,
+  and its related questions' titles);
 - `answer:<pk>`: one answer's card on that page (replaced with its question's token);
 - `notifications:<pk>`: one member's unread-notification count (in every page's header);
 - the layer's `lists` (question lists, the home page, searches), `bank` (which questions are
@@ -26,6 +27,7 @@ from .models import (
     Question,
     QuestionFollow,
     QuestionSource,
+    RelatedQuestion,
     Source,
     Status,
     Topic,
@@ -127,6 +129,23 @@ def bank_wide_rows(row):
 @feeds(QuestionSource)
 def question_source_rows(link):
     return [question_token(link.question_id)]
+
+
+@feeds(RelatedQuestion)
+def related_rows(link):
+    # A question's page lists its related questions (rebuilt by questions.services.related).
+    return [question_token(link.question_id)]
+
+
+# "topic" as saved by name (update_fields), "topic_id" as compared with the old values.
+@feeds(Question, fields=("title", "status", "kind", "topic", "topic_id"))
+def related_listings(question):
+    """Its title (and "Explain:" for a topic) and topic show in other questions' related lists,
+    and only while it is published: those pages change with it."""
+    listing = RelatedQuestion.objects.filter(related_id=question.pk).values_list(
+        "question_id", flat=True
+    )
+    return [question_token(pk) for pk in listing]
 
 
 @feeds(QuestionFollow)

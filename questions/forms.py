@@ -1,4 +1,5 @@
 from django import forms
+from django.urls import reverse_lazy
 
 from .models import (
     ANSWER_MAX_LENGTH,
@@ -94,6 +95,47 @@ class QuestionForm(forms.ModelForm):
         if len(body) > 5000:
             raise forms.ValidationError("Details can have at most 5,000 characters.")
         return body
+
+
+class QuestionProposalForm(QuestionForm):
+    """A member's new question. While they type the title, the closest questions already in
+    the bank are listed (htmx); proposing one of those anyway takes a tick in `not_duplicate`."""
+
+    not_duplicate = forms.BooleanField(
+        required=False, label="None of these asks my question: propose it anyway."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # data-hx-*: valid HTML; the page works the same without them (the list comes with the
+        # submit instead).
+        self.fields["title"].widget.attrs.update(
+            {
+                "data-hx-get": reverse_lazy("questions:similar"),
+                "data-hx-trigger": "input changed delay:400ms",
+                "data-hx-target": "#similar-questions",
+                "data-hx-swap": "outerHTML",
+                "data-hx-include": "[name='body'], [name='not_duplicate']",
+                "data-hx-sync": "this:replace",
+                "aria-controls": "similar-questions",
+            }
+        )
+
+    @property
+    def question_fields(self):
+        """The question's own fields, for the template (the confirmation tick comes with the
+        list of similar questions)."""
+        return [
+            field for field in self.visible_fields() if field.name != "not_duplicate"
+        ]
+
+
+class SimilarQuestionsForm(forms.Form):
+    """What the list of similar questions is worked out from, as typed so far."""
+
+    title = forms.CharField(max_length=300, required=False)
+    body = forms.CharField(max_length=5000, required=False)
+    not_duplicate = forms.BooleanField(required=False)
 
 
 DELETE_REASON_MAX_LENGTH = 300

@@ -7,6 +7,7 @@ from .views import (
     comments,
     deleted,
     detail,
+    download,
     notifications,
     proposals,
     votes,
@@ -16,12 +17,15 @@ app_name = "questions"
 
 urlpatterns = [
     path("", browse.question_list, name="list"),
+    path("topics/", browse.topic_index, name="topics"),
+    path("download/", download.bank_download, name="download"),
     path("feed.rss", feeds.newest_rss, name="feed-rss"),
     path("feed.atom", feeds.newest_atom, name="feed-atom"),
     path("topics/<slug:slug>/", browse.topic_detail, name="topic"),
     path("topics/<slug:slug>/feed.rss", feeds.topic_rss, name="topic-feed-rss"),
     path("topics/<slug:slug>/feed.atom", feeds.topic_atom, name="topic-feed-atom"),
     path("propose/", proposals.question_propose_view, name="propose"),
+    path("similar/", proposals.similar_questions_view, name="similar"),
     path("<int:pk>/edit/", proposals.question_edit_view, name="edit"),
     path("<int:pk>/", detail.question_detail, name="detail-short"),
     path("<int:pk>/answer/", answers.answer_create_view, name="answer-create"),

@@ -28,6 +28,9 @@ def _plain_static_and_fresh_cache(settings):
     # for Redis): tests see what production serves, and factories' saves replace tokens too.
     # Fast hashing: tests create many users; real hashers are Django's concern, not ours.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.BENCH_PAGES = (
+        True  # /_bench/trivial/ (a 404 in production: test_security_hostile_input)
+    )
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {

@@ -126,6 +126,7 @@ BIG_TABLES = {
     "questions_vote",
     "questions_notification",
     "questions_questionfollow",
+    "questions_relatedquestion",
     "practice_card",
     "practice_review",
     "moderation_flag",

@@ -14,7 +14,7 @@ from moderation import services
 from moderation.models import FLAGS_PER_DAY, AuditLogEntry, Flag
 from questions.models import Answer, Comment, Notification, Question, Status
 from questions.services.answers import answer_create, answer_edit
-from questions.services.comments import comment_create
+from questions.services.comments import comment_create, comment_edit
 from questions.services.questions import question_propose
 from tests.factories import AnswerFactory, QuestionFactory, UserFactory
 
@@ -215,9 +215,20 @@ def _fill_queue(count):
     for post in (AnswerFactory(), flagged_comment):
         for flagger in UserFactory.create_batch(2):
             services.flag_create(user=flagger, post=post, reason="spam")
+    # Edits awaiting review: a new member's edit of a published answer and comment of theirs.
+    newcomer = UserFactory()
+    answer = AnswerFactory(author=newcomer)
+    answer_edit(
+        answer=answer, editor=newcomer, body=f"An edited text {count} long enough."
+    )
+    comment = comment_create(
+        author=UserFactory(trusted=True), body="Fine.", answer=AnswerFactory()
+    )
+    Comment.objects.filter(pk=comment.pk).update(author=newcomer)
+    comment_edit(comment=comment, editor=newcomer, body="An edited remark.")
 
 
-QUEUE_MAX_QUERIES = 12
+QUEUE_MAX_QUERIES = 14  # two of them for the edits awaiting review
 
 
 @pytest.mark.parametrize("count", [3, 20])
@@ -230,6 +241,7 @@ def test_the_queue_page_costs_the_same_queries_whatever_its_length(
     assert response.status_code == HTTPStatus.OK
     html = response.content.decode()
     assert f"Awaiting review ({count})" in html and "Flagged (2)" in html
+    assert "Edits awaiting review (2)" in html
 
 
 # Flags

@@ -64,7 +64,9 @@ def test_the_daily_allowance_of_new_cards(user):
     bank(topics=2, per_topic=NEW_PER_DAY)
     questions = list(Question.objects.all())
     for question in questions[:NEW_PER_DAY]:
-        grade(user, question, 4, NOW - timedelta(hours=2))  # today's new cards (Easy: not due)
+        grade(
+            user, question, 4, NOW - timedelta(hours=2)
+        )  # today's new cards (Easy: not due)
     grade(user, questions[-1], 4, NOW - timedelta(days=60))  # due
     picks = take(new_session(user, size=10), 10)
     assert [p.reason for p in picks] == [D]  # no new card left today, one due card

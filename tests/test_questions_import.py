@@ -23,8 +23,8 @@ pytestmark = pytest.mark.django_db
 
 SHIPPED = {path.name[:3]: path for path in default_paths()}
 KMEANS = dedup_key("What is convergence in k-means clustering?")
-TOTAL_QUESTIONS = 165 + 66 + 128 + 15 - 64
-TOTAL_REFERENCES = 112 + 66 + 128 + 15
+TOTAL_QUESTIONS = 165 + 66 + 129 + 15 - 64
+TOTAL_REFERENCES = 112 + 66 + 129 + 15
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_import_writes_topics_sources_questions_and_reference_answers():
     )
     assert report.answers_created == TOTAL_REFERENCES
     assert Question.objects.count() == TOTAL_QUESTIONS
-    assert QuestionSource.objects.count() == 165 + 66 + 128 + 15
+    assert QuestionSource.objects.count() == 165 + 66 + 129 + 15
     assert Answer.objects.references().count() == TOTAL_REFERENCES
     assert not Answer.objects.filter(
         source__isnull=False, author__isnull=False
@@ -269,12 +269,12 @@ def test_import_command_reports_per_document_and_totals():
     assert lines[:4] == [
         f"{SHIPPED['000'].name}: 165 questions found, 112 with an answer, 0 merged as duplicates",
         f"{SHIPPED['001'].name}: 66 questions found, 66 with an answer, 0 merged as duplicates",
-        f"{SHIPPED['002'].name}: 128 questions found, 128 with an answer, 64 merged as duplicates",
+        f"{SHIPPED['002'].name}: 129 questions found, 129 with an answer, 64 merged as duplicates",
         f"{SHIPPED['003'].name}: 15 questions found, 15 with an answer, 0 merged as duplicates",
     ]
     assert (
         lines[4]
-        == f"Total: 374 found, 321 with an answer, 64 merged -> {TOTAL_QUESTIONS} questions"
+        == f"Total: 375 found, 322 with an answer, 64 merged -> {TOTAL_QUESTIONS} questions"
     )
     assert (
         lines[5]
@@ -316,6 +316,7 @@ def test_export_questions_writes_json_lines(tmp_path):
             "has_reference_answer",
             "answer_count",
             "url",
+            "related",
         }
         for r in records
     )
@@ -334,7 +335,10 @@ def test_export_questions_writes_json_lines(tmp_path):
         "has_reference_answer": True,
         "answer_count": 0,
         "url": kmeans.get_absolute_url(),
+        "related": record["related"],  # checked in tests/test_questions_related.py
     }
+    kmeans_family = Question.objects.filter(title__icontains="k-means")
+    assert set(record["related"]) & set(kmeans_family.values_list("pk", flat=True))
     assert {r["difficulty"] for r in records} == {"easy", "medium", "hard", "unrated"}
     assert {r["kind"] for r in records} == {"question", "topic"}
 

@@ -47,7 +47,22 @@ from tests.url_patterns import (
 pytestmark = pytest.mark.django_db
 
 # URLs allowed to accept a POST without a CSRF token, with the reason. Keep it empty.
-NOT_CSRF_PROTECTED = {}
+# The API's operations (Django Ninja marks them csrf_exempt) only answer GET: a POST gets a 405
+# (tests/test_security_permissions.py), and the personal part reads a bearer token, never the
+# session cookie a forged request would carry.
+_API_READ_ONLY = "read-only API operation: POST is 405; a bearer token, not the session"
+NOT_CSRF_PROTECTED = dict.fromkeys(
+    (
+        "api:question_list",
+        "api:question_detail",
+        "api:topic_list",
+        "api:member_profile",
+        "api:my_reviews",
+        "api:my_export_csv",
+        "api:my_export_anki",
+    ),
+    _API_READ_ONLY,
+)
 CSRF_FAILURE = b"CSRF verification failed"
 
 
@@ -123,6 +138,8 @@ def _make_objects():
     }
     by_argument = {
         "pk": question.pk,  # questions/<pk>/...; practice sessions are overridden below
+        "question_id": question.pk,  # the API's
+        "section": "questions",  # the sitemap's
         "item_pk": item.pk,
         "username": member.username,
         "slug": question.slug,

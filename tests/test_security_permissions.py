@@ -58,6 +58,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from api.models import AccessToken
+from api.services import token_create
 from moderation import services as moderation
 from moderation.models import Flag
 from practice.models import (
@@ -121,6 +123,10 @@ class Go:
 
     def url(self, case):
         return self.to(case) if callable(self.to) else reverse(self.to)
+
+
+# The admin's log-in sends visitors to the site's, back to the admin after.
+ADMIN_SITE_LOGIN = Go(lambda c: reverse("account_login") + "?next=%2Fadmin%2F")
 
 
 def everyone(outcome):
@@ -317,6 +323,10 @@ MATRIX = [
     Entry("trivial", get=everyone(OK), post=everyone(OK)),
     Entry("questions:list", get=everyone(OK), post=everyone(OK)),
     Entry("questions:topic", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("questions:topic", args=[c.w.topic.slug])),
+    Entry("questions:topics", get=everyone(OK), post=everyone(OK)),
+    # The published bank as JSON Lines; the similar questions listed while a title is typed.
+    Entry("questions:download", get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    Entry("questions:similar", get=everyone(OK), post=everyone(NOT_ALLOWED)),
     Entry("questions:detail", get=everyone(OK), post=everyone(OK), url=lambda c: _q(c).get_absolute_url()),
     Entry("questions:detail-short", get=everyone(Go(lambda c: _q(c).get_absolute_url(), 301)), post=everyone(Go(lambda c: _q(c).get_absolute_url(), 301)), url=lambda c: reverse("questions:detail-short", args=[_q(c).pk])),
     Entry("questions:answer-history", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("questions:answer-history", args=[c.w.answer.pk])),
@@ -324,6 +334,33 @@ MATRIX = [
     Entry("questions:answer-history", variant="hidden", get=unpublished(OK), post=unpublished(OK), url=lambda c: reverse("questions:answer-history", args=[c.w.hidden_answer.pk])),
     Entry("questions:detail", variant="proposal", get=unpublished(OK), post=unpublished(OK), url=lambda c: c.w.proposal.get_absolute_url()),
     Entry("accounts:profile", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("accounts:profile", args=[c.w.owner.username])),
+    # The API: public and read-only; the personal part opens with a token only, never a session.
+    Entry("api:question_list", get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    Entry("api:question_detail", get=everyone(OK), post=everyone(NOT_ALLOWED), url=lambda c: reverse("api:question_detail", args=[_q(c).pk])),
+    Entry("api:question_detail", variant="proposal", get=everyone(NOT_FOUND), post=everyone(NOT_ALLOWED), url=lambda c: reverse("api:question_detail", args=[c.w.proposal.pk])),
+    Entry("api:topic_list", get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    Entry("api:member_profile", get=everyone(OK), post=everyone(NOT_ALLOWED), url=lambda c: reverse("api:member_profile", args=[c.w.owner.username])),
+    Entry("api:openapi-json", get=everyone(OK), post=everyone(OK)),
+    Entry("api:openapi-view", get=everyone(OK), post=everyone(OK)),
+    Entry("api:api-root", get=everyone(NOT_FOUND), post=everyone(NOT_FOUND)),
+    Entry("api:my_reviews", get=everyone(HTTPStatus.UNAUTHORIZED), post=everyone(NOT_ALLOWED)),
+    Entry("api:my_export_csv", get=everyone(HTTPStatus.UNAUTHORIZED), post=everyone(NOT_ALLOWED)),
+    Entry("api:my_export_anki", get=everyone(HTTPStatus.UNAUTHORIZED), post=everyone(NOT_ALLOWED)),
+    # Tokens are the member's own, like their practice: unverified and suspended members too.
+    Entry(
+        "tokens:list", get=members(OK), post=members(OK),
+        data=lambda c: {"name": "Flashcard script"},
+        effect=lambda c: AccessToken.objects.filter(user=c.user, name="Flashcard script").exists(),
+    ),
+    Entry(
+        "tokens:revoke", get=members(NOT_ALLOWED), post=owner_only(Go("tokens:list")),
+        url=lambda c: reverse("tokens:revoke", args=[c.w.token.pk]),
+        effect=lambda c: AccessToken.objects.get(pk=c.w.token.pk).revoked_at is not None,
+    ),
+    # For search engines: public, read-only.
+    Entry("robots", get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    Entry("sitemap-index", get=everyone(OK), post=everyone(OK)),
+    Entry("sitemap-section", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("sitemap-section", args=["questions"])),
     # Feeds: public, read-only; an unpublished question has no answers feed.
     Entry("questions:feed-rss", get=everyone(OK), post=everyone(OK)),
     Entry("questions:feed-atom", get=everyone(OK), post=everyone(OK)),
@@ -649,17 +686,22 @@ MATRIX = [
     ),
     Entry("account_email_verification_sent", get=everyone(OK), post=everyone(NOT_ALLOWED)),
     Entry("account_inactive", get=everyone(OK), post=everyone(NOT_ALLOWED)),
-    # Log-in by code is off: the page sends everyone back (to log in, or home).
-    Entry("account_confirm_login_code", get=(Go("account_login"), *(Go("home"),) * 5), post=(Go("account_login"), *(Go("home"),) * 5)),
+    # Log-in by code (the way an owner past the log-in failure limit signs in): asking for a
+    # code is for visitors; confirming one without having asked sends them to ask first.
+    Entry("account_request_login_code", get=(OK, *(Go("home"),) * 5), post=(OK, *(Go("home"),) * 5)),
+    Entry("account_confirm_login_code", get=(Go("account_request_login_code"), *(Go("home"),) * 5), post=(Go("account_request_login_code"), *(Go("home"),) * 5)),
     # --- the Django admin: staff only, and none of the six roles is staff ---------------------------
+    # The admin's log-in is the site's (its limits): visitors are sent there, members who are
+    # not staff get 403; a password posted here signs nobody in (admin-login is the same URL).
     Entry(
-        "admin:login", get=everyone(OK), post=everyone(OK),
+        "admin:login", get=(ADMIN_SITE_LOGIN, *(FORBIDDEN,) * 5), post=(ADMIN_SITE_LOGIN, *(FORBIDDEN,) * 5),
         data=lambda c: {"username": c.w.moderator.username, "password": PASSWORD},
     ),
+    Entry("admin-login", get=(ADMIN_SITE_LOGIN, *(FORBIDDEN,) * 5), post=(ADMIN_SITE_LOGIN, *(FORBIDDEN,) * 5)),
     Entry("admin:logout", get=everyone(Go("admin:index")), post=everyone(Go("admin:index"))),
     Entry(
         "admin (every other admin URL)", get=everyone(ADMIN_LOGIN), post=everyone(ADMIN_LOGIN),
-        matches=lambda name, text: text.startswith("admin/") and name not in ("admin:login", "admin:logout"),
+        matches=lambda name, text: text.startswith("admin/") and name not in ("admin:login", "admin:logout", "admin-login"),
     ),
 ]  # fmt: skip
 
@@ -739,6 +781,7 @@ def _make_world():
     ).update(read_at=timezone.now())
     session = session_start(user=owner, mode=Mode.DUE, size=2)
     card = Card.objects.create(user=owner, question=question)
+    token, _key = token_create(user=owner, name="A script")
     users = {
         USER: user,
         UNVERIFIED: unverified,
@@ -765,6 +808,7 @@ def _make_world():
         session=session,
         item=session.items.get(),
         card=card,
+        token=token,
     )
 
 

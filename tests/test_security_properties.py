@@ -247,7 +247,18 @@ def test_vote_value(world, form, htmx):
 
 
 @SETTINGS
-@given(form=params(["title", "body", "topic", "difficulty"]), use_topic=st.booleans())
+@given(query=params(["title", "body", "not_duplicate"]))
+def test_similar_questions_while_proposing(world, query):
+    # The list shown as a title is typed (htmx GET), and the topics index and the download.
+    get(world.member_client, "/questions/similar/", query)
+    get(world.anonymous_client, "/questions/topics/", query)
+
+
+@SETTINGS
+@given(
+    form=params(["title", "body", "topic", "difficulty", "not_duplicate"]),
+    use_topic=st.booleans(),
+)
 def test_question_proposal_and_moderator_edit(world, form, use_topic):
     if use_topic:
         form = {**form, "topic": str(world.topic.pk)}

@@ -27,6 +27,7 @@ broke out of an attribute would add elements or attributes: the "active" skeleto
 with harmless text.
 """
 
+import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -223,6 +224,20 @@ def _bad_url(name, value):
     return any(url.strip(" ").startswith(BAD_SCHEMES) for url in candidates)
 
 
+def _json_ld_block(node, user, in_head):
+    """The question page's JSON-LD (questions/structured_data.py): data, not a script, in the
+    page's own <head>, whole JSON whose text holds no markup that could end the block."""
+    if node.attr("type") != "application/ld+json" or user or not in_head:
+        return False
+    if node.attr("src") is not None or any(c in node.text for c in "<>&"):
+        return False
+    try:
+        json.loads(node.text)
+    except ValueError:
+        return False
+    return True
+
+
 def violations(root):
     """Everything executable or out of place in the subtree at `root` (a list of descriptions)."""
     found = []
@@ -232,10 +247,14 @@ def violations(root):
         user = node.user
         where = "user content" if user else "page"
         in_head = node.in_head
-        if node.tag == "script" and (
-            user
-            or not (node.attr("src") or "").startswith("/static/")
-            or node.text.strip()
+        if (
+            node.tag == "script"
+            and not _json_ld_block(node, user, in_head)
+            and (
+                user
+                or not (node.attr("src") or "").startswith("/static/")
+                or node.text.strip()
+            )
         ):
             found.append(f"script in {where}: {node.describe()} {node.text[:60]!r}")
         if node.tag in NEVER_TAGS:

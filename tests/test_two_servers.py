@@ -67,6 +67,7 @@ def servers(transactional_db):
         "DJANGO_SETTINGS_MODULE": "mlqa.settings",
         "MLQA_PLAIN_STATIC": "1",  # no collectstatic needed for the test
         "ALLOWED_HOSTS": "127.0.0.1",
+        "MLQA_BENCH_PAGES": "1",  # /_bench/trivial/ tells when a server is up
     })  # fmt: skip
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     processes, bases = [], []

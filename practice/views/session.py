@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts.ratelimit import rate_limited
 from caching import LISTS, cached_page, page_depends_on, page_expires_at
 from questions.caching import question_token
 
@@ -57,6 +58,7 @@ def practice_home(request):
 
 @login_required
 @require_POST
+@rate_limited("practice_start")
 def session_start_view(request):
     """Start a session with the chosen mode and filters, then show its first card."""
     form = StartForm(request.POST)

@@ -27,6 +27,12 @@ from .comments import (
     CommentRevision,
 )
 from .notifications import Notification, QuestionFollow
+from .related import (
+    RELATED_KEPT,
+    RELATED_SHOWN,
+    RelatedQuestion,
+    RelatedQuestionQuerySet,
+)
 
 __all__ = [
     "AUTHOR_RESTORE_WINDOW",
@@ -36,6 +42,8 @@ __all__ = [
     "COMMENT_MAX_LENGTH",
     "COMMENT_MIN_LENGTH",
     "DIFFICULTY_RANK",
+    "RELATED_KEPT",
+    "RELATED_SHOWN",
     "Answer",
     "AnswerQuerySet",
     "AnswerRevision",
@@ -49,6 +57,8 @@ __all__ = [
     "QuestionRevision",
     "CommentRevision",
     "QuestionSource",
+    "RelatedQuestion",
+    "RelatedQuestionQuerySet",
     "Source",
     "Status",
     "Topic",

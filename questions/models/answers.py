@@ -153,7 +153,13 @@ class AnswerRevision(Revision):
         constraints = [
             models.UniqueConstraint(
                 fields=["answer", "number"], name="answerrevision_unique_number"
-            )
+            ),
+            # One edit at a time waits for review; a new edit replaces its text.
+            models.UniqueConstraint(
+                fields=["answer"],
+                condition=Q(status=Status.PENDING),
+                name="answerrevision_one_pending",
+            ),
         ]
 
     def __str__(self):

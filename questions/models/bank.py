@@ -277,8 +277,26 @@ class QuestionSource(models.Model):
         return f"{self.source.filename}:{self.line}"
 
 
+class RevisionQuerySet(models.QuerySet):
+    def pending(self):
+        """Edits awaiting a moderator (by authors who would still be queued)."""
+        return self.filter(status=Status.PENDING)
+
+    def shown_to(self, user, author_id):
+        """The published revisions; an edit awaiting review, or rejected, only to its post's
+        author and to moderators (its text was never shown to anyone else)."""
+        if getattr(user, "is_moderator", False) or (
+            user.is_authenticated and user.pk == author_id
+        ):
+            return self
+        return self.filter(status=Status.PUBLISHED)
+
+
 class Revision(models.Model):
-    """One saved version of a post's text, numbered from 1 (the original); who saved it, when."""
+    """One saved version of a post's text, numbered from 1 (the original); who saved it, when.
+
+    An edit by an author whose posts still go to review is a *pending* revision: the post keeps
+    showing its approved text until a moderator approves the edit (or rejects it)."""
 
     number = models.PositiveIntegerField()
     editor = models.ForeignKey(
@@ -286,6 +304,11 @@ class Revision(models.Model):
     )
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PUBLISHED, editable=False
+    )
+
+    objects = RevisionQuerySet.as_manager()
 
     class Meta:
         abstract = True

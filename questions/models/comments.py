@@ -131,7 +131,13 @@ class CommentRevision(Revision):
         constraints = [
             models.UniqueConstraint(
                 fields=["comment", "number"], name="commentrevision_unique_number"
-            )
+            ),
+            # One edit at a time waits for review; a new edit replaces its text.
+            models.UniqueConstraint(
+                fields=["comment"],
+                condition=Q(status=Status.PENDING),
+                name="commentrevision_one_pending",
+            ),
         ]
 
     def __str__(self):

@@ -9,7 +9,8 @@ sub-headings ("Pros", "Cons", model names) and code are neither.
 
 002 separates headings from their bulleted answers by blank lines. Prose
 paragraphs, lead-ins ending in ":" and code also stand alone between blank
-lines, so a heading must also look like a title (see ``_looks_like_title``).
+lines, so a heading must also look like a title (see ``_looks_like_title``); a short
+label ending in ":" ("Balancing data:") is a heading too, read without its colon.
 Where the scrape dropped a one-word heading it left two blank lines; those
 sections are recovered by ``restored.py`` or stay part of the answer above.
 
@@ -156,8 +157,22 @@ def parse_toc(lines: list[str]) -> list[SeedItem]:
     return _collect(lines, starts, bullet_space=True, section_at=section_at)
 
 
-def _looks_like_title(line: str) -> bool:
+# A heading written as a label: at most this many words before a final ":" ("Balancing data:").
+# Lead-ins that end in ":" are sentences ("When working with AWS, you can use ...:").
+_LABEL_MAX_WORDS = 3
+
+
+def _label_heading(line: str) -> str | None:
+    """ "Balancing data:" -> "Balancing data"; None for anything else."""
     text = line.strip()
+    if not text.endswith(":") or "?" in text:
+        return None
+    words = text[:-1].split()
+    return text[:-1].strip() if 0 < len(words) <= _LABEL_MAX_WORDS else None
+
+
+def _looks_like_title(line: str) -> bool:
+    text = _label_heading(line) or line.strip()
     first = re.split(r"[\s,]+", text, maxsplit=1)[0].lower()
     if (
         text[-1] in ":,"
@@ -193,7 +208,7 @@ def parse_article(lines: list[str]) -> list[SeedItem]:
         blank_before = i == 0 or not lines[i - 1].strip()
         blank_after = i + 1 == len(lines) or not lines[i + 1].strip()
         if blank_before and blank_after and _looks_like_title(line):
-            title = line.strip()
+            title = _label_heading(line) or line.strip()
             if dedup_key(_split_title(title)[0]) in NOT_ITEMS:
                 starts.append((i, None, False))
             else:

@@ -7,7 +7,7 @@ from accounts.trust import post_needs_review
 
 from ..models import Answer, AnswerRevision, Question, QuestionFollow, Status
 from .counters import question_counters_refresh
-from .edits import delete_recorded, edit_recorded
+from .edits import delete_recorded, edit_needs_review, edit_queue, edit_recorded
 from .notifications import notify_new_answer
 
 
@@ -56,10 +56,26 @@ def answer_create(*, question, author, body) -> Answer:
 def answer_edit(*, answer, editor, body, audited=True) -> Answer:
     """Change an answer's text, keeping the old text as a revision. An unchanged text is not a revision.
 
+    An author whose posts still wait for review stores the edit as a pending revision instead
+    (`answer.edit_pending`): the published text stays until a moderator approves it.
+
     A moderator's edit of someone else's answer is audited, unless the caller (a rollback) writes
     its own entry (audited=False).
     """
     answer = Answer.objects.select_for_update().get(pk=answer.pk)
+    if edit_needs_review(post=answer, editor=editor):
+        if body != answer.body and not answer.revisions.pending().exists():
+            answer.revision_count += 1
+            answer.save(update_fields=["revision_count"])
+        answer.edit_pending = edit_queue(
+            post=answer,
+            revisions=answer.revisions,
+            editor=editor,
+            body=body,
+            number=answer.revision_count,
+            now=timezone.now(),
+        )
+        return answer
     if body == answer.body:
         return answer
     answer.body = body

@@ -7,7 +7,7 @@ from accounts.trust import post_needs_review
 
 from ..models import Comment, CommentRevision, Notification, Status
 from .counters import answer_comment_count_refresh
-from .edits import delete_recorded, edit_recorded
+from .edits import delete_recorded, edit_needs_review, edit_queue, edit_recorded
 from .notifications import notification_send
 
 
@@ -58,8 +58,19 @@ def comment_create(*, author, body, answer=None, question=None) -> Comment:
 
 @transaction.atomic
 def comment_edit(*, comment, body, editor=None) -> Comment:
-    """Change a comment's text; every change is kept as a revision."""
+    """Change a comment's text; every change is kept as a revision. An author whose posts
+    still wait for review stores the edit for a moderator instead (see answer_edit)."""
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if edit_needs_review(post=comment, editor=editor or comment.author):
+        comment.edit_pending = edit_queue(
+            post=comment,
+            revisions=comment.revisions,
+            editor=editor or comment.author,
+            body=body,
+            number=comment.revisions.count() + 1,
+            now=timezone.now(),
+        )
+        return comment
     if body == comment.body:
         return comment
     comment.body = body

@@ -1,10 +1,24 @@
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ..models import Question, QuestionRevision, Status
 from ..seeds import dedup_key
 from .edits import edit_recorded
+from .related import related_questions_refresh
+
+
+def _save_unique(question):
+    """Save, turning a lost race for the same title (two identical proposals at one instant: both
+    passed the check, the database's unique key refused the second) into the same form error."""
+    try:
+        with transaction.atomic():
+            question.save()
+    except IntegrityError:
+        _check_unique(question)  # the winner is committed now: its title is named
+        raise ValidationError(
+            {"title": "This question is already in the bank (it was just proposed)."}
+        ) from None
 
 
 def _check_unique(question):
@@ -34,10 +48,12 @@ def question_propose(*, author, title, body, topic, difficulty) -> Question:
     )
     _check_unique(question)
     question.full_clean()
-    question.save()
+    _save_unique(question)
     QuestionRevision.objects.create(
         question=question, number=1, editor=author, title=title, body=body
     )
+    if status == Status.PUBLISHED:
+        related_questions_refresh()
     return question
 
 
@@ -65,11 +81,13 @@ def question_edit(*, question, editor, title, body, topic, difficulty) -> Questi
     _check_unique(question)
     question.full_clean()
     question.last_activity_at = timezone.now()
-    question.save()
+    _save_unique(question)
     if text_changed:
         number = question.revisions.count() + 1
         QuestionRevision.objects.create(
             question=question, number=number, editor=editor, title=title, body=body
         )
     edit_recorded(editor=editor, post=question)
+    if question.status == Status.PUBLISHED:
+        related_questions_refresh()
     return question

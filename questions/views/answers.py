@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import member_can_post_required
-from accounts.ratelimit import rate_limited
+from accounts.ratelimit import limit_message, rate_limit_exceeded, rate_limited
 
 from ..forms import AnswerForm, DeleteForm
 from ..markdown import render_markdown
@@ -23,21 +23,35 @@ from .detail import question_page_context
 
 @require_POST
 @member_can_post_required
-@rate_limited("answer")
 def answer_create_view(request, pk):
-    """Post an answer; "Preview" (without JavaScript) or an invalid form re-shows the page with the text kept."""
+    """Post an answer; "Preview" (without JavaScript) or an invalid form re-shows the page with the text kept.
+
+    Over a rate limit the page comes back with the text and the reason (429), never without it."""
     question = get_object_or_404(
         Question.objects.published().select_related("topic"), pk=pk
     )
     if "preview" in request.POST:
         body = request.POST.get("body", "")[:ANSWER_MAX_LENGTH]
         form = AnswerForm(initial={"body": body})
+        if rate_limit_exceeded("preview", request.user.pk):
+            form = AnswerForm(request.POST)
+            form.is_valid()
+            form.add_error(None, limit_message("preview"))
+            context = question_page_context(request, question, answer_form=form)
+            return render(
+                request, "questions/question_detail.html", context, status=429
+            )
         context = question_page_context(
             request, question, answer_form=form, answer_preview=render_markdown(body)
         )
         return render(request, "questions/question_detail.html", context)
     form = AnswerForm(request.POST)
-    if not form.is_valid():
+    valid = form.is_valid()
+    if valid and rate_limit_exceeded("answer", request.user.pk):
+        form.add_error(None, limit_message("answer"))
+        context = question_page_context(request, question, answer_form=form)
+        return render(request, "questions/question_detail.html", context, status=429)
+    if not valid:
         context = question_page_context(request, question, answer_form=form)
         return render(request, "questions/question_detail.html", context, status=400)
     answer = answer_create(
@@ -56,11 +70,13 @@ def answer_create_view(request, pk):
 
 @require_POST
 @member_can_post_required
+@rate_limited("preview")
 def answer_preview(request):
     """The live preview (htmx): the Markdown rendered exactly as it will be stored.
 
     Only for members who may post: nobody else has an answer to preview (and it is not a free
-    Markdown renderer for anonymous visitors)."""
+    Markdown renderer for anonymous visitors). Rate limited: over the limit the reason goes to
+    the page's message area and the text stays in the box."""
     html = render_markdown(request.POST.get("body", "")[:ANSWER_MAX_LENGTH])
     return render(
         request, "questions/includes/answer_preview.html", {"answer_preview": html}
@@ -83,18 +99,43 @@ def _editable_answer(request, pk):
 def answer_edit_view(request, pk):
     """Authors (and moderators) edit an answer; each saved change becomes a revision."""
     answer = _editable_answer(request, pk)
-    form = AnswerForm(request.POST or None, instance=answer)
+    # The author goes on from their edit awaiting review, if there is one.
+    waiting = answer.revisions.pending().filter(editor=request.user).first()
+    form = AnswerForm(
+        request.POST or None,
+        instance=answer,
+        initial={"body": waiting.body} if waiting else None,
+    )
     preview = None
+    status = 200
     if request.method == "POST":
+        status = 400
         if "preview" in request.POST:
-            preview = render_markdown(request.POST.get("body", "")[:ANSWER_MAX_LENGTH])
+            if rate_limit_exceeded("preview", request.user.pk):
+                form.is_valid()
+                form.add_error(None, limit_message("preview"))
+                status = 429
+            else:
+                body = request.POST.get("body", "")[:ANSWER_MAX_LENGTH]
+                preview = render_markdown(body)
+                status = 200
         elif form.is_valid():
-            answer_edit(
-                answer=answer, editor=request.user, body=form.cleaned_data["body"]
-            )
-            messages.success(request, "Your edit was saved.")
-            return redirect(answer.get_absolute_url())
-    status = 400 if request.method == "POST" and preview is None else 200
+            if rate_limit_exceeded("edit", request.user.pk):
+                form.add_error(None, limit_message("edit"))
+                status = 429
+            else:
+                saved = answer_edit(
+                    answer=answer, editor=request.user, body=form.cleaned_data["body"]
+                )
+                if getattr(saved, "edit_pending", None):
+                    messages.success(
+                        request,
+                        "Your edit is awaiting review by a moderator; the approved text "
+                        "stays shown until then.",
+                    )
+                else:
+                    messages.success(request, "Your edit was saved.")
+                return redirect(answer.get_absolute_url())
     return render(
         request,
         "questions/answer_edit.html",
@@ -150,7 +191,11 @@ def answer_history(request, pk):
         Answer.objects.visible_to(request.user).select_related("question", "author"),
         pk=pk,
     )
-    revisions = list(answer.revisions.select_related("editor"))
+    revisions = list(
+        answer.revisions.shown_to(request.user, answer.author_id).select_related(
+            "editor"
+        )
+    )
     previous = ""
     for revision in revisions:
         revision.diff_lines = _diff_lines(previous, revision.body)

@@ -8,6 +8,7 @@ from ..counts import (
     CachedCountPaginator,
     list_count_depends_on,
     topic_question_counts,
+    topics_with_counts,
 )
 from ..filters import QuestionFilter
 from ..models import Question, Topic
@@ -22,6 +23,17 @@ def question_list(request):
     """Every question in the bank, filtered, searched and sorted from the query string."""
     context = _filtered_page(request, Question.objects.published().with_list_data())
     return render(request, "questions/question_list.html", context)
+
+
+@cached_page([LISTS])
+def topic_index(request):
+    """Every topic with its description and how many published questions it has."""
+    topics = topics_with_counts()
+    return render(
+        request,
+        "questions/topic_index.html",
+        {"topics": topics, "question_total": sum(t.question_count for t in topics)},
+    )
 
 
 @cached_page([LISTS])

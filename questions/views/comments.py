@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import member_can_post_required
-from accounts.ratelimit import rate_limited
+from accounts.ratelimit import limit_message, rate_limit_exceeded, rate_limited
 
 from ..forms import CommentForm, DeleteForm
 from ..models import Answer, Comment, Question, Status
@@ -96,13 +96,27 @@ def comment_edit_view(request, pk):
             "Comments can only be edited by their author, within 5 minutes of posting."
         )
     form = CommentForm(request.POST or None, instance=comment)
-    if request.method == "POST" and form.is_valid():
-        comment_edit(
+    status = 400 if request.method == "POST" else 200
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and rate_limit_exceeded("edit", request.user.pk)
+    ):
+        form.add_error(None, limit_message("edit"))
+        status = 429
+    elif request.method == "POST" and form.is_valid():
+        saved = comment_edit(
             comment=comment, body=form.cleaned_data["body"], editor=request.user
         )
-        messages.success(request, "Your comment was saved.")
+        if getattr(saved, "edit_pending", None):
+            messages.success(
+                request,
+                "Your edit is awaiting review by a moderator; the approved text stays "
+                "shown until then.",
+            )
+        else:
+            messages.success(request, "Your comment was saved.")
         return redirect(comment.get_absolute_url())
-    status = 400 if request.method == "POST" else 200
     return render(
         request,
         "questions/comment_form.html",

@@ -14,7 +14,8 @@ from caching import BANK, cached_fragments, cached_page
 
 from ..caching import answer_token, question_token
 from ..forms import AnswerForm, CommentForm
-from ..models import Comment, Question, QuestionFollow, Vote
+from ..models import Comment, Question, QuestionFollow, RelatedQuestion, Vote
+from ..structured_data import json_ld_script, qa_page
 
 ANSWER_ORDERS = {
     "score": ["-is_canonical", "-score", "created_at"],
@@ -89,6 +90,15 @@ def question_page_context(request, question, **extra):
         "source_links": SimpleLazyObject(
             lambda: list(question.source_links.select_related("source"))
         ),
+        # Lazy too: the page's head, rendered only when it is not served from the cache.
+        "structured_data": SimpleLazyObject(
+            lambda: json_ld_script(qa_page(request, question, answers))
+        ),
+        "related_questions": SimpleLazyObject(
+            lambda: [
+                link.related for link in RelatedQuestion.objects.shown_for(question.pk)
+            ]
+        ),
         "is_following": _is_following(user, question),
         "answer_form": AnswerForm(),
         "comment_form": CommentForm(),
@@ -157,7 +167,7 @@ def question_detail(request, pk, slug=None):
     """A question with its canonical, community and reference answers, comments and forms."""
     questions = (
         Question.objects.visible_to(request.user)
-        .select_related("topic")
+        .select_related("topic", "author")  # the author: for the page's JSON-LD
         .defer("search_vector")
     )
     if request.user.is_authenticated:  # read with the question: fewer queries

@@ -4,6 +4,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from accounts.ratelimit import rate_limited
+
 from ..models import Notification, Question
 from ..services.notifications import notifications_mark_read, question_follow_toggle
 
@@ -39,6 +41,7 @@ def notifications_read_all(request):
 
 @require_POST
 @login_required
+@rate_limited("follow")
 def question_follow(request, pk):
     question = get_object_or_404(Question.objects.published(), pk=pk)
     following = question_follow_toggle(user=request.user, question=question)

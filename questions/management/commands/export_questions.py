@@ -1,28 +1,9 @@
-import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
-from django.db.models import Prefetch
 
-from questions.models import Question, QuestionSource
-
-
-def question_record(question: Question) -> dict:
-    """One line of the export: a question, where it comes from and how it is answered."""
-    return {
-        "id": question.pk,
-        "title": question.title,
-        "topic": question.topic.slug,
-        "difficulty": question.difficulty,
-        "kind": question.kind,
-        "sources": [
-            {"document": link.source.filename, "line": link.line}
-            for link in question.source_links.all()
-        ],
-        "has_reference_answer": question.has_reference_answer,
-        "answer_count": question.answer_count,
-        "url": question.get_absolute_url(),
-    }
+from questions.export import export_lines
+from questions.models import Question
 
 
 class Command(BaseCommand):
@@ -34,18 +15,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, output=None, **options):
-        links = QuestionSource.objects.select_related("source").order_by(
-            "source__filename", "line"
-        )
-        questions = (
-            Question.objects.select_related("topic")
-            .prefetch_related(Prefetch("source_links", queryset=links))
-            .order_by("pk")
-        )
         stream = output.open("w", encoding="utf-8") if output else None
         try:
-            for question in questions.iterator(chunk_size=500):
-                line = json.dumps(question_record(question), ensure_ascii=False)
+            for line in export_lines():
                 if stream:
                     stream.write(line + "\n")
                 else:
@@ -54,4 +26,4 @@ class Command(BaseCommand):
             if stream:
                 stream.close()
         if output:
-            self.stderr.write(f"Wrote {questions.count()} questions to {output}")
+            self.stderr.write(f"Wrote {Question.objects.count()} questions to {output}")
