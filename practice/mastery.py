@@ -7,10 +7,11 @@ The evidence of a topic is its graded trials of two kinds, kept apart:
   recall R just before. Learning and relearning steps (minutes apart) are not evidence: a card
   just failed and shown again ten minutes later says little about memory.
 
-Each kind has the member's own expected failure rate, pooled over all their topics: a
-first-sight failure rate (1 - kappa, kappa the member's share of first sights passed, smoothed
-towards 0.7) and a calibration c of FSRS (the member's lapses over the lapses FSRS expected,
-sum of 1 - R). A topic t's expected failures are then E_t = n1_t * (1 - kappa) + c * sum_t (1 - R),
+Each kind has the member's own expected failure rate over their topics, robust to the hard
+topics (which get the most questions): a first-sight failure rate 1 - kappa, kappa the share of
+first sights passed in the member's median topic (each topic's rate smoothed towards 0.7 by one
+trial), and a calibration c of FSRS (the member's lapses over the lapses FSRS expected, sum of
+1 - R, each topic weighing at most LEVEL_CAP reviews). A topic t's expected failures are then E_t = n1_t * (1 - kappa) + c * sum_t (1 - R),
 and its observed failures F_t. The topic's failure ratio lambda_t (1: the member's own level)
 has a Gamma(A, A) prior (mean 1, A = 2) and, failures being counts, the Gamma posterior
 Gamma(A + F_t, A + E_t).
@@ -27,19 +28,19 @@ decays while a topic is not practised; it schedules reviews but does not make a 
 """
 
 import math
+import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
 from .scheduling import retrievability
 
 PRIOR_STRENGTH = 2.0  # A: the prior weighs as much as two expected failures
-LAMBDA_WEAK = (
-    1.5  # weak: at least half as many failures again as the member's own level
-)
-CERTAINTY = 0.8
+# Weak: at least a quarter more failures than at the member's own level.
+LAMBDA_WEAK = 1.25
+CERTAINTY = 0.7
 MIN_TRIALS = 3
 FIRST_SIGHT_PRIOR = 0.7  # the share of first sights passed before we know the member
-FIRST_SIGHT_PRIOR_WEIGHT = 2.0
+LEVEL_CAP = 4  # reviews a topic weighs at most in FSRS's calibration for the member
 
 STATUS_WEAK = "weak"
 STATUS_FINE = "fine"
@@ -205,17 +206,34 @@ def unpractised(topic_id, desired_retention) -> TopicMastery:
 
 
 def member_level(cards) -> MemberLevel:
-    first_sights = passed = lapses = 0
-    expected = 0.0
+    """The member's own level over their topics, robust to the topics they find hard (which
+    the exposure policy gives the most questions, and which pooling trials as they come would
+    let drag the member's level down to theirs): the first-sight pass rate of the median topic
+    (each topic's smoothed towards FIRST_SIGHT_PRIOR by one trial), and FSRS's calibration with
+    each topic weighing at most LEVEL_CAP reviews."""
+    per_topic = defaultdict(
+        lambda: [0, 0, 0, 0, 0.0]
+    )  # firsts, passed, reviews, lapses, sum 1-R
     for card in cards:
+        acc = per_topic[card["topic_id"]]
         if card["first_passed"] is not None:
-            first_sights += 1
-            passed += card["first_passed"]
-        lapses += card["lapse_count"]
-        expected += card["expected_lapses"]
+            acc[0] += 1
+            acc[1] += card["first_passed"]
+        acc[2] += card["retention_reviews"]
+        acc[3] += card["lapse_count"]
+        acc[4] += card["expected_lapses"]
+    rates = sorted(
+        (passed + FIRST_SIGHT_PRIOR) / (firsts + 1)
+        for firsts, passed, *_ in per_topic.values()
+        if firsts
+    )
+    lapses = expected = 0.0
+    for _, _, reviews, lapsed, expected_lapses in per_topic.values():
+        weight = min(1.0, LEVEL_CAP / reviews) if reviews else 0.0
+        lapses += weight * lapsed
+        expected += weight * expected_lapses
     return MemberLevel(
-        first_sight_pass=(passed + FIRST_SIGHT_PRIOR * FIRST_SIGHT_PRIOR_WEIGHT)
-        / (first_sights + FIRST_SIGHT_PRIOR_WEIGHT),
+        first_sight_pass=statistics.median(rates) if rates else FIRST_SIGHT_PRIOR,
         calibration=(lapses + 1) / (expected + 1),
     )
 

@@ -149,7 +149,9 @@ def test_a_member_weak_everywhere_has_no_weak_topic(user):
     ]
     mastery = topic_mastery(card_rows(user), desired_retention=DR, now=NOW)
     assert [mastery[t.pk].status for t in topics] == [STATUS_FINE] * 4
-    assert all(0.8 < mastery[t.pk].failure_ratio < 1.25 for t in topics)
+    # The smoothing of the member's level towards 0.7 leaves some excess for a member who fails
+    # everything, but not a credible one.
+    assert all(0.7 < mastery[t.pk].failure_ratio < 1.5 for t in topics)
 
 
 def test_the_estimate_matches_a_direct_computation(user):
@@ -158,10 +160,27 @@ def test_the_estimate_matches_a_direct_computation(user):
         user, LAPSING, questions=2, start=NOW - timedelta(days=30)
     )
     cards = list(Card.objects.filter(user=user).select_related("question"))
-    firsts = [c.first_passed for c in cards]
-    kappa = (sum(firsts) + 0.7 * 2) / (len(firsts) + 2)
-    calibration = (sum(c.lapse_count for c in cards) + 1) / (
-        sum(c.expected_lapses for c in cards) + 1
+    by_topic = {}
+    for card in cards:
+        by_topic.setdefault(card.question.topic_id, []).append(card)
+    # The median topic's first-sight pass rate, each smoothed towards 0.7 by one trial.
+    rates = sorted(
+        (sum(c.first_passed for c in group) + 0.7) / (len(group) + 1)
+        for group in by_topic.values()
+    )
+    kappa = rates[len(rates) // 2]  # three topics: the middle one
+    # FSRS's calibration, each topic weighing at most 4 reviews.
+    weights = {
+        t: min(1, 4 / sum(c.retention_reviews for c in group))
+        if sum(c.retention_reviews for c in group)
+        else 0
+        for t, group in by_topic.items()
+    }
+    calibration = (
+        sum(weights[t] * sum(c.lapse_count for c in g) for t, g in by_topic.items()) + 1
+    ) / (
+        sum(weights[t] * sum(c.expected_lapses for c in g) for t, g in by_topic.items())
+        + 1
     )
     mine = [c for c in cards if c.question.topic_id == topic.pk]
     failures = sum(not c.first_passed for c in mine) + sum(c.lapse_count for c in mine)
