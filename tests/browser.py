@@ -68,16 +68,15 @@ def watch(page):
 
 def new_page(browser, **context_args):
     """A page in a new browser context (another person, or the same one without JavaScript)."""
-    page = watch(browser.new_context(**context_args).new_page())
-    page.without_javascript = context_args.get("java_script_enabled") is False
-    return page
+    return watch(browser.new_context(**context_args).new_page())
 
 
 def _page_for_axe(page):
     """Where axe runs: the page itself; or, for a page without JavaScript (where axe can't run:
     its timers never fire), its DOM as it is now without the page's scripts, served at the same
     address (so its styles load) in a page of its own that runs axe only."""
-    if not getattr(page, "without_javascript", False):
+    # Every page of the site loads htmx: where it isn't there, the page's scripts don't run.
+    if page.evaluate("() => 'htmx' in window"):
         return page
     html = _SCRIPT_RE.sub("", page.content())
     mirror = page.context.browser.new_page(viewport=page.viewport_size)
