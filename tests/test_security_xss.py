@@ -605,6 +605,8 @@ class Builder:
                 "body": payload,
                 "topic": self.topic.pk,
                 "difficulty": "medium",
+                # The proposals are alike: past the "similar questions" confirmation.
+                "not_duplicate": "on",
             }
             response, error = self.post(self.writer, url, data)
             result = Result(_outcome(response, error), must_store="\x00" not in payload)
