@@ -4,6 +4,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -86,13 +87,13 @@ def admin_login(request):
     """The admin's log-in is the site's (with its rate limits on failures, per account and per
     address): staff sign in there and come back; a signed-in member who is not staff gets 403."""
     next_url = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(
+    # A path on this site only (redirect() would take "999" for a view's name and fail).
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        next_url = ""
-    next_url = next_url or reverse("admin:index")
+        next_url = reverse("admin:index")
     if request.user.is_authenticated:
         if request.user.is_active and request.user.is_staff:
-            return redirect(next_url)
+            return HttpResponseRedirect(next_url)
         raise PermissionDenied("The admin is for staff only.")
     return redirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")

@@ -96,12 +96,23 @@ def answer_search_documents(answers):
     search_index_update(sorted({answer.question_id for answer in answers}))
 
 
+def _answer_of(row):
+    """The answer a comment or vote is on, or None when it was deleted first (a question deleted
+    in the admin takes its answers and their comments and votes with it: the answer's own
+    declaration then named the question's token)."""
+    try:
+        return row.answer
+    except Answer.DoesNotExist:
+        return None
+
+
 @feeds(Comment)
 def comment_rows(comment):
     if comment.answer_id is not None:
+        answer = _answer_of(comment)
         on = [
             answer_token(comment.answer_id),
-            question_token(comment.answer.question_id),
+            *([question_token(answer.question_id)] if answer else []),
         ]
     else:
         on = [question_token(comment.question_id)]
@@ -111,7 +122,9 @@ def comment_rows(comment):
 @feeds(Vote)
 def vote_rows(vote):
     # The answer's score and its author's reputation change with it (not the lists: see above).
-    answer = vote.answer
+    answer = _answer_of(vote)
+    if answer is None:
+        return [answer_token(vote.answer_id)]
     return [
         question_token(answer.question_id),
         answer_token(answer.pk),

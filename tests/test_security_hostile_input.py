@@ -273,3 +273,30 @@ def test_bench_pages_default_to_debug_only():
         check=True,
     )
     assert out.stdout.strip() == "False"
+
+
+# Found by the fuzzing pass (tests/test_security_fuzz.py)
+
+
+def test_the_admin_deletes_a_question_whose_answers_have_comments_and_votes(client):
+    """The cascade deleted the answer before its comments' and votes' declarations read it
+    (questions/caching.py): a 500 for every such question."""
+    from questions.models import Vote
+    from questions.services.comments import comment_create
+    from tests.factories import AnswerFactory
+
+    staff = UserFactory(is_staff=True, is_superuser=True, trusted=True)
+    answer = AnswerFactory()
+    comment_create(author=UserFactory(trusted=True), body="A remark.", answer=answer)
+    Vote.objects.create(user=UserFactory(), answer=answer, value=1)
+    client.force_login(staff)
+    url = reverse("admin:questions_question_delete", args=[answer.question_id])
+    response = client.post(url, {"post": "yes"})
+    assert response.status_code == HTTPStatus.FOUND
+    assert not Question.objects.filter(pk=answer.question_id).exists()
+
+
+def test_the_admin_log_in_with_a_next_that_is_not_a_path(client):
+    staff = UserFactory(is_staff=True, trusted=True)
+    client.force_login(staff)
+    assert client.get("/admin/login/?next=" + "9" * 40)["Location"] == "/admin/"
