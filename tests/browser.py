@@ -119,20 +119,27 @@ def assert_accessible(page):
 
 
 def screenshot(page, name):
-    """Keep a full-page picture of what the user saw, for people reviewing a change."""
+    """Keep a full-page picture of what the user saw, for people reviewing a change; with
+    MLQA_SCREENSHOT_VARIANTS=1, at both widths in both modes too (`screenshots`)."""
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOT_DIR / f"{name}.png", full_page=True)
+    if os.environ.get("MLQA_SCREENSHOT_VARIANTS"):
+        screenshots(page, name)
 
 
 def screenshots(page, name):
     """The page at phone and desktop widths, in light and dark mode: name-phone-dark.png..."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
     own_size = page.viewport_size
     try:
         for width_name, size in WIDTHS.items():
             page.set_viewport_size(size)
             for scheme in COLOR_SCHEMES:
                 page.emulate_media(color_scheme=scheme)
-                screenshot(page, f"{name}-{width_name}-{scheme}")
+                page.screenshot(
+                    path=SCREENSHOT_DIR / f"{name}-{width_name}-{scheme}.png",
+                    full_page=True,
+                )
     finally:
         page.set_viewport_size(own_size)
         page.emulate_media(color_scheme="light")

@@ -123,6 +123,7 @@ def rendered_pages(world: World) -> dict[str, str]:
     page("list-search", "visitor", f"{lists}?q=backpropagation")
     page("list-bad-filter", "visitor", f"{lists}?difficulty=nope&page=x")
     page("topic", "visitor", world.topic.get_absolute_url())
+    page("topics", "visitor", reverse("questions:topics"))
     page("missing", "visitor", "/no-such-page/", HTTPStatus.NOT_FOUND)
     page("sign-in", "visitor", reverse("account_login"))
     page("sign-up", "visitor", reverse("account_signup"))
@@ -154,6 +155,17 @@ def rendered_pages(world: World) -> dict[str, str]:
         reverse("questions:comment-edit", args=[world.comment.pk]),
     )
     page("propose", "member", reverse("questions:propose"))
+    page("deleted-posts", "member", reverse("questions:deleted"))
+    page(
+        "answer-delete",
+        "member",
+        reverse("questions:answer-delete", args=[world.member_answer.pk]),
+    )
+    page(
+        "comment-delete",
+        "member",
+        reverse("questions:comment-delete", args=[world.comment.pk]),
+    )
     page(
         "flag",
         "member",
@@ -187,6 +199,7 @@ def rendered_pages(world: World) -> dict[str, str]:
     # A moderator's pages.
     page("queue", "moderator", reverse("moderation:queue"))
     page("log", "moderator", reverse("moderation:log"))
+    page("removed", "moderator", reverse("moderation:removed"))
     page(
         "member",
         "moderator",

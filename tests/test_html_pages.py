@@ -102,6 +102,7 @@ def test_descriptions_say_what_each_page_shows(pages):
         "Machine-learning interview questions matching “backpropagation”"
     )
     assert description("visitor-topic").startswith("Deep learning: 4 machine-learning")
+    assert description("visitor-topics").startswith("The ")
     assert description("visitor-profile").startswith("learner on MLQA: reputation")
     for name in ("visitor-sign-in", "member-settings", "moderator-queue"):
         assert description(name).startswith(DEFAULT_DESCRIPTION), name
