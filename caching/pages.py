@@ -143,7 +143,7 @@ RECORDED_PARTS = "shared_parts_recorded"
 EXPIRES_AT = "page_parts_expire_at"
 LATE_TOKENS = "page_parts_late_tokens"
 # The parts of base.html in {% shared_part %}: what a page adds to the layout.
-PART_NAMES = ("title", "head", "main_class", "search", "content", "scripts")
+PART_NAMES = ("title", "meta", "head", "main_class", "search", "content", "scripts")
 LIVE_PART = (
     "live"  # in recorded parts: their live values (caching.templatetags.fragments)
 )

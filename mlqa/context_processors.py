@@ -1,5 +1,6 @@
 from django.conf import settings
 
+from accounts.site import absolute_url
 from caching import member_value_for
 
 
@@ -16,8 +17,26 @@ def site(request):
 
     return {
         "SITE_NAME": settings.SITE_NAME,
+        "canonical_url": lambda: canonical_url(request),
         "search_query": request.GET.get("q", "").replace("\x00", "")[:200],
         "unread_notifications": unread_notifications
         if request.user.is_authenticated
         else 0,
     }
+
+
+def canonical_url(request):
+    """The page's own address for <link rel="canonical">: absolute, without the query string
+    (a filtered, sorted or searched list points at the whole list), except a plain list's page
+    number."""
+    query = ""
+    page = request.GET.get("page", "")
+    if (
+        list(request.GET) == ["page"]
+        and page.isascii()
+        and page.isdigit()
+        and len(page) < 12
+        and int(page) > 1
+    ):
+        query = f"?page={int(page)}"
+    return absolute_url(request, request.path + query)

@@ -23,7 +23,7 @@ class Status(TextChoices):
 
 class Sort(TextChoices):
     ACTIVITY = "activity", "Recent activity"
-    VOTES = "votes", "Most votes"
+    VOTES = "votes", "Top answer score"  # questions have no votes: their best answer's
     ANSWERS = "answers", "Most answers"
     DIFFICULTY = "difficulty", "Difficulty, easy first"
     RELEVANCE = "relevance", "Relevance"  # when searching; otherwise recent activity
@@ -212,6 +212,11 @@ class QuestionFilter(django_filters.FilterSet):
     def is_filtered(self):
         """Whether anything narrows the list (sorting does not)."""
         return any(name != "sort" for name in self.chosen())
+
+    def menu_choice_count(self) -> int:
+        """How many of the menus (topic, difficulty, ...) narrow the list: not the words searched
+        for, which the header's search box shows, nor the sort order."""
+        return sum(1 for name in self.chosen() if name not in ("q", "sort"))
 
     def query_string(self):
         """The chosen filters, URL-encoded: page links keep them."""

@@ -640,3 +640,56 @@ def render_plain_text(text: str) -> str:
     """Render a plain-text comment: escape everything, link bare URLs, keep line breaks."""
     escaped = html.escape(text.replace("\r\n", "\n").replace("\r", "\n"), quote=True)
     return _URL_RE.sub(_link, escaped).replace("\n", "<br>\n")
+
+
+# Math in plain one-line text (question titles): inline \( \), display \[ \] or $$ $$.
+_TEXT_MATH_RE = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]|\$\$(.+?)\$\$", re.DOTALL)
+_TEX_SYMBOLS = {
+    "le": "≤", "leq": "≤", "ge": "≥", "geq": "≥", "neq": "≠", "ne": "≠", "approx": "≈",
+    "times": "×", "cdot": "·", "pm": "±", "infty": "∞", "in": "∈", "mid": "|",
+    "to": "→", "rightarrow": "→", "Rightarrow": "⇒", "leftarrow": "←", "ldots": "…",
+    "dots": "…", "cdots": "…", "sum": "∑", "prod": "∏", "int": "∫", "sqrt": "√",
+    "partial": "∂", "nabla": "∇", "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ",
+    "epsilon": "ε", "varepsilon": "ε", "eta": "η", "theta": "θ", "lambda": "λ", "mu": "μ",
+    "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ", "omega": "ω",
+    "Delta": "Δ", "Sigma": "Σ", "Omega": "Ω",
+}  # fmt: skip
+_TEX_FRAC_RE = re.compile(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}")
+_TEX_COMMAND_RE = re.compile(r"\\([A-Za-z]+)|\\(.)")
+
+
+def _tex_as_text(tex: str) -> str:
+    tex = _TEX_FRAC_RE.sub(r"\1/\2", tex)
+
+    def command(match):
+        if (
+            match.group(2) is not None
+        ):  # \, \; \{ \\ ...: spacing, or the character itself
+            return " " if match.group(2) in ",;:! \\" else match.group(2)
+        # Symbols by name; formatting commands (\left, \mathrm, \displaystyle) vanish.
+        return _TEX_SYMBOLS.get(match.group(1), "")
+
+    text = _TEX_COMMAND_RE.sub(command, tex).replace("{", "").replace("}", "")
+    return " ".join(text.split())
+
+
+def math_as_text(text: str) -> str:
+    """Text whose math is written out plainly (`\\(n \\leq K\\)` -> `n ≤ K`): for a page's
+    <title>, its description and shortened titles, where nothing typesets TeX."""
+    return _TEXT_MATH_RE.sub(
+        lambda m: _tex_as_text(next(g for g in m.groups() if g is not None)), text
+    )
+
+
+def math_spans(text: str) -> str:
+    """One line of plain text (a question title) as escaped HTML in which each formula is a
+    span that static/js/math.js typesets, as in rendered Markdown; without JavaScript the
+    TeX stays readable."""
+    parts, end = [], 0
+    for match in _TEXT_MATH_RE.finditer(text):
+        parts.append(html.escape(text[end : match.start()]))
+        tex = next(g for g in match.groups() if g is not None)
+        parts.append(f'<span class="arithmatex">\\({html.escape(tex)}\\)</span>')
+        end = match.end()
+    parts.append(html.escape(text[end:]))
+    return "".join(parts)

@@ -419,6 +419,8 @@ class SimilarityIndex:
         }
         if held is None:
             held = ((d.id, d.topic, _fields(d)) for d in documents())
+        # Each term's posting as a bounded min-heap of (weight, id): memory stays at
+        # POSTING_LIMIT entries a term, however many questions have it.
         postings = defaultdict(list)
         for pk, topic, fields in held:
             vector = _weighted(fields, index.idf, index.default_idf)
@@ -427,10 +429,14 @@ class SimilarityIndex:
             weights = array("d", (weight for _, weight in vector))
             index.vectors[pk] = (ids, weights)
             for term_id, weight in zip(ids, weights, strict=True):
-                postings[term_id].append((weight, pk))
+                posting = postings[term_id]
+                if len(posting) < POSTING_LIMIT:
+                    heapq.heappush(posting, (weight, pk))
+                elif weight > posting[0][0]:
+                    heapq.heapreplace(posting, (weight, pk))
         index.postings = [None] * len(index.term_ids)
         for term_id, entries in postings.items():
-            entries = heapq.nlargest(POSTING_LIMIT, entries)
+            entries.sort(reverse=True)
             index.postings[term_id] = (
                 array("Q", (pk for _, pk in entries)),
                 array("d", (weight for weight, _ in entries)),

@@ -75,6 +75,36 @@ def moderator_client(client, moderator):
     return client
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)  # for fixtures' teardown
+    return report
+
+
+@pytest.fixture(autouse=True)
+def _every_loaded_page_is_checked(request):
+    """A browser journey checks with axe every page it loads (tests/browser.py): a page it only
+    passes through is a page nobody looked at. Judged when the test itself passed."""
+    if not request.node.get_closest_marker(
+        "browser"
+    ) or request.node.get_closest_marker("hostile_content"):
+        yield
+        return
+    from tests.browser import Coverage, watch
+
+    Coverage.reset()
+    if "page" in request.fixturenames:
+        watch(request.getfixturevalue("page"))
+    yield
+    call = getattr(request.node, "report_call", None)
+    if call is not None and call.passed:
+        unchecked = Coverage.unchecked()
+        assert not unchecked, (
+            f"pages loaded but never checked with assert_accessible: {unchecked}"
+        )
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {

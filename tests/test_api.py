@@ -251,3 +251,40 @@ def test_token_form_refuses_an_empty_name_and_too_many_tokens(monkeypatch):
     refused = owner.post(reverse("tokens:list"), {"name": "second"})
     assert refused.status_code == HTTPStatus.BAD_REQUEST
     assert AccessToken.objects.count() == 1
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_query_counts_do_not_grow_with_the_rows(client):
+    small, large = TopicFactory(slug="small"), TopicFactory(slug="large")
+    QuestionFactory(topic=small)
+    for _ in range(20):
+        QuestionFactory(topic=large)
+    assert _queries(client, f"{API}/questions?topic=small") == _queries(
+        client, f"{API}/questions?topic=large"
+    )
+    few, many = QuestionFactory(), QuestionFactory()
+    AnswerFactory(question=few)
+    for _ in range(10):
+        AnswerFactory(question=many)
+    assert _queries(client, f"{API}/questions/{few.pk}") == _queries(
+        client, f"{API}/questions/{many.pk}"
+    )
+    assert _queries(client, f"{API}/questions/{few.pk}") == 0  # cached now
+    owner = signed_in_client()
+    key = make_token(owner)
+    token_client = Client(headers={"Authorization": f"Bearer {key}"})
+    for question in (few, many):
+        grade(owner.member, question, 3, NOW)
+    token_client.get(f"{API}/me/reviews")  # the token's first use is written down once
+    base = _queries(token_client, f"{API}/me/reviews")
+    for _ in range(5):
+        grade(owner.member, QuestionFactory(), 3, NOW)
+    assert _queries(token_client, f"{API}/me/reviews") == base

@@ -5,7 +5,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.browser import assert_accessible, screenshot
+from tests.browser import account_menu, assert_accessible, screenshot
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -50,7 +50,7 @@ def test_sign_up_verify_and_log_in(page, live_server, viewport):
     # Confirming logs the new member in.
     expect(page.get_by_role("navigation", name="Account")).to_contain_text("turing")
 
-    page.get_by_role("button", name="Sign out").click()
+    account_menu(page).get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("navigation", name="Account")).to_contain_text("Sign in")
     page.get_by_role("link", name="Sign in").click()
     assert_accessible(page)
@@ -61,7 +61,7 @@ def test_sign_up_verify_and_log_in(page, live_server, viewport):
     page.get_by_role("button", name="Sign In").click()
     expect(page.get_by_role("navigation", name="Account")).to_contain_text("turing")
 
-    page.get_by_role("link", name="Settings").click()
+    account_menu(page).get_by_role("link", name="Settings").click()
     assert_accessible(page)
     page.get_by_label("Display name").fill("Alan T.")
     page.get_by_role("button", name="Save profile").click()

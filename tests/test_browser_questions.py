@@ -42,7 +42,7 @@ def test_search_answer_vote_and_comment(page, live_server, viewport):
         question=question,
         body="It propagates the error backwards through the network using derivatives.",
     )
-    me = UserFactory(username="learner")
+    me = UserFactory(username="learner", trusted=True)  # publishes at once
     log_in(page, live_server, me)
 
     # Search from the header, open the question.

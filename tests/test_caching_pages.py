@@ -211,12 +211,12 @@ def test_a_write_shows_on_the_cached_question_page_at_once(answer, write):
 def test_the_canonical_mark_shows_on_the_cached_question_page_at_once(answer):
     url = answer.question.get_absolute_url()
     anonymous_get(url)
-    assert "canonical" not in anonymous_get(url).content.decode().lower()
+    assert "canonical answer" not in anonymous_get(url).content.decode().lower()
     _marked_canonical(answer)
     assert Answer.objects.get(pk=answer.pk).is_canonical
     page = anonymous_get(url)
     assert page[HIT_HEADER] == "miss"
-    assert "canonical" in page.content.decode().lower()
+    assert "canonical answer" in page.content.decode().lower()
 
 
 def test_lists_follow_new_answers_and_votes(answer):

@@ -127,7 +127,7 @@ def test_sort_by_votes_uses_the_best_visible_answer(client):
         unanswered.title,
         deleted_high.title,
     ]
-    assert "<strong>10</strong> votes" in response.content.decode()
+    assert "<strong>10</strong> top answer score" in response.content.decode()
 
 
 def test_sort_by_number_of_answers(client):

@@ -160,3 +160,29 @@ def test_pages_link_to_their_feeds(client, page):
     url, feed = urls[page]
     html = client.get(url).content.decode()
     assert 'rel="alternate"' in html and f'href="{feed}"' in html
+
+
+def test_feed_queries_do_not_grow_with_the_entries(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == HTTPStatus.OK
+        return len(captured)
+
+    few, many = QuestionFactory(), QuestionFactory()
+    AnswerFactory(question=few)
+    for _ in range(8):
+        AnswerFactory(question=many)
+    client.get(reverse("questions:feed-rss"))  # the sites framework reads its row once
+    assert queries(reverse("questions:answers-feed-rss", args=[few.pk])) == queries(
+        reverse("questions:answers-feed-rss", args=[many.pk])
+    )
+    small, large = TopicFactory(), TopicFactory()
+    QuestionFactory(topic=small)
+    for _ in range(8):
+        QuestionFactory(topic=large)
+    assert queries(reverse("questions:topic-feed-rss", args=[small.slug])) == queries(
+        reverse("questions:topic-feed-rss", args=[large.slug])
+    )

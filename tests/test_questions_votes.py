@@ -318,8 +318,8 @@ def render_box(rf, answer, user, my_vote=None):
 def test_the_vote_box_shows_buttons_labels_and_the_current_vote(rf, user):
     answer = AnswerFactory(score=7)
     html = render_box(rf, answer, user, my_vote=Vote.DOWN)
-    assert f'action="{vote_url(answer)}" hx-post="{vote_url(answer)}"' in html
-    assert 'hx-target="this" hx-swap="outerHTML"' in html
+    assert f'action="{vote_url(answer)}" data-hx-post="{vote_url(answer)}"' in html
+    assert 'data-hx-target="this" data-hx-swap="outerHTML"' in html
     assert 'name="value" value="1"' in html and 'name="value" value="-1"' in html
     assert 'name="csrfmiddlewaretoken"' in html
     assert ">Upvote<" in html and ">Downvote<" in html and ">Score: </span>7<" in html

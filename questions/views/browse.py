@@ -94,6 +94,7 @@ def _filtered_page(request, queryset, fixed_topic=None):
         "page_error": page_error,
         "query_string": filterset.query_string(),
         "is_filtered": filterset.is_filtered(),
+        "menu_choice_count": filterset.menu_choice_count(),
         # Overrides the context processor's raw value: the header box shows what was searched for.
         "search_query": search_text,
         "search_capped": bool(search_text) and is_capped(paginator.count),

@@ -70,7 +70,7 @@ def _comment_on(request, *, answer=None, question=None):
 @rate_limited("comment")
 def answer_comment_create(request, pk):
     answer = get_object_or_404(
-        Answer.objects.visible().select_related("question", "author"), pk=pk
+        Answer.objects.visible().select_related("question", "author", "source"), pk=pk
     )
     return _comment_on(request, answer=answer)
 
@@ -130,7 +130,7 @@ def comment_delete_view(request, pk):
     """Delete a comment, after a confirmation page (see answer_delete_view)."""
     comment = get_object_or_404(
         Comment.objects.visible_to(request.user).select_related(
-            "answer__question", "question", "author"
+            "answer__question", "answer__author", "answer__source", "question", "author"
         ),
         pk=pk,
     )

@@ -80,7 +80,9 @@ def question_page_context(request, question, **extra):
         "canonical_answers": canonical,
         "community_answers": community,
         "reference_answers": references,
-        "answer_total": len(answers),
+        # What the lists count too: published community answers (reference answers have their
+        # own labelled section; a member's own queued answer is shown but not yet counted).
+        "community_answer_count": question.answer_count,
         "answer_order": order,
         # Lazy: read only when the template renders the question's text itself, not when that
         # comes from the cache (even building the querysets costs a millisecond).

@@ -59,6 +59,13 @@
       try {
         window.katex.render(match[1], el, options);
         el.setAttribute(DONE, "");
+        if (display) {
+          // A wide formula scrolls sideways in its own box: let the keyboard reach it.
+          var box = el.querySelector(".katex-display");
+          if (box) {
+            box.setAttribute("tabindex", "0");
+          }
+        }
       } catch (err) {
         // throwOnError:false already turns TeX errors into red source text;
         // anything else (e.g. maxExpand) leaves the raw TeX in place.

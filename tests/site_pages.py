@@ -1,0 +1,209 @@
+"""The site's main pages as a visitor, a member and a moderator see them, rendered by the test
+client from one small world (math, code and tables in posts, comments, votes, a practice session,
+posts awaiting review and a flag), for the checks that go over every page (tests/test_html_*).
+"""
+
+from http import HTTPStatus
+
+from django.test import Client
+from django.urls import reverse
+
+from moderation.services import flag_create
+from practice.models import Card, PracticeSession
+from questions.models import Answer
+from questions.services.answers import answer_create
+from questions.services.comments import comment_create
+from tests.factories import (
+    AnswerFactory,
+    TopicFactory,
+    UserFactory,
+)
+from tests.practice_factories import current_item, practisable_question, urls_for
+
+# The imported title that showed raw TeX (question 226 after `make run`).
+TEX_TITLE = (
+    "Given an integer \\(n\\) and an integer \\(K\\), output a list of all of the "
+    "combinations of \\(k\\) numbers chosen from 1 to \\(n\\)."
+)
+WIDE_ANSWER = """Backpropagation applies the chain rule, layer by layer, from the loss backwards.
+
+```python
+def sgd_step(weights, gradient, learning_rate=0.01, momentum=0.9, velocity=None, nesterov=False):
+    return weights - learning_rate * gradient  # a line much wider than a phone's screen
+```
+
+| optimiser | learning rate | momentum | weight decay | notes on when each one is the right choice |
+| --- | --- | --- | --- | --- |
+| SGD | 0.1 | 0.9 | 5e-4 | the classic choice for convolutional networks trained for many epochs |
+
+With learning rate \\( \\eta \\) the update is
+
+$$ w_{t+1} = w_t - \\eta \\nabla_w L(w_t) + \\beta (w_t - w_{t-1}) - \\lambda w_t + \\epsilon_t + \\frac{\\partial L}{\\partial w} $$
+"""
+
+
+class World:
+    """Who and what the pages show; built in the test's database."""
+
+    def __init__(self):
+        self.topic = TopicFactory(slug="deep-learning", name="Deep learning")
+        self.question = practisable_question(
+            topic=self.topic, title="How does backpropagation work?"
+        )
+        self.tex_question = practisable_question(topic=self.topic, title=TEX_TITLE)
+        for _ in range(2):
+            practisable_question(topic=self.topic)
+        for reference in Answer.objects.filter(source__isnull=False):
+            reference.body += (
+                "\n\n```python\nprint('a code block in every reference')\n```"
+            )
+            reference.save()  # whichever card practice picks shows code
+        self.member = UserFactory(username="learner", trusted=True)
+        self.other = UserFactory(username="teacher", trusted=True)
+        self.moderator = UserFactory(username="warden", moderator=True)
+        self.newcomer = UserFactory(username="newcomer")
+        self.other_answer = AnswerFactory(
+            question=self.question,
+            author=self.other,
+            is_canonical=True,
+            body="It propagates the error backwards with the chain rule.\n\n"
+            "```\nloss.backward()\n```",
+        )
+        self.member_answer = answer_create(
+            question=self.question, author=self.member, body=WIDE_ANSWER
+        )
+        self.comment = comment_create(
+            author=self.member,
+            body="Could you add the formula? https://example.com/chain-rule",
+            answer=self.other_answer,
+        )
+        comment_create(
+            author=self.other, body="Which loss do you mean?", question=self.question
+        )
+        # Waiting for a moderator: a newcomer's answer and comment; a flag on a published answer.
+        self.pending_answer = answer_create(
+            question=self.tex_question,
+            author=self.newcomer,
+            body="Recursion: choose or skip each number, " * 20,
+        )
+        flag_create(user=self.other, post=self.member_answer, reason="spam", note="")
+        self.clients = {"visitor": Client()}
+        for reader in ("member", "moderator"):
+            client = Client()
+            client.force_login(getattr(self, reader))
+            self.clients[reader] = client
+
+    def get(self, reader, url, status=HTTPStatus.OK):
+        response = self.clients[reader].get(url)
+        assert response.status_code == status, (reader, url, response.status_code)
+        return response.content.decode()
+
+    def post(self, reader, url, data, status=HTTPStatus.OK):
+        response = self.clients[reader].post(url, data)
+        assert response.status_code == status, (reader, url, response.status_code)
+        return response.content.decode()
+
+
+def rendered_pages(world: World) -> dict[str, str]:
+    """{name: html} of every page a reader reaches in the main journeys."""
+    q, tex = world.question, world.tex_question
+    pages = {}
+
+    def page(name, reader, url, status=HTTPStatus.OK):
+        pages[f"{reader}-{name}"] = world.get(reader, url, status)
+
+    lists = reverse("questions:list")
+    for reader in ("visitor", "member", "moderator"):
+        page("home", reader, reverse("home"))
+        page("list", reader, lists)
+        page("question", reader, q.get_absolute_url())
+        page("tex-question", reader, tex.get_absolute_url())
+        page("profile", reader, world.member.get_absolute_url())
+    page("list-filtered", "visitor", f"{lists}?topic=deep-learning&difficulty=medium")
+    page("list-search", "visitor", f"{lists}?q=backpropagation")
+    page("list-bad-filter", "visitor", f"{lists}?difficulty=nope&page=x")
+    page("topic", "visitor", world.topic.get_absolute_url())
+    page("topics", "visitor", reverse("questions:topics"))
+    page("missing", "visitor", "/no-such-page/", HTTPStatus.NOT_FOUND)
+    page("sign-in", "visitor", reverse("account_login"))
+    page("sign-up", "visitor", reverse("account_signup"))
+    page("password-reset", "visitor", reverse("account_reset_password"))
+    pages["visitor-sign-up-errors"] = world.post(
+        "visitor",
+        reverse("account_signup"),
+        {"username": "learner", "email": "bad", "password1": "a", "password2": "b"},
+    )
+
+    # A member: their settings, posts and notifications.
+    page("settings", "member", reverse("accounts:settings"))
+    page("emails", "member", reverse("account_email"))
+    page("password-change", "member", reverse("account_change_password"))
+    page("notifications", "member", reverse("notifications"))
+    page(
+        "answer-edit",
+        "member",
+        reverse("questions:answer-edit", args=[world.member_answer.pk]),
+    )
+    page(
+        "answer-history",
+        "member",
+        reverse("questions:answer-history", args=[world.member_answer.pk]),
+    )
+    page(
+        "comment-edit",
+        "member",
+        reverse("questions:comment-edit", args=[world.comment.pk]),
+    )
+    page("propose", "member", reverse("questions:propose"))
+    page("deleted-posts", "member", reverse("questions:deleted"))
+    page(
+        "answer-delete",
+        "member",
+        reverse("questions:answer-delete", args=[world.member_answer.pk]),
+    )
+    page(
+        "comment-delete",
+        "member",
+        reverse("questions:comment-delete", args=[world.comment.pk]),
+    )
+    page(
+        "flag",
+        "member",
+        reverse("moderation:flag", args=["answer", world.other_answer.pk]),
+    )
+    answer_url = reverse("questions:answer-create", args=[q.pk])
+    pages["member-answer-preview"] = world.post(
+        "member", answer_url, {"body": "A *preview* of \\( x^2 \\).", "preview": "1"}
+    )
+    pages["member-answer-rejected"] = world.post(
+        "member", answer_url, {"body": "Too short."}, HTTPStatus.BAD_REQUEST
+    )
+
+    # Practice: a card before and after the reveal, the summary, progress and history.
+    page("practice", "member", reverse("practice:home"))
+    world.clients["member"].post(reverse("practice:start"), {"mode": "due", "size": 1})
+    session = PracticeSession.objects.get(user=world.member)
+    item = current_item(session)
+    page("practice-card", "member", session.get_absolute_url())
+    reveal_url, grade_url = urls_for(item)
+    world.clients["member"].post(reveal_url, {"attempt": "The chain rule, backwards."})
+    page("practice-revealed", "member", session.get_absolute_url())
+    world.clients["member"].post(grade_url, {"rating": "3"})
+    page("practice-summary", "member", session.get_absolute_url())
+    page("practice-progress", "member", reverse("practice:progress"))
+    page("practice-history", "member", reverse("practice:history"))
+    card = Card.objects.get(user=world.member, question_id=item.question_id)
+    page("practice-card-detail", "member", reverse("practice:card", args=[card.pk]))
+    page("practice-settings", "member", reverse("practice:settings"))
+
+    # A moderator's pages.
+    page("queue", "moderator", reverse("moderation:queue"))
+    page("log", "moderator", reverse("moderation:log"))
+    page("removed", "moderator", reverse("moderation:removed"))
+    page(
+        "member",
+        "moderator",
+        reverse("moderation:member", args=[world.newcomer.username]),
+    )
+    page("question-edit", "moderator", reverse("questions:edit", args=[tex.pk]))
+    return pages
