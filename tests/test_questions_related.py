@@ -371,3 +371,16 @@ def test_above_the_limit_a_save_leaves_the_lists_to_the_command(
     assert related_titles(client, first) == []
     call_command("related_questions", stdout=StringIO())
     assert related_titles(client, first) == [proposal.title]
+
+
+def test_on_a_bank_too_big_to_index_in_a_request_proposing_lists_nothing(
+    proposer, bank, monkeypatch
+):
+    monkeypatch.setattr("questions.services.related.REBUILD_ON_SAVE_LIMIT", 10)
+    monkeypatch.setattr("questions.views.proposals.REBUILD_ON_SAVE_LIMIT", 10)
+    response = proposer.get(
+        reverse("questions:similar"),
+        {"title": "How can I fix vanishing gradients in a deep network?"},
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert "<li>" not in response.content.decode()

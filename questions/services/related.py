@@ -128,6 +128,11 @@ def similar_questions(
     keeps one (built now otherwise)."""
     if len(title.strip()) < 4:
         return []
+    if index is None and Question.objects.published().count() > REBUILD_ON_SAVE_LIMIT:
+        # Building the index in a request is for a small bank (see REBUILD_ON_SAVE_LIMIT); a
+        # big one shows no list rather than make the member wait for it. Left to do: keep the
+        # index the related_questions command builds, and read that.
+        return []
     found = (index or similarity_index()).query(
         title, body, k=limit, min_score=SIMILAR_MIN_SCORE
     )

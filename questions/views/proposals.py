@@ -10,13 +10,20 @@ from caching import BANK, LISTS, cached_value
 from ..forms import QuestionForm, QuestionProposalForm, SimilarQuestionsForm
 from ..models import Question, Status
 from ..services.questions import question_edit, question_propose
-from ..services.related import similar_questions, similarity_index
+from ..services.related import (
+    REBUILD_ON_SAVE_LIMIT,
+    similar_questions,
+    similarity_index,
+)
 
 PROPOSAL_FIELDS = ("title", "body", "topic", "difficulty")
 
 
 def _bank_index():
     # Built from every published question's text: kept until a question or answer changes.
+    # Not in a request on a big bank: similar_questions then lists nothing (REBUILD_ON_SAVE_LIMIT).
+    if Question.objects.published().count() > REBUILD_ON_SAVE_LIMIT:
+        return None
     return cached_value("similarity-index", [LISTS, BANK], similarity_index)
 
 
