@@ -238,7 +238,15 @@ class CommunityGenerator:
             )  # fmt: skip
             revision_id = w.base["commentrevision"] + comment_id - w.base["comment"]
             rows["commentrevision"].append(
-                (revision_id, comment_id, 1, w.user_id(author), body, at)
+                (
+                    revision_id,
+                    comment_id,
+                    1,
+                    w.user_id(author),
+                    body,
+                    at,
+                    Status.PUBLISHED,
+                )
             )
             if answer and status == Status.PUBLISHED:
                 answer[8] += 1
@@ -268,7 +276,7 @@ class CommunityGenerator:
             )  # fmt: skip
             revision_id = w.base["answerrevision"] + a[0] - w.base["answer"]
             rows["answerrevision"].append(
-                (revision_id, a[0], 1, w.user_id(a[2]), a[5], a[4])
+                (revision_id, a[0], 1, w.user_id(a[2]), a[5], a[4], Status.PUBLISHED)
             )
             rows["follow"].append((w.user_id(a[2]), a[1], a[4]))
             if q["generated"] and a[3] == Status.PUBLISHED and rng.random() < 0.2:

@@ -100,7 +100,8 @@ class PracticeGenerator:
             rows["card"].append(
                 (card.pk, user_id, card.question_id, card.state, card.step, card.stability,
                  card.difficulty, card.due, card.last_review, card.review_count, card.lapse_count,
-                 card.recent_weight, card.recent_pass_weight, card.created_at)
+                 card.recent_weight, card.recent_pass_weight, card.created_at, card.first_passed,
+                 card.retention_reviews, card.expected_lapses)
             )  # fmt: skip
             card_id += 1
         return card_id, review_id

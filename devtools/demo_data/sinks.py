@@ -37,16 +37,17 @@ _COLUMNS = {
     "answer": (Answer, "id question_id author_id source_id body body_html status score comment_count "
                "revision_count is_canonical canonical_marked_by_id canonical_marked_at created_at "
                "updated_at deleted_at"),
-    "answerrevision": (AnswerRevision, "id answer_id number editor_id body created_at"),
+    "answerrevision": (AnswerRevision, "id answer_id number editor_id body created_at status"),
     "vote": (Vote, "id user_id answer_id value created_at"),
     "comment": (Comment, "id answer_id question_id author_id body body_html status created_at updated_at "
                 "deleted_at"),
-    "commentrevision": (CommentRevision, "id comment_id number editor_id body created_at"),
+    "commentrevision": (CommentRevision, "id comment_id number editor_id body created_at status"),
     "follow": (QuestionFollow, "user_id question_id created_at"),
     "notification": (Notification, "recipient_id actor_id kind message url created_at read_at"),
     "flag": (Flag, "user_id answer_id comment_id reason note outcome created_at resolved_by_id resolved_at"),
     "card": (None, "id user_id question_id state step stability difficulty due last_review review_count "
-             "lapse_count recent_weight recent_pass_weight created_at"),
+             "lapse_count recent_weight recent_pass_weight created_at first_passed retention_reviews "
+             "expected_lapses"),
     "review": (None, "id user_id card_id rating reviewed_at duration_ms retrievability desired_retention "
                "attempt"),
 }  # fmt: skip

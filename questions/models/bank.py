@@ -209,6 +209,16 @@ class Question(models.Model):
                 fields=["difficulty_rank", "-id"], name="question_difficulty_idx"
             ),
             models.Index(fields=["-answer_count", "-id"], name="question_answers_idx"),
+            # Practice draws a new question uniformly: it counts a member's unseen practisable
+            # questions per topic, then takes one at a random offset in its topic. This index
+            # holds only the practisable questions (published, with an answer to compare with),
+            # by topic and key, so both read those and no other question.
+            models.Index(
+                fields=["topic", "id"],
+                name="question_practisable_idx",
+                condition=models.Q(status="published")
+                & (models.Q(answer_count__gt=0) | models.Q(has_reference_answer=True)),
+            ),
             # The moderation queue's proposals awaiting review, without reading the whole bank.
             # Partial: published questions must not look "indexed" by it (they are nearly all).
             models.Index(
