@@ -41,9 +41,8 @@ def member_with_history(reviews):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from practice.models import Card, Review
-    from practice.scheduling import apply_review
     from practice.selectors import practisable_questions
+    from tests.practice_factories import bulk_history
 
     User = get_user_model()
     name = f"grade-bench-{int(time.time())}"
@@ -51,35 +50,8 @@ def member_with_history(reviews):
     # All but 60 of the bank's questions (the seed bank has about 300): the rest stay new.
     bank = list(practisable_questions().order_by("pk"))
     questions = bank[: max(1, len(bank) - 60)]
-    end = timezone.now() - timedelta(days=1)
-    step = timedelta(days=365) / reviews
-    cards = {
-        q.pk: Card(user=user, question=q, due=end, created_at=end) for q in questions
-    }
-    rows = []
-    ratings = (3, 3, 2, 1, 3, 4)
-    for index in range(reviews):
-        card = cards[questions[index % len(questions)].pk]
-        at = end - timedelta(days=365) + index * step
-        rating = ratings[index % len(ratings)]
-        before = apply_review(
-            card, rating=rating, reviewed_at=at, desired_retention=0.9
-        )
-        rows.append((card.question_id, rating, at, before))
-    Card.objects.bulk_create(cards.values())
-    saved = {c.question_id: c for c in Card.objects.filter(user=user)}
-    Review.objects.bulk_create(
-        [
-            Review(
-                user=user,
-                card=saved[q],
-                rating=rating,
-                reviewed_at=at,
-                retrievability=before,
-            )
-            for q, rating, at, before in rows
-        ],
-        batch_size=2000,
+    bulk_history(
+        user, questions, reviews=reviews, end=timezone.now() - timedelta(days=1)
     )
     return user
 
