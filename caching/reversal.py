@@ -34,7 +34,7 @@ def _shape(value):
     """'i' for an integer reverse() writes as is, 'n' for such a name, None for anything else."""
     if type(value) is int and value >= 0:
         return "i"
-    if type(value) is str and _SAFE_NAME.match(value):
+    if isinstance(value, str) and _SAFE_NAME.match(value):  # SafeString too (literals)
         return "n"
     return None
 

@@ -6,11 +6,27 @@ import pytest
 from django.template import Context, Template
 from django.urls import NoReverseMatch, clear_script_prefix, set_script_prefix
 from django.urls import reverse as django_reverse
+from django.utils.safestring import mark_safe
 
 from caching import reversal
 from tests.url_patterns import pattern_arguments, url_patterns
 
-VALUES = [0, 7, 123456, -3, "abc", "a-b_c", "Abc9", "x y", "a/b", "é", "", True, 2.5]
+VALUES = [
+    0,
+    7,
+    123456,
+    -3,
+    "abc",
+    mark_safe("answer"),
+    "a-b_c",
+    "Abc9",
+    "x y",
+    "a/b",
+    "é",
+    "",
+    True,
+    2.5,
+]
 
 
 def _both(name, **call):
