@@ -104,7 +104,14 @@ def apply_review(card: Card, *, rating, reviewed_at, desired_retention) -> float
 
 
 # Card fields that are not a function of the log: rebuild_card carries them over.
-NOT_FROM_THE_LOG = ("created_at", "reset_at")
+NOT_FROM_THE_LOG = (
+    "created_at",
+    "reset_at",
+    "suspended_at",
+    "buried_until",
+    "due_set_to",
+    "due_set_at",
+)
 
 
 def replayed_reviews(card: Card, reviews) -> list:
@@ -123,7 +130,8 @@ def rebuild_card(card: Card, reviews) -> Card:
     """A new, unsaved Card equal to what replaying `reviews` (any order) from scratch gives.
 
     Undone reviews and those before the card's last reset are skipped (`replayed_reviews`); a
-    card with none left is new again, due from its creation or its reset."""
+    card with none left is new again, due from its creation or its reset. A due date set by hand
+    after the last review replayed stands."""
     fresh = Card(
         pk=card.pk,
         user_id=card.user_id,
@@ -138,6 +146,12 @@ def rebuild_card(card: Card, reviews) -> Card:
             reviewed_at=review.reviewed_at,
             desired_retention=review.desired_retention,
         )
+    if (
+        card.due_set_at is not None
+        and fresh.last_review is not None
+        and card.due_set_at > fresh.last_review
+    ):
+        fresh.due = card.due_set_to  # set by hand since the last review
     return fresh
 
 
