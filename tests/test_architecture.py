@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["caching", "accounts", "questions", "practice", "moderation", "api", "devtools"]
+APPS = [
+    "caching",
+    "jobs",
+    "accounts",
+    "questions",
+    "practice",
+    "moderation",
+    "api",
+    "devtools",
+]
 PROJECT = "mlqa"
 
 
@@ -107,3 +116,10 @@ def test_domain_code_names_no_cache_token():
                     "caching."
                 ):
                     pytest.fail(f"{relative} imports {node.module}")
+
+
+def test_the_jobs_layer_knows_only_django_and_the_queue():
+    allowed = {"jobs", "django", "django_tasks_db", *sys.stdlib_module_names}
+    imported = imports_of("jobs")
+    foreign = {name: where for name, where in imported.items() if name not in allowed}
+    assert foreign == {}
