@@ -12,6 +12,16 @@ from django.utils import timezone
 
 from questions.models import Difficulty, Question, Topic
 
+from .bookmarks import (  # noqa: F401 (the app's models are found here)
+    ListEntry,
+    PlanItem,
+    PlanMembership,
+    PlanSection,
+    QuestionList,
+    QuestionNote,
+    StudyPlan,
+)
+
 DEFAULT_RETENTION = 0.9
 MIN_RETENTION = 0.70
 MAX_RETENTION = 0.97
@@ -225,6 +235,12 @@ class Mode(models.TextChoices):
     WEAK = "weak", "Focus on weak topics"
     NEW = "new", "New questions"
     MOCK = "mock", "Mock interview"
+    LIST = "list", "From a list"
+    PLAN = "plan", "From a study plan"
+
+
+# Modes that practise the questions of one list or plan (practice.bookmarks), not the bank.
+COLLECTION_MODES = (Mode.LIST, Mode.PLAN)
 
 
 class PracticeSession(models.Model):
@@ -242,6 +258,17 @@ class PracticeSession(models.Model):
     )
     size = models.PositiveSmallIntegerField(default=10)
     time_limit = models.DurationField(null=True, blank=True)
+    # The list or plan a "from a list" / "from a study plan" session practises.
+    question_list = models.ForeignKey(
+        "QuestionList",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    study_plan = models.ForeignKey(
+        "StudyPlan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     desired_retention = models.FloatField(default=DEFAULT_RETENTION)
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -333,4 +360,12 @@ class SessionItem(models.Model):
 # Models holding one user's private practice data; deleting an account deletes their rows
 # (accounts.services.user_delete runs `.filter(user=user).delete()` on each; session items go
 # with their session).
-PRIVATE_MODELS = [PracticeSession, Review, Card, PracticeSettings]
+PRIVATE_MODELS = [
+    PracticeSession,
+    Review,
+    Card,
+    PracticeSettings,
+    QuestionNote,
+    QuestionList,
+    PlanMembership,
+]
