@@ -1,11 +1,18 @@
 """What practice rows feed: the `practice:<pk>` token of one member's practice figures (their
-cards, reviews, sessions, session items and settings), under which the practice home, progress
+cards, reviews, sessions, session items, settings and fitted FSRS parameters), under which the practice home, progress
 and session pages and the cached practice snapshot are stored. Every save and delete of one of
 those rows replaces it (the services, the admin, factories, an account deletion)."""
 
 from caching import feeds
 
-from .models import Card, PracticeSession, PracticeSettings, Review, SessionItem
+from .models import (
+    Card,
+    FsrsParameters,
+    PracticeSession,
+    PracticeSettings,
+    Review,
+    SessionItem,
+)
 
 
 def practice_token(user_id) -> str:
@@ -16,6 +23,7 @@ def practice_token(user_id) -> str:
 @feeds(Review)
 @feeds(PracticeSession)
 @feeds(PracticeSettings)
+@feeds(FsrsParameters)
 def member_practice_rows(row):
     return [practice_token(row.user_id)]
 
