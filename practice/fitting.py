@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 from fsrs_rs_python import DEFAULT_PARAMETERS as RS_DEFAULT_PARAMETERS
@@ -52,9 +53,13 @@ class LoggedReview:
 
 
 def review_histories(user_id) -> dict[int, list[LoggedReview]]:
-    """The member's review log, card by card in the order the cards went through it (one query)."""
+    """The member's review log, card by card in the order the cards went through it (one query):
+    the grades that stand (not undone, and after the card's last reset, as rebuild_card
+    replays them)."""
     rows = (
-        Review.objects.filter(user_id=user_id)
+        Review.objects.counted()
+        .filter(user_id=user_id)
+        .filter(Q(card__reset_at__isnull=True) | Q(reviewed_at__gt=F("card__reset_at")))
         .order_by("card_id", "reviewed_at", "pk")
         .values_list(
             "card_id", "rating", "reviewed_at", "desired_retention", "parameters_id"

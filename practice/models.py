@@ -124,6 +124,17 @@ class FsrsParameters(models.Model):
         return tuple(float(w) for w in self.weights)
 
 
+class CardQuerySet(models.QuerySet):
+    def practised(self):
+        """Cards with a grade in their log (since their last reset, not undone). A card without
+        one (its only grade undone, or forgotten) is a new question again."""
+        return self.filter(last_review__isnull=False)
+
+    def taken(self):
+        """Cards whose question is not offered as a new one."""
+        return self.practised()
+
+
 class Card(models.Model):
     """One user's FSRS memory state for one question; rebuilt exactly by replaying its reviews."""
 
@@ -159,6 +170,11 @@ class Card(models.Model):
     # between reviews follows the curve its stability was computed with.
     decay = models.FloatField(default=DEFAULT_DECAY, db_default=DEFAULT_DECAY)
     created_at = models.DateTimeField(default=timezone.now)
+    # "Forget" (the card browser) sets this: the card is new again and replaying its log starts
+    # after it (reviews made at or before it are kept, and skipped by rebuild_card).
+    reset_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CardQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -178,6 +194,12 @@ class Card(models.Model):
 
     def get_absolute_url(self):
         return reverse("practice:card", kwargs={"pk": self.pk})
+
+
+class ReviewQuerySet(models.QuerySet):
+    def counted(self):
+        """Grades that stand: undone ones (voided) are kept in the log but never counted."""
+        return self.filter(voided_at__isnull=True)
 
 
 class Review(models.Model):
@@ -210,6 +232,11 @@ class Review(models.Model):
         related_name="reviews",
     )
     attempt = models.TextField(blank=True, max_length=MAX_ATTEMPT_LENGTH)
+    # Set once, when the member undoes this grade: the row stays in the log, the card is
+    # rebuilt without it (practice.scheduling.rebuild_card) and no figure counts it.
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["-reviewed_at", "-id"]
@@ -237,6 +264,13 @@ class Review(models.Model):
                 "The review log is append-only: reviews are never changed."
             )
         super().save(*args, **kwargs)
+
+    def void(self, *, at):
+        """Mark this grade undone; the only change a review ever gets, and only once."""
+        if self.voided_at is not None:
+            raise ValueError("This review is already undone.")
+        self.voided_at = at
+        super().save(update_fields=["voided_at"])
 
     @property
     def passed(self):

@@ -63,7 +63,9 @@ def card_rows(user) -> list[dict]:
     `live`, `topic_id` and `level` follow the bank (the `bank` token), nothing else."""
     published = Question.objects.published().filter(pk=OuterRef("question_id"))
     return list(
-        Card.objects.filter(user=user).values(
+        Card.objects.practised()
+        .filter(user=user)
+        .values(
             "id",
             "question_id",
             "stability",
@@ -246,7 +248,11 @@ def _new_questions(session, topic_ids, seen):
     return (
         practisable_questions()
         .filter(_filters(session, topic_ids))
-        .exclude(pk__in=Card.objects.filter(user=session.user_id).values("question_id"))
+        .exclude(
+            pk__in=Card.objects.taken()
+            .filter(user=session.user_id)
+            .values("question_id")
+        )
         .exclude(pk__in=seen)
     )
 

@@ -18,6 +18,7 @@ urlpatterns = [
         session.item_grade_view,
         name="grade",
     ),
+    path("sessions/<int:pk>/undo/", session.session_undo_view, name="undo"),
     path("sessions/<int:pk>/end/", session.session_end_view, name="end"),
     path("settings/", session.practice_settings_view, name="settings"),
     path("progress/", progress.progress, name="progress"),

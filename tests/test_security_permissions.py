@@ -70,7 +70,7 @@ from practice.models import (
     Review,
     SessionItem,
 )
-from practice.services import item_reveal, session_start
+from practice.services import item_reveal, review_record, session_start
 from questions.models import (
     Answer,
     Comment,
@@ -260,6 +260,11 @@ def _act(action, post, reason=""):
 
 def _reveal(c):
     item_reveal(item=c.w.item, attempt="The loss goes down.")
+
+
+def _grade(c):
+    _reveal(c)
+    review_record(item=c.w.item, rating=3)
 
 
 def _suspend_owner(c):
@@ -520,6 +525,12 @@ MATRIX = [
         prepare=_reveal,
         data=lambda c: {"rating": "3"},
         effect=lambda c: Review.objects.filter(user=c.w.owner).exists(),
+    ),
+    Entry(
+        "practice:undo", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.session.get_absolute_url() + "#practice-card")),
+        url=lambda c: reverse("practice:undo", args=[c.w.session.pk]),
+        prepare=_grade,
+        effect=lambda c: Review.objects.filter(user=c.w.owner, voided_at__isnull=False).exists(),
     ),
     Entry(
         "practice:end", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.session.get_absolute_url() + "#practice-card")),

@@ -2,7 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from practice.fitting import MIN_REVIEWS, parameters_fit
 
@@ -23,7 +23,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, usernames, force, **options):
         members = get_user_model().objects.annotate(
-            review_total=Count("practice_reviews")
+            review_total=Count(
+                "practice_reviews",
+                filter=Q(practice_reviews__voided_at__isnull=True),
+            )
         )
         if usernames:
             members = members.filter(username__in=usernames)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('practice', '0002_weak_topic_evidence'),
+        ('practice', '0003_review_voided_card_reset'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
