@@ -10,6 +10,8 @@ from .models import (
     FsrsParameters,
     PracticeSession,
     PracticeSettings,
+    QuestionList,
+    QuestionNote,
     Review,
     SessionItem,
 )
@@ -24,6 +26,8 @@ def practice_token(user_id) -> str:
 @feeds(PracticeSession)
 @feeds(PracticeSettings)
 @feeds(FsrsParameters)
+@feeds(QuestionNote)  # shown on the practice card after the reveal
+@feeds(QuestionList)  # the session page names the list it practises
 def member_practice_rows(row):
     return [practice_token(row.user_id)]
 

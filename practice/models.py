@@ -13,6 +13,16 @@ from fsrs.scheduler import DEFAULT_PARAMETERS
 
 from questions.models import Difficulty, Question, Topic
 
+from .bookmarks import (  # noqa: F401 (the app's models are found here)
+    ListEntry,
+    PlanItem,
+    PlanMembership,
+    PlanSection,
+    QuestionList,
+    QuestionNote,
+    StudyPlan,
+)
+
 DEFAULT_RETENTION = 0.9
 MIN_RETENTION = 0.70
 MAX_RETENTION = 0.97
@@ -286,6 +296,12 @@ class Mode(models.TextChoices):
     WEAK = "weak", "Focus on weak topics"
     NEW = "new", "New questions"
     MOCK = "mock", "Mock interview"
+    LIST = "list", "From a list"
+    PLAN = "plan", "From a study plan"
+
+
+# Modes that practise the questions of one list or plan (practice.bookmarks), not the bank.
+COLLECTION_MODES = (Mode.LIST, Mode.PLAN)
 
 
 class PracticeSession(models.Model):
@@ -303,6 +319,17 @@ class PracticeSession(models.Model):
     )
     size = models.PositiveSmallIntegerField(default=10)
     time_limit = models.DurationField(null=True, blank=True)
+    # The list or plan a "from a list" / "from a study plan" session practises.
+    question_list = models.ForeignKey(
+        "QuestionList",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    study_plan = models.ForeignKey(
+        "StudyPlan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     desired_retention = models.FloatField(default=DEFAULT_RETENTION)
     # The member's FSRS parameters when the session started (none: defaults); a new fit
     # applies to sessions started after it, as a new desired retention does.
@@ -404,4 +431,13 @@ class SessionItem(models.Model):
 # (accounts.services.user_delete runs `.filter(user=user).delete()` on each; session items go
 # with their session).
 # Parameter sets after the sessions and reviews that point at them.
-PRIVATE_MODELS = [PracticeSession, Review, Card, PracticeSettings, FsrsParameters]
+PRIVATE_MODELS = [
+    PracticeSession,
+    Review,
+    Card,
+    PracticeSettings,
+    QuestionNote,
+    QuestionList,
+    PlanMembership,
+    FsrsParameters,
+]

@@ -35,7 +35,16 @@ class AlreadyGraded(PracticeRefused):
 
 @transaction.atomic
 def session_start(
-    *, user, mode, topics=(), difficulty="", size, time_limit=None, now=None
+    *,
+    user,
+    mode,
+    topics=(),
+    difficulty="",
+    size,
+    time_limit=None,
+    question_list=None,
+    study_plan=None,
+    now=None,
 ) -> PracticeSession:
     """Open a session with its options and its first card; nothing is saved if no card fits."""
     now = now or timezone.now()
@@ -45,6 +54,8 @@ def session_start(
         difficulty=difficulty or "",
         size=size,
         time_limit=time_limit if mode == Mode.MOCK else None,
+        question_list=question_list if mode == Mode.LIST else None,
+        study_plan=study_plan if mode == Mode.PLAN else None,
         desired_retention=practice_settings(user).desired_retention,
         parameters=current_parameters(user),
         started_at=now,

@@ -15,7 +15,7 @@ from caching import LISTS, cached_page, page_depends_on, page_expires_at
 from questions.caching import question_token
 
 from ..forms import AttemptForm, GradeForm, PracticeSettingsForm, StartForm
-from ..models import Card, PracticeSession, Rating, SessionItem
+from ..models import Card, PracticeSession, QuestionNote, Rating, SessionItem
 from ..scheduling import format_interval, next_intervals
 from ..selectors import practice_settings, reveal_answers
 from ..services import (
@@ -128,6 +128,9 @@ def _session_context(request, session, *, now, attempt_form=None, error=""):
         context["attempt_form"] = attempt_form or AttemptForm()
         return context
     context.update(reveal_answers(item.question))
+    context["note"] = QuestionNote.objects.filter(
+        user_id=session.user_id, question_id=item.question_id
+    ).first()
     card = Card.objects.filter(
         user_id=session.user_id, question_id=item.question_id
     ).first()
