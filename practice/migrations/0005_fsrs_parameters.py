@@ -9,8 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('practice', '0003_lists_notes_plans'),
-        ('practice', '0003_review_voided_card_reset'),
+        ('practice', '0004_merge_lists_and_undo'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
