@@ -17,7 +17,7 @@ from pygments.formatters import HtmlFormatter
 
 from questions.models import Answer
 
-from .models import Card, CardState, Rating, Review
+from .models import Card, CardState, FsrsParameters, Rating, Review
 from .scheduling import apply_review, replayed_reviews
 from .selectors import best_answer
 
@@ -246,6 +246,12 @@ def write_schedules(connection, user, *, timestamp) -> None:
     reviews = {}
     for review in Review.objects.filter(user=user).order_by("reviewed_at", "pk"):
         reviews.setdefault(review.card_id, []).append(review)
+    # Each review is replayed with the FSRS parameters it was scheduled with (practice.fitting).
+    used = {r.parameters_id for log in reviews.values() for r in log if r.parameters_id}
+    weights = {
+        pk: parameters.weights_tuple
+        for pk, parameters in FsrsParameters.objects.in_bulk(used).items()
+    }
     revlog_ids = set()
     for card in Card.objects.filter(user=user):
         anki_id = card_ids.get(genanki.guid_for("mlqa-question", card.question_id))
@@ -265,6 +271,7 @@ def write_schedules(connection, user, *, timestamp) -> None:
                 rating=review.rating,
                 reviewed_at=review.reviewed_at,
                 desired_retention=review.desired_retention,
+                weights=weights.get(review.parameters_id),
             )
             interval = anki_interval(replayed.due, review.reviewed_at)
             revlog_id = int(review.reviewed_at.timestamp() * 1000)
