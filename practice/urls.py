@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cards, progress, session
+from .views import cards, lists, progress, session
 
 app_name = "practice"
 
@@ -32,4 +32,16 @@ urlpatterns = [
     path("deck.apkg", progress.anki_export, name="anki-export"),
     path("cards/<int:pk>/", cards.card_detail, name="card"),
     path("cards/<int:pk>/actions/", cards.card_action, name="card-action"),
+    path("lists/", lists.list_index, name="lists"),
+    path("lists/<int:pk>/", lists.list_detail, name="list"),
+    path("lists/<int:pk>/delete/", lists.list_delete_view, name="list-delete"),
+    path("lists/<int:pk>/practise/", lists.list_practise, name="list-practise"),
+    path(
+        "lists/<int:pk>/questions/<int:question_pk>/remove/",
+        lists.list_entry_remove_view,
+        name="list-remove",
+    ),
+    path("lists/shared/<str:token>/", lists.list_shared, name="list-shared"),
+    path("questions/<int:pk>/save/", lists.question_save, name="question-save"),
+    path("questions/<int:pk>/note/", lists.question_note, name="question-note"),
 ]

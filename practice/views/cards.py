@@ -25,7 +25,7 @@ DONE = {
 
 def _card_page(request, card, *, form=None, status=200):
     now = timezone.now()
-    recall = retrievability(card.stability, card.last_review, now)
+    recall = retrievability(card.stability, card.last_review, now, card.decay)
     settings = practice_settings(request.user)
     return render(
         request,

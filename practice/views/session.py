@@ -21,7 +21,7 @@ from ..forms import (
     SetAsideForm,
     StartForm,
 )
-from ..models import Card, PracticeSession, Rating, SessionItem
+from ..models import Card, PracticeSession, QuestionNote, Rating, SessionItem
 from ..scheduling import format_interval, next_intervals
 from ..selectors import practice_settings, reveal_answers
 from ..services import (
@@ -94,7 +94,9 @@ def session_start_view(request):
 
 
 def _own_session(request, pk):
-    return get_object_or_404(PracticeSession, pk=pk, user=request.user)
+    return get_object_or_404(
+        PracticeSession.objects.select_related("parameters"), pk=pk, user=request.user
+    )
 
 
 def _session_context(request, session, *, now, attempt_form=None, error=""):
@@ -136,11 +138,17 @@ def _session_context(request, session, *, now, attempt_form=None, error=""):
         context["attempt_form"] = attempt_form or AttemptForm()
         return context
     context.update(reveal_answers(item.question))
+    context["note"] = QuestionNote.objects.filter(
+        user_id=session.user_id, question_id=item.question_id
+    ).first()
     card = Card.objects.filter(
         user_id=session.user_id, question_id=item.question_id
     ).first()
     intervals = next_intervals(
-        card, now=now, desired_retention=session.desired_retention
+        card,
+        now=now,
+        desired_retention=session.desired_retention,
+        weights=session.parameters.weights_tuple if session.parameters_id else None,
     )
     context["grades"] = [
         (rating, format_interval(intervals[rating]), SHORTCUT_KEYS[rating])

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('practice', '0003_review_voided_card_reset'),
+        ('practice', '0005_fsrs_parameters'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
