@@ -152,6 +152,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "mlqa.context_processors.site",
             ],
+            # {% url %} that reverses each URL shape once per process (caching/reversal.py).
+            "builtins": ["caching.templatetags.reversing"],
         },
     },
 ]

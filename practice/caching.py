@@ -5,7 +5,15 @@ those rows replaces it (the services, the admin, factories, an account deletion)
 
 from caching import feeds
 
-from .models import Card, PracticeSession, PracticeSettings, Review, SessionItem
+from .models import (
+    Card,
+    PracticeSession,
+    PracticeSettings,
+    QuestionList,
+    QuestionNote,
+    Review,
+    SessionItem,
+)
 
 
 def practice_token(user_id) -> str:
@@ -16,6 +24,8 @@ def practice_token(user_id) -> str:
 @feeds(Review)
 @feeds(PracticeSession)
 @feeds(PracticeSettings)
+@feeds(QuestionNote)  # shown on the practice card after the reveal
+@feeds(QuestionList)  # the session page names the list it practises
 def member_practice_rows(row):
     return [practice_token(row.user_id)]
 

@@ -12,6 +12,16 @@ from django.utils import timezone
 
 from questions.models import Difficulty, Question, Topic
 
+from .bookmarks import (  # noqa: F401 (the app's models are found here)
+    ListEntry,
+    PlanItem,
+    PlanMembership,
+    PlanSection,
+    QuestionList,
+    QuestionNote,
+    StudyPlan,
+)
+
 DEFAULT_RETENTION = 0.9
 MIN_RETENTION = 0.70
 MAX_RETENTION = 0.97
@@ -74,6 +84,17 @@ class PracticeSettings(models.Model):
         return f"Practice settings of {self.user_id}"
 
 
+class CardQuerySet(models.QuerySet):
+    def practised(self):
+        """Cards with a grade in their log (since their last reset, not undone). A card without
+        one (its only grade undone, or forgotten) is a new question again."""
+        return self.filter(last_review__isnull=False)
+
+    def taken(self):
+        """Cards whose question is not offered as a new one."""
+        return self.practised()
+
+
 class Card(models.Model):
     """One user's FSRS memory state for one question; rebuilt exactly by replaying its reviews."""
 
@@ -106,6 +127,11 @@ class Card(models.Model):
     retention_reviews = models.PositiveIntegerField(default=0)
     expected_lapses = models.FloatField(default=0.0)
     created_at = models.DateTimeField(default=timezone.now)
+    # "Forget" (the card browser) sets this: the card is new again and replaying its log starts
+    # after it (reviews made at or before it are kept, and skipped by rebuild_card).
+    reset_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CardQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -125,6 +151,12 @@ class Card(models.Model):
 
     def get_absolute_url(self):
         return reverse("practice:card", kwargs={"pk": self.pk})
+
+
+class ReviewQuerySet(models.QuerySet):
+    def counted(self):
+        """Grades that stand: undone ones (voided) are kept in the log but never counted."""
+        return self.filter(voided_at__isnull=True)
 
 
 class Review(models.Model):
@@ -149,6 +181,11 @@ class Review(models.Model):
     # Needed to replay the log: the scheduler's intervals depend on it.
     desired_retention = models.FloatField(default=DEFAULT_RETENTION)
     attempt = models.TextField(blank=True, max_length=MAX_ATTEMPT_LENGTH)
+    # Set once, when the member undoes this grade: the row stays in the log, the card is
+    # rebuilt without it (practice.scheduling.rebuild_card) and no figure counts it.
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["-reviewed_at", "-id"]
@@ -177,6 +214,13 @@ class Review(models.Model):
             )
         super().save(*args, **kwargs)
 
+    def void(self, *, at):
+        """Mark this grade undone; the only change a review ever gets, and only once."""
+        if self.voided_at is not None:
+            raise ValueError("This review is already undone.")
+        self.voided_at = at
+        super().save(update_fields=["voided_at"])
+
     @property
     def passed(self):
         return self.rating >= Rating.HARD
@@ -191,6 +235,12 @@ class Mode(models.TextChoices):
     WEAK = "weak", "Focus on weak topics"
     NEW = "new", "New questions"
     MOCK = "mock", "Mock interview"
+    LIST = "list", "From a list"
+    PLAN = "plan", "From a study plan"
+
+
+# Modes that practise the questions of one list or plan (practice.bookmarks), not the bank.
+COLLECTION_MODES = (Mode.LIST, Mode.PLAN)
 
 
 class PracticeSession(models.Model):
@@ -208,6 +258,17 @@ class PracticeSession(models.Model):
     )
     size = models.PositiveSmallIntegerField(default=10)
     time_limit = models.DurationField(null=True, blank=True)
+    # The list or plan a "from a list" / "from a study plan" session practises.
+    question_list = models.ForeignKey(
+        "QuestionList",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    study_plan = models.ForeignKey(
+        "StudyPlan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     desired_retention = models.FloatField(default=DEFAULT_RETENTION)
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -299,4 +360,12 @@ class SessionItem(models.Model):
 # Models holding one user's private practice data; deleting an account deletes their rows
 # (accounts.services.user_delete runs `.filter(user=user).delete()` on each; session items go
 # with their session).
-PRIVATE_MODELS = [PracticeSession, Review, Card, PracticeSettings]
+PRIVATE_MODELS = [
+    PracticeSession,
+    Review,
+    Card,
+    PracticeSettings,
+    QuestionNote,
+    QuestionList,
+    PlanMembership,
+]

@@ -80,7 +80,8 @@ def _review_day():
 def daily_counts(user) -> dict[date, int]:
     """Reviews per UTC day, over the whole history: one row per day with a review."""
     rows = (
-        Review.objects.filter(user=user)
+        Review.objects.counted()
+        .filter(user=user)
         .annotate(day=_review_day())
         .values("day")
         .annotate(n=Count("id"))
@@ -101,7 +102,8 @@ def calibration(user) -> list[CalibrationRow]:
         for index, (low, _) in reversed(list(enumerate(CALIBRATION_BUCKETS)))
     ]
     rows = (
-        Review.objects.filter(user=user, retrievability__isnull=False)
+        Review.objects.counted()
+        .filter(user=user, retrievability__isnull=False)
         .annotate(bucket=Case(*whens, default=Value(0), output_field=IntegerField()))
         .values("bucket")
         .annotate(

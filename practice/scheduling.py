@@ -103,15 +103,35 @@ def apply_review(card: Card, *, rating, reviewed_at, desired_retention) -> float
     return before
 
 
+# Card fields that are not a function of the log: rebuild_card carries them over.
+NOT_FROM_THE_LOG = ("created_at", "reset_at")
+
+
+def replayed_reviews(card: Card, reviews) -> list:
+    """The reviews that make `card` what it is, in log order: not undone (voided), and made
+    after the card's last reset (forget), if any."""
+    kept = [
+        review
+        for review in reviews
+        if review.voided_at is None
+        and (card.reset_at is None or review.reviewed_at > card.reset_at)
+    ]
+    return sorted(kept, key=lambda r: (r.reviewed_at, r.pk or 0))
+
+
 def rebuild_card(card: Card, reviews) -> Card:
-    """A new, unsaved Card equal to what replaying `reviews` (any order) from scratch gives."""
+    """A new, unsaved Card equal to what replaying `reviews` (any order) from scratch gives.
+
+    Undone reviews and those before the card's last reset are skipped (`replayed_reviews`); a
+    card with none left is new again, due from its creation or its reset."""
     fresh = Card(
         pk=card.pk,
         user_id=card.user_id,
         question_id=card.question_id,
-        created_at=card.created_at,
+        due=card.reset_at or card.created_at,
+        **{name: getattr(card, name) for name in NOT_FROM_THE_LOG},
     )
-    for review in sorted(reviews, key=lambda r: (r.reviewed_at, r.pk or 0)):
+    for review in replayed_reviews(card, reviews):
         apply_review(
             fresh,
             rating=review.rating,

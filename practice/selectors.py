@@ -22,8 +22,11 @@ from .exposure import (
 )
 from .mastery import topic_mastery, weak_topics
 from .models import (
+    COLLECTION_MODES,
     Card,
+    ListEntry,
     Mode,
+    PlanItem,
     PracticeSession,
     PracticeSettings,
     SessionItem,
@@ -56,7 +59,9 @@ def card_rows(user) -> list[dict]:
     `live`, `topic_id` and `level` follow the bank (the `bank` token), nothing else."""
     published = Question.objects.published().filter(pk=OuterRef("question_id"))
     return list(
-        Card.objects.filter(user=user).values(
+        Card.objects.practised()
+        .filter(user=user)
+        .values(
             "id",
             "question_id",
             "stability",
@@ -134,8 +139,54 @@ def next_pick(session: PracticeSession, *, now) -> Pick | None:
         else None
     )
     if pick is None and len(seen) < session.size:
-        pick = _fresh_pick(session, rows, items, seen, topic_ids, now, position)
+        if session.mode in COLLECTION_MODES:
+            pick = _collection_pick(session, rows, seen, now, position)
+        else:
+            pick = _fresh_pick(session, rows, items, seen, topic_ids, now, position)
     return pick
+
+
+def collection_question_ids(session) -> list[int]:
+    """The questions of the session's list (in the order added) or plan (in its order)."""
+    if session.mode == Mode.LIST and session.question_list_id:
+        return list(
+            ListEntry.objects.filter(question_list_id=session.question_list_id)
+            .order_by("added_at", "pk")
+            .values_list("question_id", flat=True)
+        )
+    if session.mode == Mode.PLAN and session.study_plan_id:
+        return list(
+            PlanItem.objects.filter(section__plan_id=session.study_plan_id)
+            .order_by("section__position", "position")
+            .values_list("question_id", flat=True)
+        )
+    return []
+
+
+def _collection_pick(session, rows, seen, now, position) -> Pick | None:
+    """From a list or plan, as Anki's filtered decks: its due cards (lowest recall first), then
+    its new questions in the list's or plan's order (no daily allowance: the member chose
+    them), then early reviews of its other cards, lowest recall first. Two queries."""
+    ordered = collection_question_ids(session)
+    practisable = set(
+        practisable_questions().filter(pk__in=ordered).values_list("pk", flat=True)
+    )
+    wanted = [q for q in ordered if q in practisable and q not in seen]
+    if not wanted:
+        return None
+    wanted_set = set(wanted)
+    carded = [row for row in rows if row["question_id"] in wanted_set and row["live"]]
+    due = [row for row in carded if row["due"] <= now]
+    if due:
+        return _due_pick(due, now, position)
+    has_card = {row["question_id"] for row in rows}
+    fresh = next((q for q in wanted if q not in has_card), None)
+    if fresh is not None:
+        return Pick(fresh, SessionItem.Reason.NEW, position)
+    if carded:
+        row = _lowest_recall(carded, now)
+        return Pick(row["question_id"], SessionItem.Reason.EARLY, position)
+    return None
 
 
 def _fresh_pick(session, rows, items, seen, topic_ids, now, position) -> Pick | None:
@@ -238,7 +289,11 @@ def _new_questions(session, topic_ids, seen):
     return (
         practisable_questions()
         .filter(_filters(session, topic_ids))
-        .exclude(pk__in=Card.objects.filter(user=session.user_id).values("question_id"))
+        .exclude(
+            pk__in=Card.objects.taken()
+            .filter(user=session.user_id)
+            .values("question_id")
+        )
         .exclude(pk__in=seen)
     )
 

@@ -36,7 +36,7 @@ def progress(request):
 
 def _filtered_reviews(request):
     form = HistoryFilterForm(request.GET or None)
-    reviews = form.filter(Review.objects.filter(user=request.user))
+    reviews = form.filter(Review.objects.counted().filter(user=request.user))
     return form, reviews
 
 
@@ -107,7 +107,7 @@ def card_detail(request, pk):
         {
             "card": card,
             "question": card.question,
-            "reviews": card.reviews.order_by("-reviewed_at", "-id"),
+            "reviews": card.reviews.counted().order_by("-reviewed_at", "-id"),
             "recall_percent": None if recall is None else round(recall * 100),
             "is_due": card.due <= now,
         },
