@@ -24,6 +24,7 @@ from .mastery import topic_mastery, weak_topics
 from .models import (
     COLLECTION_MODES,
     Card,
+    FsrsParameters,
     ListEntry,
     Mode,
     PlanItem,
@@ -44,6 +45,12 @@ def practice_settings(user) -> PracticeSettings:
     # user_id, not user: the defaults may be cached, and must not carry the member's row along.
     saved = PracticeSettings.objects.filter(user_id=user_id).first()
     return saved or PracticeSettings(user_id=user_id)
+
+
+def current_parameters(user) -> FsrsParameters | None:
+    """The member's latest fitted FSRS parameters, or None for FSRS's defaults."""
+    user_id = getattr(user, "pk", user)
+    return FsrsParameters.objects.filter(user_id=user_id).order_by("-version").first()
 
 
 def practisable_questions():
@@ -74,6 +81,7 @@ def card_rows(user) -> list[dict]:
             "first_passed",
             "retention_reviews",
             "expected_lapses",
+            "decay",
             topic_id=F("question__topic_id"),
             level=F("question__difficulty"),
             live=Exists(published),
@@ -346,7 +354,8 @@ def _lowest_recall(rows, now):
     return min(
         rows,
         key=lambda row: (
-            retrievability(row["stability"], row["last_review"], now) or 0.0,
+            retrievability(row["stability"], row["last_review"], now, row["decay"])
+            or 0.0,
             row["due"],
             row["question_id"],
         ),

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from .models import Card, Mode, PracticeSession, PracticeSettings, Review, SessionItem
 from .scheduling import apply_review, rebuild_card
-from .selectors import next_pick, practice_settings
+from .selectors import current_parameters, next_pick, practice_settings
 
 # Time spent counts from showing the question to grading it, capped so that a tab left open
 # overnight does not count as hours of practice.
@@ -57,6 +57,7 @@ def session_start(
         question_list=question_list if mode == Mode.LIST else None,
         study_plan=study_plan if mode == Mode.PLAN else None,
         desired_retention=practice_settings(user).desired_retention,
+        parameters=current_parameters(user),
         started_at=now,
     )
     session.full_clean()
@@ -118,8 +119,9 @@ def review_record(*, item: SessionItem, rating, now=None) -> Review:
     """Grade a revealed card: schedule it with FSRS, append to the log, show the next card."""
     now = now or timezone.now()
     item = (
-        SessionItem.objects.select_for_update()
-        .select_related("session")
+        # Not the parameters: a row lock can't reach the nullable side of an outer join.
+        SessionItem.objects.select_for_update(of=("self", "session"))
+        .select_related("session__parameters")
         .get(pk=item.pk)
     )
     session = item.session
@@ -142,11 +144,13 @@ def review_record(*, item: SessionItem, rating, now=None) -> Review:
     if card.reset_at is not None and now <= card.reset_at:
         # Replaying the log starts strictly after the reset (scheduling.replayed_reviews).
         now = card.reset_at + RESET_GAP
+    parameters = session.parameters
     before = apply_review(
         card,
         rating=rating,
         reviewed_at=now,
         desired_retention=session.desired_retention,
+        weights=parameters.weights_tuple if parameters else None,
     )
     card.full_clean(exclude=["user", "question"], validate_unique=False)
     card.save()
@@ -159,6 +163,7 @@ def review_record(*, item: SessionItem, rating, now=None) -> Review:
         duration_ms=int(spent.total_seconds() * 1000),
         retrievability=before,
         desired_retention=session.desired_retention,
+        parameters=parameters,
         attempt=item.attempt,
     )
     review.full_clean(exclude=["user", "card"])

@@ -100,7 +100,7 @@ def card_detail(request, pk):
         Card.objects.select_related("question__topic"), pk=pk, user=request.user
     )
     now = timezone.now()
-    recall = retrievability(card.stability, card.last_review, now)
+    recall = retrievability(card.stability, card.last_review, now, card.decay)
     return render(
         request,
         "practice/card_detail.html",

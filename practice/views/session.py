@@ -87,7 +87,9 @@ def session_start_view(request):
 
 
 def _own_session(request, pk):
-    return get_object_or_404(PracticeSession, pk=pk, user=request.user)
+    return get_object_or_404(
+        PracticeSession.objects.select_related("parameters"), pk=pk, user=request.user
+    )
 
 
 def _session_context(request, session, *, now, attempt_form=None, error=""):
@@ -133,7 +135,10 @@ def _session_context(request, session, *, now, attempt_form=None, error=""):
         user_id=session.user_id, question_id=item.question_id
     ).first()
     intervals = next_intervals(
-        card, now=now, desired_retention=session.desired_retention
+        card,
+        now=now,
+        desired_retention=session.desired_retention,
+        weights=session.parameters.weights_tuple if session.parameters_id else None,
     )
     context["grades"] = [
         (rating, format_interval(intervals[rating]), SHORTCUT_KEYS[rating])
