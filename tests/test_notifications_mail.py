@@ -21,7 +21,7 @@ from questions.models import Notification
 from questions.services.comments import comment_create
 from tests.factories import AnswerFactory, UserFactory
 from tests.mail_server import run_worker
-from tests.practice_factories import practisable_question
+from tests.practice_factories import grade, practisable_question
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -217,10 +217,10 @@ def test_a_summary_unsubscribe_stops_every_kind_it_carried():
 
 
 def due_cards(member, count, *, now):
+    """Cards reviewed once, a month ago ("Good"): due again by now."""
     for _ in range(count):
-        Card.objects.create(
-            user=member, question=practisable_question(), due=now - timedelta(hours=1)
-        )
+        grade(member, practisable_question(), 3, now - timedelta(days=30))
+    assert Card.objects.filter(user=member, due__lte=now).count() == count
 
 
 def test_the_review_reminder_comes_at_the_members_hour_in_their_time_zone(smtp_inbox):
