@@ -282,6 +282,7 @@ TASKS = {
 SCHEDULED_JOBS = [
     "jobs.tasks.requeue_stalled_mail",
     "notifications.schedule.queue_due_mail",
+    "practice.tasks.queue_due_fits",  # members' own FSRS parameters
 ]
 # A failed job is tried again after this many seconds, then four times longer each time.
 JOBS_RETRY_SECONDS = float(os.environ.get("MLQA_RETRY_SECONDS", "30"))
