@@ -81,10 +81,13 @@ from practice.services import item_reveal, review_record, session_start
 from questions.models import (
     Answer,
     Comment,
+    DifficultyRating,
+    InterviewMark,
     Notification,
     Question,
     QuestionFollow,
     Status,
+    UsefulVote,
     Vote,
 )
 from questions.services.answers import answer_create, answer_delete, answer_edit
@@ -464,6 +467,25 @@ MATRIX = [
         url=lambda c: reverse("questions:follow", args=[_q(c).pk]),
         # The owner follows the question already (they answered it): a second click unfollows.
         effect=lambda c: QuestionFollow.objects.filter(user=c.user, question=_q(c)).exists() == (c.role != OWNER),
+    ),
+    # What members tell about a question (totals only): like votes, for those who may post.
+    Entry(
+        "questions:useful-vote", get=everyone(NOT_ALLOWED), post=posters(Go(lambda c: _q(c).get_absolute_url() + "#feedback", 303)),
+        url=lambda c: reverse("questions:useful-vote", args=[_q(c).pk]),
+        data=lambda c: {"useful": "1"},
+        effect=lambda c: UsefulVote.objects.filter(user=c.user, question=_q(c)).exists(),
+    ),
+    Entry(
+        "questions:difficulty-rate", get=everyone(NOT_ALLOWED), post=posters(Go(lambda c: _q(c).get_absolute_url() + "#feedback", 303)),
+        url=lambda c: reverse("questions:difficulty-rate", args=[_q(c).pk]),
+        data=lambda c: {"difficulty": "hard"},
+        effect=lambda c: DifficultyRating.objects.filter(user=c.user, question=_q(c), difficulty="hard").exists(),
+    ),
+    Entry(
+        "questions:interview-mark", get=everyone(NOT_ALLOWED), post=posters(Go(lambda c: _q(c).get_absolute_url() + "#feedback", 303)),
+        url=lambda c: reverse("questions:interview-mark", args=[_q(c).pk]),
+        data=lambda c: {"role": "ml-engineer", "company": "Acme", "year": "2025"},
+        effect=lambda c: InterviewMark.objects.filter(user=c.user, question=_q(c), year=2025).exists(),
     ),
     Entry(
         "questions:propose", get=posters(OK), post=posters(Go(lambda c: Question.objects.get(title=NEW_QUESTION).get_absolute_url())),
