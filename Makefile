@@ -38,6 +38,7 @@ test-tools: node_modules/.installed
 setup-db: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py import_seeds
+	DEBUG=1 $(PY) manage.py load_study_plans
 	DEBUG=1 $(PY) manage.py create_demo_accounts
 
 # The development server and the task worker (mails, heavy jobs) together: Ctrl+C stops both.
