@@ -111,6 +111,11 @@ def _summary(request, question) -> dict:
         "prompt": question.prompt,
         "kind": question.kind,
         "difficulty": question.difficulty,
+        "shown_difficulty": question.shown_difficulty,
+        "community_difficulty": question.community_difficulty,
+        "difficulty_rating_count": question.difficulty_rating_count,
+        "interview_count": question.interview_count,
+        "useful_count": question.useful_count,
         "topic": {"slug": question.topic.slug, "name": question.topic.name},
         "answer_count": question.answer_count,
         "has_reference_answer": question.has_reference_answer,
@@ -270,7 +275,8 @@ def my_reviews(request, filters: Query[ReviewFilters]):
     if not 1 <= filters.page <= MAX_PAGE:
         raise HttpError(422, "page must be a whole number from 1 up.")
     reviews = (
-        Review.objects.filter(user_id=request.auth.user_id)
+        Review.objects.counted()
+        .filter(user_id=request.auth.user_id)
         .select_related("card__question__topic")
         .order_by("-reviewed_at", "-id")
     )
@@ -298,7 +304,7 @@ def my_reviews(request, filters: Query[ReviewFilters]):
 def my_export_csv(request):
     """Your whole review history as CSV (the history page's export)."""
     response = StreamingHttpResponse(
-        csv_lines(Review.objects.filter(user_id=request.auth.user_id)),
+        csv_lines(Review.objects.counted().filter(user_id=request.auth.user_id)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="mlqa-practice-history.csv"'

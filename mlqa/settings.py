@@ -277,7 +277,10 @@ TASKS = {
 }
 # What `manage.py send_scheduled_mail` runs (every 5 minutes under `make run` and `make serve`):
 # each finds what is due and queues it.
-SCHEDULED_JOBS = ["jobs.tasks.requeue_stalled_mail"]
+SCHEDULED_JOBS = [
+    "jobs.tasks.requeue_stalled_mail",
+    "practice.tasks.queue_due_fits",  # members' own FSRS parameters
+]
 # A failed job is tried again after this many seconds, then four times longer each time.
 JOBS_RETRY_SECONDS = float(os.environ.get("MLQA_RETRY_SECONDS", "30"))
 # A mail the server refuses is tried this often (30 s ... 4.5 days apart) before it is marked
