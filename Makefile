@@ -40,21 +40,33 @@ setup-db: install
 	DEBUG=1 $(PY) manage.py import_seeds
 	DEBUG=1 $(PY) manage.py create_demo_accounts
 
+# The development server and the task worker (mails, heavy jobs) together: Ctrl+C stops both.
+# The worker delivers the mails: they are printed here, by it.
 run: setup-db
 	@echo "MLQA is starting at http://$(HOST):$(PORT)/ (Ctrl+C to stop). Mails are printed here."
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 $(PY) -m devtools.together \
+	  "$(PY) manage.py runserver $(HOST):$(PORT)" \
+	  "$(PY) manage.py db_worker --queue-name=* --interval 1" \
+	  "$(PY) manage.py send_scheduled_mail --every 300"
 
 # The production way: collected, fingerprinted static files, DEBUG off, gunicorn with several workers.
+# Background work needs the worker and the mail scheduler running beside it, each under your
+# process manager (README, *Background work*: a systemd unit each):
+#   manage.py db_worker --queue-name=* --no-reload   and   manage.py send_scheduled_mail --every 300
+# `make serve` starts them too, in the background of this one command, stopped with it.
 # Without REDIS_URL the cache is each process's own memory, right for one process only (a worker
 # would serve pages another worker's writes made stale): one worker with threads then.
 serve: setup-db
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@if [ -n "$$REDIS_URL" ]; then \
-	  exec $(VENV)/bin/gunicorn mlqa.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -; \
+	  web="$(VENV)/bin/gunicorn mlqa.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -"; \
 	else \
 	  echo "No REDIS_URL: one worker with $(THREADS) threads (set REDIS_URL for $(WORKERS) workers; docs/caching.md)"; \
-	  exec $(VENV)/bin/gunicorn mlqa.wsgi --bind $(HOST):$(PORT) --workers 1 --threads $(THREADS) --access-logfile -; \
-	fi
+	  web="$(VENV)/bin/gunicorn mlqa.wsgi --bind $(HOST):$(PORT) --workers 1 --threads $(THREADS) --access-logfile -"; \
+	fi; \
+	exec $(PY) -m devtools.together "$$web" \
+	  "$(PY) manage.py db_worker --queue-name=* --no-reload" \
+	  "$(PY) manage.py send_scheduled_mail --every 300"
 
 lint: install
 	$(VENV)/bin/ruff check .

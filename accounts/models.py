@@ -1,7 +1,8 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
+
+from caching import reverse  # django.urls.reverse, each shape reversed once
 
 MODERATORS_GROUP = "Moderators"
 MODERATE_PERMISSION = "accounts.moderate"

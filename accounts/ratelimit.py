@@ -24,6 +24,12 @@ LIMITS = {
     "edit": (30, 3600, "You can save at most 30 edits an hour."),
     "profile": (10, 3600, "You can change your profile at most 10 times an hour."),
     "follow": (60, 3600, "You can follow or unfollow at most 60 questions an hour."),
+    "bookmark": (
+        200,
+        3600,
+        "You can change your lists and notes at most 200 times an hour.",
+    ),
+    "plan": (60, 3600, "You can change study plans at most 60 times an hour."),
     "practice_start": (
         30,
         3600,

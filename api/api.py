@@ -284,7 +284,8 @@ def my_reviews(request, filters: Query[ReviewFilters]):
     if not 1 <= filters.page <= MAX_PAGE:
         raise HttpError(422, "page must be a whole number from 1 up.")
     reviews = (
-        Review.objects.filter(user_id=request.auth.user_id)
+        Review.objects.counted()
+        .filter(user_id=request.auth.user_id)
         .select_related("card__question__topic")
         .order_by("-reviewed_at", "-id")
     )
@@ -312,7 +313,7 @@ def my_reviews(request, filters: Query[ReviewFilters]):
 def my_export_csv(request):
     """Your whole review history as CSV (the history page's export)."""
     response = StreamingHttpResponse(
-        csv_lines(Review.objects.filter(user_id=request.auth.user_id)),
+        csv_lines(Review.objects.counted().filter(user_id=request.auth.user_id)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="mlqa-practice-history.csv"'

@@ -43,6 +43,7 @@ from .declarations import batched, feeds, keeps, rows_changed
 from .members import member_value, member_value_for
 from .pages import cached_page, page_depends_on, page_expires_at
 from .pages import fragments as cached_fragments
+from .reversal import reverse
 from .tokens import (
     BANK,
     LISTS,
@@ -70,5 +71,6 @@ __all__ = [
     "member_value_for",
     "page_depends_on",
     "page_expires_at",
+    "reverse",
     "rows_changed",
 ]

@@ -207,6 +207,7 @@ def queries() -> dict[str, tuple[str, list]]:
 
 CARD_FLOAT_FIELDS = (
     "stability",
+    "decay",
     "difficulty",
     "recent_weight",
     "recent_pass_weight",

@@ -102,8 +102,10 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "ninja",
-    # Infrastructure below the domain apps: knows only Django (caching/__init__.py).
+    "django_tasks_db",
+    # Infrastructure below the domain apps: knows only Django (caching/__init__.py, jobs/).
     "caching",
+    "jobs",
     "accounts",
     "questions",
     "practice",
@@ -148,6 +150,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "mlqa.context_processors.site",
             ],
+            # {% url %} that reverses each URL shape once per process (caching/reversal.py).
+            "builtins": ["caching.templatetags.reversing"],
         },
     },
 ]
@@ -262,26 +266,49 @@ TRUSTED_PROXIES = [
     if entry.strip()
 ]
 
+# BACKGROUND WORK
+# Django's tasks framework on a database queue (django-tasks-db): `manage.py db_worker` runs the
+# jobs; `make run` starts one next to the development server (README, *Background work*).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# What `manage.py send_scheduled_mail` runs (every 5 minutes under `make run` and `make serve`):
+# each finds what is due and queues it.
+SCHEDULED_JOBS = ["jobs.tasks.requeue_stalled_mail"]
+# A failed job is tried again after this many seconds, then four times longer each time.
+JOBS_RETRY_SECONDS = float(os.environ.get("MLQA_RETRY_SECONDS", "30"))
+# A mail the server refuses is tried this often (30 s ... 4.5 days apart) before it is marked
+# failed in the outbox (admin), from where it can be sent again.
+MAIL_DELIVERY_ATTEMPTS = int(os.environ.get("MLQA_MAIL_ATTEMPTS", "8"))
+
 # MAIL
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "MLQA <noreply@mlqa.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if os.environ.get("EMAIL_HOST") or PRODUCTION:
-    MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {
-                "host": os.environ.get("EMAIL_HOST", "localhost"),
-                "port": int(os.environ.get("EMAIL_PORT", "587")),
-                "username": os.environ.get("EMAIL_HOST_USER", ""),
-                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
-                "use_tls": env_bool("EMAIL_USE_TLS", True),
-            },
-        }
+    DELIVERY_MAILER = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "localhost"),
+            "port": int(os.environ.get("EMAIL_PORT", "587")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_USE_TLS", True),
+            "timeout": 30,
+        },
     }
 else:
-    # Development: mails (sign-up confirmations, password resets) are printed to the console,
-    # decoded, so a link can be copied from the terminal (devtools/mail.py).
-    MAILERS = {"default": {"BACKEND": "devtools.mail.ReadableConsoleBackend"}}
+    # Development: mails (sign-up confirmations, password resets) are printed to the console by
+    # the worker, decoded, so a link can be copied from the terminal (devtools/mail.py).
+    DELIVERY_MAILER = {"BACKEND": "devtools.mail.ReadableConsoleBackend"}
+# Every mail is written to the outbox and delivered by the worker (jobs/mailer.py): no request
+# waits on the mail server, and one that is down loses nothing.
+MAILERS = {
+    "default": {"BACKEND": "jobs.mailer.QueuedMailer"},
+    "delivery": DELIVERY_MAILER,
+}
 
 # SECURITY
 SESSION_COOKIE_HTTPONLY = True

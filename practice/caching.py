@@ -1,11 +1,20 @@
 """What practice rows feed: the `practice:<pk>` token of one member's practice figures (their
-cards, reviews, sessions, session items and settings), under which the practice home, progress
+cards, reviews, sessions, session items, settings and fitted FSRS parameters), under which the practice home, progress
 and session pages and the cached practice snapshot are stored. Every save and delete of one of
 those rows replaces it (the services, the admin, factories, an account deletion)."""
 
 from caching import feeds
 
-from .models import Card, PracticeSession, PracticeSettings, Review, SessionItem
+from .models import (
+    Card,
+    FsrsParameters,
+    PracticeSession,
+    PracticeSettings,
+    QuestionList,
+    QuestionNote,
+    Review,
+    SessionItem,
+)
 
 
 def practice_token(user_id) -> str:
@@ -16,6 +25,9 @@ def practice_token(user_id) -> str:
 @feeds(Review)
 @feeds(PracticeSession)
 @feeds(PracticeSettings)
+@feeds(FsrsParameters)
+@feeds(QuestionNote)  # shown on the practice card after the reveal
+@feeds(QuestionList)  # the session page names the list it practises
 def member_practice_rows(row):
     return [practice_token(row.user_id)]
 

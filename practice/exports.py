@@ -121,13 +121,15 @@ def anki_notes(user, *, site_url):
     """One note per card: the prompt; the canonical (or best) answer and the last attempt; a
     link to the question on the site (absolute: `site_url` is "https://host", no slash)."""
     last_attempt = (
-        Review.objects.filter(card=OuterRef("pk"))
+        Review.objects.counted()
+        .filter(card=OuterRef("pk"))
         .exclude(attempt="")
         .order_by("-reviewed_at", "-id")
         .values("attempt")[:1]
     )
     cards = list(
-        Card.objects.filter(user=user)
+        Card.objects.practised()
+        .filter(user=user)
         .select_related("question__topic")
         .annotate(last_attempt=Subquery(last_attempt))
         .order_by("question__topic__position", "question_id")

@@ -5,6 +5,7 @@ from django import forms
 from questions.models import Difficulty, Topic
 
 from .models import (
+    COLLECTION_MODES,
     MAX_ATTEMPT_LENGTH,
     MAX_RETENTION,
     MIN_RETENTION,
@@ -46,8 +47,11 @@ class TopicsField(forms.ModelMultipleChoiceField):
 
 
 class StartForm(forms.Form):
+    # Lists and plans are practised from their own pages (practice.views.lists).
     mode = forms.ChoiceField(
-        choices=Mode.choices, initial=Mode.DUE, widget=forms.RadioSelect
+        choices=[c for c in Mode.choices if c[0] not in COLLECTION_MODES],
+        initial=Mode.DUE,
+        widget=forms.RadioSelect,
     )
     topics = TopicsField(
         queryset=Topic.objects.all(),

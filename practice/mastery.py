@@ -32,7 +32,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .scheduling import retrievability
+from .scheduling import DECAY, retrievability
 
 PRIOR_STRENGTH = 2.0  # A: the prior weighs as much as two expected failures
 # Weak: at least a quarter more failures than at the member's own level.
@@ -254,7 +254,12 @@ def topic_mastery(cards, *, desired_retention, now) -> dict[int, TopicMastery]:
         acc[3] += card["retention_reviews"]
         acc[4] += card["lapse_count"]
         acc[5] += card["expected_lapses"]
-        acc[6] += retrievability(card["stability"], card["last_review"], now) or 0.0
+        acc[6] += (
+            retrievability(
+                card["stability"], card["last_review"], now, card.get("decay", DECAY)
+            )
+            or 0.0
+        )
     return {
         topic_id: TopicMastery(
             topic_id=topic_id,

@@ -9,13 +9,26 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from fsrs.scheduler import DEFAULT_PARAMETERS
 
 from questions.models import Difficulty, Question, Topic
+
+from .bookmarks import (  # noqa: F401 (the app's models are found here)
+    ListEntry,
+    PlanItem,
+    PlanMembership,
+    PlanSection,
+    QuestionList,
+    QuestionNote,
+    StudyPlan,
+)
 
 DEFAULT_RETENTION = 0.9
 MIN_RETENTION = 0.70
 MAX_RETENTION = 0.97
 MAX_ATTEMPT_LENGTH = 10_000
+# FSRS's forgetting-curve decay (w20) of its default parameters: a card's until a fit's.
+DEFAULT_DECAY = DEFAULT_PARAMETERS[20]
 
 
 class Rating(models.IntegerChoices):
@@ -74,6 +87,64 @@ class PracticeSettings(models.Model):
         return f"Practice settings of {self.user_id}"
 
 
+class FsrsParameters(models.Model):
+    """One set of FSRS parameters fitted to a member's own review log (practice.fitting).
+
+    Never changed once saved: each review records the set it was scheduled with, so a card is
+    rebuilt exactly from its log whatever was fitted since. No row means FSRS's defaults."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="fsrs_parameters",
+    )
+    version = models.PositiveIntegerField()
+    weights = models.JSONField(help_text="FSRS-6's 21 parameters w0–w20.")
+    review_count = models.PositiveIntegerField(
+        help_text="Reviews in the member's log when it was fitted."
+    )
+    fitted_at = models.DateTimeField(default=timezone.now)
+    # Predicted against actual recall on the same log, with the parameters in force before the
+    # fit and with these: {"before": {...}, "after": {...}} (practice.fitting.calibration_summary).
+    calibration = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name_plural = "FSRS parameters"
+        # Both databases we run on have JSON; declared, so `manage.py check` need not connect.
+        required_db_features = {"supports_json_field"}
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "version"], name="fsrsparameters_one_per_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1), name="fsrsparameters_version_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return f"FSRS parameters v{self.version} of {self.user_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("A parameter set is never changed: fit a new version.")
+        super().save(*args, **kwargs)
+
+    @property
+    def weights_tuple(self) -> tuple[float, ...]:
+        return tuple(float(w) for w in self.weights)
+
+
+class CardQuerySet(models.QuerySet):
+    def practised(self):
+        """Cards with a grade in their log (since their last reset, not undone). A card without
+        one (its only grade undone, or forgotten) is a new question again."""
+        return self.filter(last_review__isnull=False)
+
+    def taken(self):
+        """Cards whose question is not offered as a new one."""
+        return self.practised()
+
+
 class Card(models.Model):
     """One user's FSRS memory state for one question; rebuilt exactly by replaying its reviews."""
 
@@ -105,7 +176,15 @@ class Card(models.Model):
     first_passed = models.BooleanField(null=True, blank=True)
     retention_reviews = models.PositiveIntegerField(default=0)
     expected_lapses = models.FloatField(default=0.0)
+    # The forgetting curve's decay (w20) of the parameters of the card's last review: its recall
+    # between reviews follows the curve its stability was computed with.
+    decay = models.FloatField(default=DEFAULT_DECAY, db_default=DEFAULT_DECAY)
     created_at = models.DateTimeField(default=timezone.now)
+    # "Forget" (the card browser) sets this: the card is new again and replaying its log starts
+    # after it (reviews made at or before it are kept, and skipped by rebuild_card).
+    reset_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CardQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -125,6 +204,12 @@ class Card(models.Model):
 
     def get_absolute_url(self):
         return reverse("practice:card", kwargs={"pk": self.pk})
+
+
+class ReviewQuerySet(models.QuerySet):
+    def counted(self):
+        """Grades that stand: undone ones (voided) are kept in the log but never counted."""
+        return self.filter(voided_at__isnull=True)
 
 
 class Review(models.Model):
@@ -148,7 +233,20 @@ class Review(models.Model):
     )
     # Needed to replay the log: the scheduler's intervals depend on it.
     desired_retention = models.FloatField(default=DEFAULT_RETENTION)
+    # Needed to replay the log too: the FSRS parameters it was scheduled with (none: defaults).
+    parameters = models.ForeignKey(
+        FsrsParameters,
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="reviews",
+    )
     attempt = models.TextField(blank=True, max_length=MAX_ATTEMPT_LENGTH)
+    # Set once, when the member undoes this grade: the row stays in the log, the card is
+    # rebuilt without it (practice.scheduling.rebuild_card) and no figure counts it.
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReviewQuerySet.as_manager()
 
     class Meta:
         ordering = ["-reviewed_at", "-id"]
@@ -177,6 +275,13 @@ class Review(models.Model):
             )
         super().save(*args, **kwargs)
 
+    def void(self, *, at):
+        """Mark this grade undone; the only change a review ever gets, and only once."""
+        if self.voided_at is not None:
+            raise ValueError("This review is already undone.")
+        self.voided_at = at
+        super().save(update_fields=["voided_at"])
+
     @property
     def passed(self):
         return self.rating >= Rating.HARD
@@ -191,6 +296,12 @@ class Mode(models.TextChoices):
     WEAK = "weak", "Focus on weak topics"
     NEW = "new", "New questions"
     MOCK = "mock", "Mock interview"
+    LIST = "list", "From a list"
+    PLAN = "plan", "From a study plan"
+
+
+# Modes that practise the questions of one list or plan (practice.bookmarks), not the bank.
+COLLECTION_MODES = (Mode.LIST, Mode.PLAN)
 
 
 class PracticeSession(models.Model):
@@ -208,7 +319,27 @@ class PracticeSession(models.Model):
     )
     size = models.PositiveSmallIntegerField(default=10)
     time_limit = models.DurationField(null=True, blank=True)
+    # The list or plan a "from a list" / "from a study plan" session practises.
+    question_list = models.ForeignKey(
+        "QuestionList",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    study_plan = models.ForeignKey(
+        "StudyPlan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     desired_retention = models.FloatField(default=DEFAULT_RETENTION)
+    # The member's FSRS parameters when the session started (none: defaults); a new fit
+    # applies to sessions started after it, as a new desired retention does.
+    parameters = models.ForeignKey(
+        FsrsParameters,
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="+",
+    )
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
 
@@ -299,4 +430,14 @@ class SessionItem(models.Model):
 # Models holding one user's private practice data; deleting an account deletes their rows
 # (accounts.services.user_delete runs `.filter(user=user).delete()` on each; session items go
 # with their session).
-PRIVATE_MODELS = [PracticeSession, Review, Card, PracticeSettings]
+# Parameter sets after the sessions and reviews that point at them.
+PRIVATE_MODELS = [
+    PracticeSession,
+    Review,
+    Card,
+    PracticeSettings,
+    QuestionNote,
+    QuestionList,
+    PlanMembership,
+    FsrsParameters,
+]

@@ -26,6 +26,8 @@ from caching import cached_value
 from questions.counts import topics_with_counts
 
 from .charts import bar_heights, heatmap, streaks
+from .fitting import BUCKETS
+from .fitting import MIN_REVIEWS as FIT_MIN_REVIEWS
 from .mastery import (
     CERTAINTY,
     STATUS_FINE,
@@ -34,18 +36,11 @@ from .mastery import (
     topic_mastery,
     unpractised,
 )
-from .models import Rating, Review
+from .models import FsrsParameters, Rating, Review
 from .snapshot import bank_topics, practice_depends_on, practice_snapshot
 
 # Buckets of predicted recall (retrievability just before a review): lower bound, label.
-CALIBRATION_BUCKETS = [
-    (0.0, "below 50%"),
-    (0.5, "50–70%"),
-    (0.7, "70–80%"),
-    (0.8, "80–90%"),
-    (0.9, "90–95%"),
-    (0.95, "95% and up"),
-]
+CALIBRATION_BUCKETS = BUCKETS
 DUE_CHART_HEIGHT = 60
 STATUS_ORDER = {STATUS_WEAK: 0, STATUS_FINE: 1, STATUS_UNKNOWN: 2}
 
@@ -80,7 +75,8 @@ def _review_day():
 def daily_counts(user) -> dict[date, int]:
     """Reviews per UTC day, over the whole history: one row per day with a review."""
     rows = (
-        Review.objects.filter(user=user)
+        Review.objects.counted()
+        .filter(user=user)
         .annotate(day=_review_day())
         .values("day")
         .annotate(n=Count("id"))
@@ -101,7 +97,8 @@ def calibration(user) -> list[CalibrationRow]:
         for index, (low, _) in reversed(list(enumerate(CALIBRATION_BUCKETS)))
     ]
     rows = (
-        Review.objects.filter(user=user, retrievability__isnull=False)
+        Review.objects.counted()
+        .filter(user=user, retrievability__isnull=False)
         .annotate(bucket=Case(*whens, default=Value(0), output_field=IntegerField()))
         .values("bucket")
         .annotate(
@@ -146,15 +143,54 @@ def due_forecast(rows, *, now) -> list[dict]:
     ]
 
 
+def memory_model(user_id) -> dict | None:
+    """The member's latest fitted FSRS parameters with their calibration before and after the
+    fit (practice.fitting), or None while FSRS's defaults schedule them."""
+    latest = (
+        FsrsParameters.objects.filter(user_id=user_id)
+        .order_by("-version")
+        .values("version", "review_count", "fitted_at", "calibration")
+        .first()
+    )
+    if latest is None:
+        return None
+    rows = []
+    for label, key in (("Before the fit", "before"), ("After the fit", "after")):
+        part = latest["calibration"].get(key, {})
+        if part.get("reviews"):
+            rows.append(
+                {
+                    "label": label,
+                    "reviews": part["reviews"],
+                    "predicted": round(part["predicted"] * 100),
+                    "actual": round(part["actual"] * 100),
+                    # Percentage points between predicted and actual, over the buckets.
+                    "gap": round(part["rmse_bins"] * 100, 1),
+                    "log_loss": round(part["log_loss"], 3),
+                }
+            )
+    return {
+        "version": latest["version"],
+        "review_count": latest["review_count"],
+        "fitted_at": latest["fitted_at"],
+        "calibration": rows,
+    }
+
+
 def review_log(user) -> dict:
-    """Reviews per UTC day and calibration, from the review log: two queries, or none while the
-    member's practice token is unchanged. The heatmap and streaks are drawn from the days on
-    every request (they move with the date); stored, the heatmap's markup would be 45 KB."""
+    """Reviews per UTC day, calibration and the fitted memory model, from the review log: three
+    queries, or none while the member's practice token is unchanged. The heatmap and streaks are
+    drawn from the days on every request (they move with the date); stored, the heatmap's
+    markup would be 45 KB."""
     user_id = getattr(user, "pk", user)
     return cached_value(
         f"practice-review-log:{user_id}",
         practice_depends_on(user_id),
-        lambda: {"days": daily_counts(user_id), "calibration": calibration(user_id)},
+        lambda: {
+            "days": daily_counts(user_id),
+            "calibration": calibration(user_id),
+            "model": memory_model(user_id),
+        },
     )
 
 
@@ -195,4 +231,6 @@ def progress_context(user, *, now) -> dict:
         "longest_streak": longest,
         "due_forecast": due_forecast(rows, now=now),
         "calibration": log["calibration"],
+        "memory_model": log["model"],
+        "fit_min_reviews": FIT_MIN_REVIEWS,
     }

@@ -3,7 +3,8 @@
 The same `apply_review` moves a stored card forward after a grade and replays a card's review
 log in `rebuild_card`, so a card rebuilt from its log equals the stored one. Intervals are not
 fuzzed (fuzz is random, and a replay must be exact), and each review records the desired
-retention it was scheduled with, because the intervals depend on it.
+retention and the FSRS parameters (FSRS's defaults, or a version fitted to the member's own log,
+practice.fitting) it was scheduled with, because the intervals depend on both.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,7 @@ from fsrs import Rating as FsrsRating
 from fsrs import Scheduler, State
 from fsrs.scheduler import DEFAULT_PARAMETERS
 
-from .models import Card, CardState, Rating
+from .models import Card, CardState, FsrsParameters, Rating
 
 PARAMETERS = tuple(DEFAULT_PARAMETERS)
 # R(t) = (1 + FACTOR * t / S) ** -DECAY, with DECAY = w20: R is 0.9 when t equals S.
@@ -24,10 +25,10 @@ RECENCY_HALF_LIFE_DAYS = 30
 SECONDS_PER_DAY = 86_400
 
 
-@lru_cache(maxsize=32)
-def scheduler_for(desired_retention: float) -> Scheduler:
+@lru_cache(maxsize=64)
+def scheduler_for(desired_retention: float, weights=PARAMETERS) -> Scheduler:
     return Scheduler(
-        parameters=PARAMETERS,
+        parameters=weights,
         desired_retention=desired_retention,
         enable_fuzzing=False,
     )
@@ -45,12 +46,14 @@ def days_between(earlier: datetime, later: datetime) -> float:
     return max(0.0, (later - earlier).total_seconds() / SECONDS_PER_DAY)
 
 
-def retrievability(stability, last_review, now) -> float | None:
-    """The FSRS probability of recall at `now`; None for a card never reviewed."""
+def retrievability(stability, last_review, now, decay=DECAY) -> float | None:
+    """The FSRS probability of recall at `now`; None for a card never reviewed. `decay` is the
+    card's (`Card.decay`, w20 of the parameters that computed its stability)."""
     if stability is None or last_review is None:
         return None
     elapsed = days_between(last_review, now)
-    return (1 + FACTOR * elapsed / stability) ** -DECAY
+    factor = 0.9 ** (-1 / decay) - 1
+    return (1 + factor * elapsed / stability) ** -decay
 
 
 def recency_factor(since, now) -> float:
@@ -70,19 +73,29 @@ def _to_fsrs(card: Card) -> FsrsCard:
     )
 
 
-def apply_review(card: Card, *, rating, reviewed_at, desired_retention) -> float | None:
-    """Move `card` (unsaved) through one review; return the retrievability just before it."""
+def apply_review(
+    card: Card, *, rating, reviewed_at, desired_retention, weights=None
+) -> float | None:
+    """Move `card` (unsaved) through one review; return the retrievability just before it.
+
+    `weights`: the FSRS parameters to schedule with (a member's fitted set), None for FSRS's
+    defaults."""
     rating = Rating(rating)
     reviewed_at = as_utc(reviewed_at)
-    before = retrievability(card.stability, card.last_review, reviewed_at)
+    weights = tuple(weights) if weights else PARAMETERS
+    # getattr: the data migration 0002 replays cards of a schema without `decay`.
+    before = retrievability(
+        card.stability, card.last_review, reviewed_at, getattr(card, "decay", DECAY)
+    )
     was_in_review = card.state == CardState.REVIEW
     if card.last_review is not None:
         factor = recency_factor(card.last_review, reviewed_at)
         card.recent_weight *= factor
         card.recent_pass_weight *= factor
-    scheduled, _log = scheduler_for(desired_retention).review_card(
+    scheduled, _log = scheduler_for(desired_retention, weights).review_card(
         _to_fsrs(card), FsrsRating(int(rating)), review_datetime=reviewed_at
     )
+    card.decay = weights[20]
     card.state = int(scheduled.state)
     card.step = scheduled.step
     card.stability = scheduled.stability
@@ -103,31 +116,64 @@ def apply_review(card: Card, *, rating, reviewed_at, desired_retention) -> float
     return before
 
 
+# Card fields that are not a function of the log: rebuild_card carries them over.
+NOT_FROM_THE_LOG = ("created_at", "reset_at")
+
+
+def replayed_reviews(card: Card, reviews) -> list:
+    """The reviews that make `card` what it is, in log order: not undone (voided), and made
+    after the card's last reset (forget), if any."""
+    kept = [
+        review
+        for review in reviews
+        if review.voided_at is None
+        and (card.reset_at is None or review.reviewed_at > card.reset_at)
+    ]
+    return sorted(kept, key=lambda r: (r.reviewed_at, r.pk or 0))
+
+
 def rebuild_card(card: Card, reviews) -> Card:
-    """A new, unsaved Card equal to what replaying `reviews` (any order) from scratch gives."""
+    """A new, unsaved Card equal to what replaying `reviews` (any order) from scratch gives,
+    each review with the desired retention and FSRS parameters it was scheduled with (one
+    query for the parameter sets, none when every review used the defaults).
+
+    Undone reviews and those before the card's last reset are skipped (`replayed_reviews`); a
+    card with none left is new again, due from its creation or its reset."""
     fresh = Card(
         pk=card.pk,
         user_id=card.user_id,
         question_id=card.question_id,
-        created_at=card.created_at,
+        due=card.reset_at or card.created_at,
+        **{name: getattr(card, name) for name in NOT_FROM_THE_LOG},
     )
-    for review in sorted(reviews, key=lambda r: (r.reviewed_at, r.pk or 0)):
+    reviews = replayed_reviews(card, reviews)
+    used = {r.parameters_id for r in reviews if r.parameters_id is not None}
+    weights = {
+        pk: parameters.weights_tuple
+        for pk, parameters in (
+            FsrsParameters.objects.in_bulk(used) if used else {}
+        ).items()
+    }
+    for review in reviews:
         apply_review(
             fresh,
             rating=review.rating,
             reviewed_at=review.reviewed_at,
             desired_retention=review.desired_retention,
+            weights=weights.get(review.parameters_id),
         )
     return fresh
 
 
 def next_intervals(
-    card: Card | None, *, now, desired_retention
+    card: Card | None, *, now, desired_retention, weights=None
 ) -> dict[int, timedelta]:
     """For each rating, how long until the card would be due again: shown on the grade buttons."""
     now = as_utc(now)
     fsrs_card = _to_fsrs(card) if card is not None else FsrsCard(card_id=0, due=now)
-    scheduler = scheduler_for(desired_retention)
+    scheduler = scheduler_for(
+        desired_retention, tuple(weights) if weights else PARAMETERS
+    )
     intervals = {}
     for rating in Rating:
         scheduled, _ = scheduler.review_card(

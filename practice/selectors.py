@@ -22,8 +22,12 @@ from .exposure import (
 )
 from .mastery import topic_mastery, weak_topics
 from .models import (
+    COLLECTION_MODES,
     Card,
+    FsrsParameters,
+    ListEntry,
     Mode,
+    PlanItem,
     PracticeSession,
     PracticeSettings,
     SessionItem,
@@ -43,6 +47,12 @@ def practice_settings(user) -> PracticeSettings:
     return saved or PracticeSettings(user_id=user_id)
 
 
+def current_parameters(user) -> FsrsParameters | None:
+    """The member's latest fitted FSRS parameters, or None for FSRS's defaults."""
+    user_id = getattr(user, "pk", user)
+    return FsrsParameters.objects.filter(user_id=user_id).order_by("-version").first()
+
+
 def practisable_questions():
     """Published questions with at least one answer to compare an attempt with."""
     return Question.objects.published().filter(
@@ -56,7 +66,9 @@ def card_rows(user) -> list[dict]:
     `live`, `topic_id` and `level` follow the bank (the `bank` token), nothing else."""
     published = Question.objects.published().filter(pk=OuterRef("question_id"))
     return list(
-        Card.objects.filter(user=user).values(
+        Card.objects.practised()
+        .filter(user=user)
+        .values(
             "id",
             "question_id",
             "stability",
@@ -69,6 +81,7 @@ def card_rows(user) -> list[dict]:
             "first_passed",
             "retention_reviews",
             "expected_lapses",
+            "decay",
             topic_id=F("question__topic_id"),
             level=F("question__difficulty"),
             live=Exists(published),
@@ -134,8 +147,54 @@ def next_pick(session: PracticeSession, *, now) -> Pick | None:
         else None
     )
     if pick is None and len(seen) < session.size:
-        pick = _fresh_pick(session, rows, items, seen, topic_ids, now, position)
+        if session.mode in COLLECTION_MODES:
+            pick = _collection_pick(session, rows, seen, now, position)
+        else:
+            pick = _fresh_pick(session, rows, items, seen, topic_ids, now, position)
     return pick
+
+
+def collection_question_ids(session) -> list[int]:
+    """The questions of the session's list (in the order added) or plan (in its order)."""
+    if session.mode == Mode.LIST and session.question_list_id:
+        return list(
+            ListEntry.objects.filter(question_list_id=session.question_list_id)
+            .order_by("added_at", "pk")
+            .values_list("question_id", flat=True)
+        )
+    if session.mode == Mode.PLAN and session.study_plan_id:
+        return list(
+            PlanItem.objects.filter(section__plan_id=session.study_plan_id)
+            .order_by("section__position", "position")
+            .values_list("question_id", flat=True)
+        )
+    return []
+
+
+def _collection_pick(session, rows, seen, now, position) -> Pick | None:
+    """From a list or plan, as Anki's filtered decks: its due cards (lowest recall first), then
+    its new questions in the list's or plan's order (no daily allowance: the member chose
+    them), then early reviews of its other cards, lowest recall first. Two queries."""
+    ordered = collection_question_ids(session)
+    practisable = set(
+        practisable_questions().filter(pk__in=ordered).values_list("pk", flat=True)
+    )
+    wanted = [q for q in ordered if q in practisable and q not in seen]
+    if not wanted:
+        return None
+    wanted_set = set(wanted)
+    carded = [row for row in rows if row["question_id"] in wanted_set and row["live"]]
+    due = [row for row in carded if row["due"] <= now]
+    if due:
+        return _due_pick(due, now, position)
+    has_card = {row["question_id"] for row in rows}
+    fresh = next((q for q in wanted if q not in has_card), None)
+    if fresh is not None:
+        return Pick(fresh, SessionItem.Reason.NEW, position)
+    if carded:
+        row = _lowest_recall(carded, now)
+        return Pick(row["question_id"], SessionItem.Reason.EARLY, position)
+    return None
 
 
 def _fresh_pick(session, rows, items, seen, topic_ids, now, position) -> Pick | None:
@@ -238,7 +297,11 @@ def _new_questions(session, topic_ids, seen):
     return (
         practisable_questions()
         .filter(_filters(session, topic_ids))
-        .exclude(pk__in=Card.objects.filter(user=session.user_id).values("question_id"))
+        .exclude(
+            pk__in=Card.objects.taken()
+            .filter(user=session.user_id)
+            .values("question_id")
+        )
         .exclude(pk__in=seen)
     )
 
@@ -291,7 +354,8 @@ def _lowest_recall(rows, now):
     return min(
         rows,
         key=lambda row: (
-            retrievability(row["stability"], row["last_review"], now) or 0.0,
+            retrievability(row["stability"], row["last_review"], now, row["decay"])
+            or 0.0,
             row["due"],
             row["question_id"],
         ),

@@ -64,7 +64,9 @@ def new_question_count(user) -> int:
             lambda: practisable_questions().count(),
         )
         practisable = practisable_questions().filter(pk=OuterRef("question_id"))
-        practised = Card.objects.filter(user_id=user_id).filter(Exists(practisable))
+        practised = (
+            Card.objects.taken().filter(user_id=user_id).filter(Exists(practisable))
+        )
         return max(0, total - practised.count())
 
     return cached_value(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import progress, session
+from .views import lists, progress, session
 
 app_name = "practice"
 
@@ -18,6 +18,7 @@ urlpatterns = [
         session.item_grade_view,
         name="grade",
     ),
+    path("sessions/<int:pk>/undo/", session.session_undo_view, name="undo"),
     path("sessions/<int:pk>/end/", session.session_end_view, name="end"),
     path("settings/", session.practice_settings_view, name="settings"),
     path("progress/", progress.progress, name="progress"),
@@ -25,4 +26,16 @@ urlpatterns = [
     path("history.csv", progress.history_csv, name="history-csv"),
     path("deck.apkg", progress.anki_export, name="anki-export"),
     path("cards/<int:pk>/", progress.card_detail, name="card"),
+    path("lists/", lists.list_index, name="lists"),
+    path("lists/<int:pk>/", lists.list_detail, name="list"),
+    path("lists/<int:pk>/delete/", lists.list_delete_view, name="list-delete"),
+    path("lists/<int:pk>/practise/", lists.list_practise, name="list-practise"),
+    path(
+        "lists/<int:pk>/questions/<int:question_pk>/remove/",
+        lists.list_entry_remove_view,
+        name="list-remove",
+    ),
+    path("lists/shared/<str:token>/", lists.list_shared, name="list-shared"),
+    path("questions/<int:pk>/save/", lists.question_save, name="question-save"),
+    path("questions/<int:pk>/note/", lists.question_note, name="question-note"),
 ]

@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 
 from tests.factories import UserFactory
+from tests.mail_server import smtp_inbox  # noqa: F401 (a fixture: a real SMTP server)
 
 # Sync Playwright and the ORM share the live_server thread in browser tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

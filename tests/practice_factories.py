@@ -100,7 +100,8 @@ def bulk_history(user, questions, *, reviews, end=NOW, ratings=(3, 3, 2, 1, 3, 4
             card, rating=rating, reviewed_at=at, desired_retention=0.9
         )
         rows.append((question.pk, rating, at, before))
-    Card.objects.bulk_create(cards.values())
+    # A question never reviewed has no card (it is new), as after the real services.
+    Card.objects.bulk_create(c for c in cards.values() if c.review_count)
     saved = {c.question_id: c for c in Card.objects.filter(user=user)}
     Review.objects.bulk_create(
         [

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from moderation.services import flag_create
-from practice.models import Card, PracticeSession
+from practice.models import Card, PracticeSession, QuestionList
 from questions.models import Answer
 from questions.services.answers import answer_create
 from questions.services.comments import comment_create
@@ -196,6 +196,31 @@ def rendered_pages(world: World) -> dict[str, str]:
     card = Card.objects.get(user=world.member, question_id=item.question_id)
     page("practice-card-detail", "member", reverse("practice:card", args=[card.pk]))
     page("practice-settings", "member", reverse("practice:settings"))
+
+    # Lists and notes: the save page, a public list as its owner and through its share link.
+    save_url = reverse("practice:question-save", args=[q.pk])
+    world.post(
+        "member",
+        reverse("practice:lists"),
+        {"name": "Onsite", "is_public": "on"},
+        HTTPStatus.FOUND,
+    )
+    world.post("member", save_url, {"new_list": "Tricky ones"}, HTTPStatus.FOUND)
+    world.post(
+        "member",
+        reverse("practice:question-note", args=[q.pk]),
+        {"body": "Chain rule."},
+        HTTPStatus.FOUND,
+    )
+    page("practice-lists", "member", reverse("practice:lists"))
+    page("practice-question-save", "member", save_url)
+    onsite = QuestionList.objects.get(user=world.member, name="Onsite")
+    world.post("member", save_url, {"lists": [onsite.pk]}, HTTPStatus.FOUND)
+    page("practice-list", "member", onsite.get_absolute_url())
+    page("shared-list", "visitor", onsite.get_share_url())
+    pages["member-practice-list-errors"] = world.post(
+        "member", reverse("practice:lists"), {"name": "Onsite"}, HTTPStatus.BAD_REQUEST
+    )
 
     # A moderator's pages.
     page("queue", "moderator", reverse("moderation:queue"))

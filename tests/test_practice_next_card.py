@@ -6,6 +6,13 @@ from datetime import timedelta
 
 import pytest
 
+from practice.bookmarks import (
+    ListEntry,
+    PlanItem,
+    PlanSection,
+    QuestionList,
+    StudyPlan,
+)
 from practice.models import Mode, PracticeSession, SessionItem
 from practice.selectors import next_pick
 from practice.services import item_reveal, review_record, session_start
@@ -199,6 +206,15 @@ def test_choosing_the_next_card_costs_a_fixed_number_of_queries(
         practisable_question()
     session = new_session(user, size=50)
     take(session, 3)
+    # The list and plan modes practise these (practice.bookmarks).
+    session.question_list = QuestionList.objects.create(user=user, name="Mine")
+    session.study_plan = StudyPlan.objects.create(slug="plan", title="Plan")
+    section = PlanSection.objects.create(
+        plan=session.study_plan, title="One", position=1
+    )
+    for position, question in enumerate(questions[:10], 1):
+        ListEntry.objects.create(question_list=session.question_list, question=question)
+        PlanItem.objects.create(section=section, question=question, position=position)
     for mode in Mode.values:
         session.mode = mode
         with django_assert_max_num_queries(NEXT_PICK_QUERIES):

@@ -31,6 +31,7 @@ PRIVATE_GETS = [
     "practice:history-csv",
     "practice:anki-export",
     "practice:settings",
+    "practice:lists",
 ]
 
 

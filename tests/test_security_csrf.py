@@ -143,6 +143,8 @@ def _make_objects():
         "question_id": question.pk,  # the API's
         "section": "questions",  # the sitemap's
         "item_pk": item.pk,
+        "question_pk": question.pk,
+        "token": "not-a-real-share-token",
         "username": member.username,
         "slug": question.slug,
         "kind": "answer",

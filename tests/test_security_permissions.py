@@ -64,13 +64,16 @@ from moderation import services as moderation
 from moderation.models import Flag
 from practice.models import (
     Card,
+    ListEntry,
     Mode,
     PracticeSession,
     PracticeSettings,
+    QuestionList,
+    QuestionNote,
     Review,
     SessionItem,
 )
-from practice.services import item_reveal, session_start
+from practice.services import item_reveal, review_record, session_start
 from questions.models import (
     Answer,
     Comment,
@@ -261,6 +264,11 @@ def _act(action, post, reason=""):
 
 def _reveal(c):
     item_reveal(item=c.w.item, attempt="The loss goes down.")
+
+
+def _grade(c):
+    _reveal(c)
+    review_record(item=c.w.item, rating=3)
 
 
 def _suspend_owner(c):
@@ -546,6 +554,12 @@ MATRIX = [
         effect=lambda c: Review.objects.filter(user=c.w.owner).exists(),
     ),
     Entry(
+        "practice:undo", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.session.get_absolute_url() + "#practice-card")),
+        url=lambda c: reverse("practice:undo", args=[c.w.session.pk]),
+        prepare=_grade,
+        effect=lambda c: Review.objects.filter(user=c.w.owner, voided_at__isnull=False).exists(),
+    ),
+    Entry(
         "practice:end", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.session.get_absolute_url() + "#practice-card")),
         url=lambda c: reverse("practice:end", args=[c.w.session.pk]),
         effect=lambda c: PracticeSession.objects.get(pk=c.w.session.pk).ended_at is not None,
@@ -562,6 +576,49 @@ MATRIX = [
     Entry(
         "practice:card", get=owner_only(OK), post=members(NOT_ALLOWED),
         url=lambda c: reverse("practice:card", args=[c.w.card.pk]),
+    ),
+    # Lists and notes: a member's own; a public list through its share link for anyone.
+    Entry(
+        "practice:lists", get=members(OK), post=members(Go(lambda c: QuestionList.objects.filter(user=c.user).latest("pk").get_absolute_url())),
+        data=lambda c: {"name": "A new list"},
+        effect=lambda c: QuestionList.objects.filter(user=c.user, name="A new list").exists(),
+    ),
+    Entry(
+        "practice:list", get=owner_only(OK), post=owner_only(Go(lambda c: c.w.question_list.get_absolute_url())),
+        url=lambda c: c.w.question_list.get_absolute_url(),
+        data=lambda c: {"name": "Renamed", "is_public": "on"},
+        effect=lambda c: QuestionList.objects.filter(pk=c.w.question_list.pk, name="Renamed").exists(),
+    ),
+    Entry(
+        "practice:list-delete", get=members(NOT_ALLOWED), post=owner_only(Go("practice:lists")),
+        url=lambda c: reverse("practice:list-delete", args=[c.w.question_list.pk]),
+        effect=lambda c: not QuestionList.objects.filter(pk=c.w.question_list.pk).exists(),
+    ),
+    Entry(
+        "practice:list-practise", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: PracticeSession.objects.filter(user=c.user).latest("pk").get_absolute_url())),
+        url=lambda c: reverse("practice:list-practise", args=[c.w.question_list.pk]),
+        effect=lambda c: PracticeSession.objects.filter(user=c.user, mode=Mode.LIST).exists(),
+    ),
+    Entry(
+        "practice:list-remove", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.question_list.get_absolute_url())),
+        url=lambda c: reverse("practice:list-remove", args=[c.w.question_list.pk, c.w.question.pk]),
+        effect=lambda c: not ListEntry.objects.filter(question_list=c.w.question_list).exists(),
+    ),
+    Entry(
+        "practice:list-shared", get=everyone(OK), post=everyone(NOT_ALLOWED),
+        url=lambda c: c.w.question_list.get_share_url(),
+    ),
+    Entry(
+        "practice:question-save", get=members(OK), post=members(Go(lambda c: reverse("practice:question-save", args=[c.w.question.pk]))),
+        url=lambda c: reverse("practice:question-save", args=[c.w.question.pk]),
+        data=lambda c: {"new_list": "Saved here"},
+        effect=lambda c: QuestionList.objects.filter(user=c.user, name="Saved here", entries__question=c.w.question).exists(),
+    ),
+    Entry(
+        "practice:question-note", get=members(NOT_ALLOWED), post=members(Go(lambda c: reverse("practice:question-save", args=[c.w.question.pk]))),
+        url=lambda c: reverse("practice:question-note", args=[c.w.question.pk]),
+        data=lambda c: {"body": "A private note."},
+        effect=lambda c: QuestionNote.objects.filter(user=c.user, question=c.w.question).exists(),
     ),
     # --- moderation (the rows of tests/test_moderation_permissions.py, with all six roles) --------
     Entry("moderation:queue", get=moderators(OK), post=moderators(OK)),
@@ -837,6 +894,10 @@ def _make_world():
     ).update(read_at=timezone.now())
     session = session_start(user=owner, mode=Mode.DUE, size=2)
     card = Card.objects.create(user=owner, question=question)
+    question_list = QuestionList.objects.create(
+        user=owner, name="Owner's list", is_public=True
+    )
+    ListEntry.objects.create(question_list=question_list, question=question)
     token, _key = token_create(user=owner, name="A script")
     users = {
         USER: user,
@@ -865,6 +926,7 @@ def _make_world():
         session=session,
         item=session.items.get(),
         card=card,
+        question_list=question_list,
         token=token,
     )
 

@@ -36,7 +36,7 @@ def progress(request):
 
 def _filtered_reviews(request):
     form = HistoryFilterForm(request.GET or None)
-    reviews = form.filter(Review.objects.filter(user=request.user))
+    reviews = form.filter(Review.objects.counted().filter(user=request.user))
     return form, reviews
 
 
@@ -100,14 +100,14 @@ def card_detail(request, pk):
         Card.objects.select_related("question__topic"), pk=pk, user=request.user
     )
     now = timezone.now()
-    recall = retrievability(card.stability, card.last_review, now)
+    recall = retrievability(card.stability, card.last_review, now, card.decay)
     return render(
         request,
         "practice/card_detail.html",
         {
             "card": card,
             "question": card.question,
-            "reviews": card.reviews.order_by("-reviewed_at", "-id"),
+            "reviews": card.reviews.counted().order_by("-reviewed_at", "-id"),
             "recall_percent": None if recall is None else round(recall * 100),
             "is_due": card.due <= now,
         },

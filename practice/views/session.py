@@ -15,7 +15,7 @@ from caching import LISTS, cached_page, page_depends_on, page_expires_at
 from questions.caching import question_token
 
 from ..forms import AttemptForm, GradeForm, PracticeSettingsForm, StartForm
-from ..models import Card, PracticeSession, Rating, SessionItem
+from ..models import Card, PracticeSession, QuestionNote, Rating, SessionItem
 from ..scheduling import format_interval, next_intervals
 from ..selectors import practice_settings, reveal_answers
 from ..services import (
@@ -23,8 +23,10 @@ from ..services import (
     NothingToPractise,
     PracticeRefused,
     item_reveal,
+    last_undoable_item,
     practice_settings_update,
     review_record,
+    review_undo,
     session_end,
     session_start,
 )
@@ -85,7 +87,9 @@ def session_start_view(request):
 
 
 def _own_session(request, pk):
-    return get_object_or_404(PracticeSession, pk=pk, user=request.user)
+    return get_object_or_404(
+        PracticeSession.objects.select_related("parameters"), pk=pk, user=request.user
+    )
 
 
 def _session_context(request, session, *, now, attempt_form=None, error=""):
@@ -98,7 +102,12 @@ def _session_context(request, session, *, now, attempt_form=None, error=""):
             .order_by("-position")
             .first()
         )
-    context = {"session": session, "item": item, "error": error}
+    context = {
+        "session": session,
+        "item": item,
+        "error": error,
+        "can_undo": last_undoable_item(session) is not None,
+    }
     if session.deadline:
         context["seconds_left"] = max(0, int((session.deadline - now).total_seconds()))
         if context["seconds_left"]:  # then "Time is up"
@@ -119,11 +128,17 @@ def _session_context(request, session, *, now, attempt_form=None, error=""):
         context["attempt_form"] = attempt_form or AttemptForm()
         return context
     context.update(reveal_answers(item.question))
+    context["note"] = QuestionNote.objects.filter(
+        user_id=session.user_id, question_id=item.question_id
+    ).first()
     card = Card.objects.filter(
         user_id=session.user_id, question_id=item.question_id
     ).first()
     intervals = next_intervals(
-        card, now=now, desired_retention=session.desired_retention
+        card,
+        now=now,
+        desired_retention=session.desired_retention,
+        weights=session.parameters.weights_tuple if session.parameters_id else None,
     )
     context["grades"] = [
         (rating, format_interval(intervals[rating]), SHORTCUT_KEYS[rating])
@@ -212,6 +227,20 @@ def item_grade_view(request, pk, item_pk):
         review_record(item=item, rating=form.cleaned_data["rating"])
     except AlreadyGraded:
         pass  # a double submit: show where the session is now
+    except PracticeRefused as refused:
+        return _render_session(
+            request, session, status=refused.status, error=refused.message
+        )
+    return _done(request, session)
+
+
+@login_required
+@require_POST
+def session_undo_view(request, pk):
+    """Undo the session's last grade and go back to that card (Ctrl+Z or U with JavaScript)."""
+    session = _own_session(request, pk)
+    try:
+        review_undo(session=session)
     except PracticeRefused as refused:
         return _render_session(
             request, session, status=refused.status, error=refused.message

@@ -3,9 +3,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+
+from caching import reverse  # django.urls.reverse, each shape reversed once
 
 from ..markdown import render_markdown
 

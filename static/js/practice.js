@@ -7,6 +7,7 @@
  *   Space        reveal the answers (when not typing)
  *   Ctrl+Enter   reveal, from inside the attempt box
  *   1 2 3 4      grade Again, Hard, Good, Easy
+ *   U, Ctrl+Z    undo the last grade (the session goes back to that card)
  */
 (function () {
   "use strict";
@@ -49,11 +50,25 @@
       }
       return;
     }
-    if (typing || event.ctrlKey || event.metaKey) {
+    if (typing) {
+      return;
+    }
+    var key = (event.key || "").toLowerCase();
+    if (key === "z" && (event.ctrlKey || event.metaKey) && !event.shiftKey) {
+      var undo = shortcut("undo");
+      if (undo) {
+        event.preventDefault();
+        undo.click();
+      }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey) {
       return;
     }
     var button = null;
-    if (event.key === " " || event.key === "Spacebar") {
+    if (key === "u") {
+      button = shortcut("undo");
+    } else if (event.key === " " || event.key === "Spacebar") {
       button = PRESSABLE.test(target.tagName) ? null : shortcut("reveal");
     } else if (/^[1-4]$/.test(event.key)) {
       button = shortcut(event.key);

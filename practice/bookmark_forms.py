@@ -1,0 +1,107 @@
+"""Forms for lists, notes and study plans."""
+
+from django import forms
+
+from .bookmarks import MAX_NOTE_LENGTH, QuestionList, StudyPlan
+from .forms import _clean_text
+
+
+class QuestionListForm(forms.ModelForm):
+    new_link = forms.BooleanField(
+        required=False,
+        label="Replace the share link (the old link stops working)",
+    )
+
+    class Meta:
+        model = QuestionList
+        fields = ["name", "is_public"]
+        labels = {"is_public": "Public: anyone with the share link can see it"}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if self.instance.pk is None:
+            del self.fields["new_link"]
+
+    def clean_name(self):
+        name = _clean_text(self.cleaned_data["name"])
+        if not name:
+            raise forms.ValidationError("Give the list a name.")
+        taken = QuestionList.objects.filter(user=self.user, name=name)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("You already have a list with this name.")
+        return name
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Your note",
+        required=False,
+        max_length=MAX_NOTE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_NOTE_LENGTH}),
+        help_text="Private: only you see it, on this question's practice card. Empty it to delete it.",
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_body(self):
+        return _clean_text(self.cleaned_data["body"])
+
+
+class SaveToListsForm(forms.Form):
+    lists = forms.ModelMultipleChoiceField(
+        queryset=QuestionList.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Your lists",
+    )
+    new_list = forms.CharField(
+        label="Or a new list",
+        required=False,
+        max_length=80,
+        help_text="Its name; the question goes into it.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["lists"].queryset = QuestionList.objects.filter(user=user)
+
+    def clean_new_list(self):
+        name = _clean_text(self.cleaned_data["new_list"])
+        if name and QuestionList.objects.filter(user=self.user, name=name).exists():
+            raise forms.ValidationError(
+                "You already have a list with this name: tick it above."
+            )
+        return name
+
+
+class StudyPlanForm(forms.ModelForm):
+    class Meta:
+        model = StudyPlan
+        fields = ["title", "description", "is_public"]
+        labels = {"is_public": "Public: listed on the plans page; anyone can join"}
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_title(self):
+        title = _clean_text(self.cleaned_data["title"])
+        if not title:
+            raise forms.ValidationError("Give the plan a title.")
+        return title
+
+
+class PlanSectionForm(forms.Form):
+    title = forms.CharField(label="New section", max_length=120)
+
+
+class PlanItemForm(forms.Form):
+    section = forms.ModelChoiceField(queryset=None, empty_label=None)
+    question = forms.IntegerField(
+        label="Question number",
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="The number in the question's address: /questions/<number>/…",
+    )
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["section"].queryset = plan.sections.all()
