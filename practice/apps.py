@@ -9,10 +9,10 @@ class PracticeConfig(AppConfig):
         from accounts.registry import register_private_data
         from questions.services.curation import register_merge_hook
 
-        from .merging import cards_merge
+        from .merging import practice_merge
         from .models import PRIVATE_MODELS
 
         # A member's practice is theirs alone: it goes with their account.
         register_private_data(*PRIVATE_MODELS)
-        # A question merged into another takes its members' cards along.
-        register_merge_hook(cards_merge)
+        # A question merged into another takes its members' cards, notes and list places.
+        register_merge_hook(practice_merge)

@@ -317,3 +317,26 @@ def test_closed_question_page_query_count(django_assert_num_queries, moderator):
     client = Client()
     with django_assert_num_queries(5):
         assert client.get(question.get_absolute_url()).status_code == HTTPStatus.OK
+
+
+def test_notes_and_list_places_follow_the_merge(moderator, pair):
+    from practice.bookmarks import ListEntry, QuestionList, QuestionNote
+
+    a, b, _ = pair
+    member = UserFactory()
+    both = QuestionList.objects.create(user=member, name="Deep learning")
+    only_b = QuestionList.objects.create(user=member, name="To revise")
+    for question in (a, b):
+        ListEntry.objects.create(question_list=both, question=question)
+        QuestionNote.objects.create(
+            user=member, question=question, body=f"Note on {question.pk}."
+        )
+    ListEntry.objects.create(question_list=only_b, question=b)
+
+    question_merge(source=b, target=a, by=moderator)
+
+    assert list(both.entries.values_list("question_id", flat=True)) == [a.pk]
+    assert list(only_b.entries.values_list("question_id", flat=True)) == [a.pk]
+    (note,) = QuestionNote.objects.filter(user=member)
+    assert note.question_id == a.pk
+    assert note.body == f"Note on {a.pk}.\n\nNote on {b.pk}."
