@@ -13,10 +13,12 @@ import zipfile
 import genanki
 from django.db.models import OuterRef, Subquery
 from django.utils.html import escape, format_html, linebreaks
+from pygments.formatters import HtmlFormatter
 
 from questions.models import Answer
 
-from .models import Card, Rating, Review
+from .models import Card, CardState, FsrsParameters, Rating, Review
+from .scheduling import apply_review, replayed_reviews
 from .selectors import best_answer
 
 CSV_HEADER = [
@@ -60,6 +62,14 @@ ANKI_MODEL = genanki.Model(
     css=(
         ".card { font-family: system-ui, sans-serif; font-size: 18px; text-align: left; }"
         " .question { font-weight: 600; } .attempt { color: #555; } .link { font-size: 14px; }"
+        # Code as on the site: monospaced, kept on its lines, scrolled sideways, coloured by
+        # the classes Pygments put in the answers (light, and Anki's night mode).
+        " pre, code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 15px; }"
+        " pre { white-space: pre; overflow-x: auto; padding: 0.6em 0.8em; border-radius: 4px; }"
+        " .highlight { margin: 0.5em 0; }\n"
+        + HtmlFormatter(style="default").get_style_defs(".highlight")
+        + "\n"
+        + HtmlFormatter(style="github-dark").get_style_defs(".nightMode .highlight")
     ),
 )
 
@@ -176,6 +186,7 @@ def anki_package(user, *, site_url, deck_name="MLQA practice") -> bytes:
         package.write_to_db(
             connection.cursor(), timestamp, itertools.count(int(timestamp * 1000))
         )
+        write_schedules(connection, user, timestamp=timestamp)
         connection.commit()
         collection = connection.serialize()
     finally:
@@ -185,3 +196,134 @@ def anki_package(user, *, site_url, deck_name="MLQA practice") -> bytes:
         archive.writestr("collection.anki2", collection)
         archive.writestr("media", json.dumps({}))
     return buffer.getvalue()
+
+
+# --- Scheduling: cards arrive in Anki where they are in MLQA, not as new -------------------------
+# genanki writes every card new. Anki's tables (schema 11) are then updated directly: each card's
+# type, queue, due, interval, ease, repetitions and lapses, its FSRS memory state (cards.data,
+# read by Anki 23.10+ with FSRS on), and one revlog row per review of the log.
+ANKI_NEW, ANKI_LEARNING, ANKI_REVIEW, ANKI_RELEARNING = 0, 1, 2, 3  # cards.type
+QUEUE_LEARNING, QUEUE_REVIEW = 1, 2  # cards.queue (0 is new)
+REVLOG_LEARN, REVLOG_REVIEW, REVLOG_RELEARN = 0, 1, 2  # revlog.type
+ANKI_MAX_ANSWER_MS = 60_000
+SECONDS_PER_DAY = 86_400  # Anki's own cap on the time a review took
+CARD_TYPE = {
+    CardState.LEARNING: (ANKI_LEARNING, QUEUE_LEARNING),
+    CardState.REVIEW: (ANKI_REVIEW, QUEUE_REVIEW),
+    CardState.RELEARNING: (ANKI_RELEARNING, QUEUE_LEARNING),
+}
+REVLOG_TYPE = {
+    CardState.LEARNING: REVLOG_LEARN,
+    CardState.REVIEW: REVLOG_REVIEW,
+    CardState.RELEARNING: REVLOG_RELEARN,
+}
+
+
+def anki_ease(difficulty) -> int:
+    """SM-2's ease factor (permille) for an FSRS difficulty: 1 (easiest) -> 3000, 10 -> 1300;
+    what Anki uses when FSRS is off."""
+    if difficulty is None:
+        return 2500
+    return round(3000 - (min(max(difficulty, 1.0), 10.0) - 1) / 9 * 1700)
+
+
+def anki_interval(due, at) -> int:
+    """revlog.ivl: days when the card went to review, negative seconds while it is learning."""
+    seconds = (due - at).total_seconds()
+    if seconds >= SECONDS_PER_DAY:
+        return max(1, round(seconds / SECONDS_PER_DAY))
+    return -max(1, round(seconds))
+
+
+def write_schedules(connection, user, *, timestamp) -> None:
+    """Give the collection's cards the schedule and review history of the member's cards."""
+    created = connection.execute("SELECT crt FROM col").fetchone()[0]
+    card_ids = dict(
+        connection.execute(
+            "SELECT notes.guid, cards.id FROM cards JOIN notes ON notes.id = cards.nid"
+        ).fetchall()
+    )
+    reviews = {}
+    for review in Review.objects.filter(user=user).order_by("reviewed_at", "pk"):
+        reviews.setdefault(review.card_id, []).append(review)
+    # Each review is replayed with the FSRS parameters it was scheduled with (practice.fitting).
+    used = {r.parameters_id for log in reviews.values() for r in log if r.parameters_id}
+    weights = {
+        pk: parameters.weights_tuple
+        for pk, parameters in FsrsParameters.objects.in_bulk(used).items()
+    }
+    revlog_ids = set()
+    for card in Card.objects.filter(user=user):
+        anki_id = card_ids.get(genanki.guid_for("mlqa-question", card.question_id))
+        kept = replayed_reviews(card, reviews.get(card.pk, []))
+        if anki_id is None or not kept:
+            continue  # new in MLQA (never graded, or forgotten): new in Anki
+        replayed = Card(
+            user_id=card.user_id,
+            question_id=card.question_id,
+            due=card.reset_at or card.created_at,
+        )
+        last_interval = 0
+        for review in kept:
+            state_before = replayed.state if replayed.review_count else None
+            apply_review(
+                replayed,
+                rating=review.rating,
+                reviewed_at=review.reviewed_at,
+                desired_retention=review.desired_retention,
+                weights=weights.get(review.parameters_id),
+            )
+            interval = anki_interval(replayed.due, review.reviewed_at)
+            revlog_id = int(review.reviewed_at.timestamp() * 1000)
+            while revlog_id in revlog_ids:  # revlog.id is the primary key
+                revlog_id += 1
+            revlog_ids.add(revlog_id)
+            connection.execute(
+                "INSERT INTO revlog VALUES (?, ?, -1, ?, ?, ?, ?, ?, ?)",
+                (
+                    revlog_id,
+                    anki_id,
+                    review.rating,
+                    interval,
+                    last_interval,
+                    anki_ease(replayed.difficulty),
+                    min(review.duration_ms or 0, ANKI_MAX_ANSWER_MS),
+                    REVLOG_LEARN
+                    if state_before is None
+                    else REVLOG_TYPE[CardState(state_before)],
+                ),
+            )
+            last_interval = interval
+        # The stored card is the truth (the replay above only gives each review's interval).
+        card_type, queue = CARD_TYPE[CardState(card.state)]
+        if queue == QUEUE_REVIEW:
+            # Review cards are due on a day number counted from the collection's creation.
+            due = int((card.due.timestamp() - created) // SECONDS_PER_DAY)
+            interval = max(1, anki_interval(card.due, card.last_review))
+        else:
+            due = int(card.due.timestamp())  # learning: a moment, in seconds
+            interval = 0
+        memory = {
+            "s": round(card.stability, 4),
+            "d": round(card.difficulty, 4),
+            "dr": kept[-1].desired_retention,
+        }
+        connection.execute(
+            "UPDATE cards SET type = ?, queue = ?, due = ?, ivl = ?, factor = ?, reps = ?,"
+            " lapses = ?, left = ?, mod = ?, data = ? WHERE id = ?",
+            (
+                card_type,
+                queue,
+                due,
+                interval,
+                anki_ease(card.difficulty),
+                len(kept),
+                card.lapse_count,
+                1001
+                if queue == QUEUE_LEARNING
+                else 0,  # one learning step left (today: 1)
+                int(timestamp),
+                json.dumps(memory),
+                anki_id,
+            ),
+        )

@@ -43,6 +43,13 @@ def question_record(question: Question) -> dict:
         "title": question.title,
         "topic": question.topic.slug,
         "difficulty": question.difficulty,
+        # Members' totals (never who said what): the difficulty shown (the source's, else the
+        # community's median rating once enough members rated it), interviews, useful votes.
+        "shown_difficulty": question.shown_difficulty,
+        "community_difficulty": question.community_difficulty,
+        "difficulty_rating_count": question.difficulty_rating_count,
+        "interview_count": question.interview_count,
+        "useful_count": question.useful_count,
         "kind": question.kind,
         "sources": [
             {"document": link.source.filename, "line": link.line}

@@ -8,6 +8,7 @@ from .views import (
     deleted,
     detail,
     download,
+    feedback,
     history,
     notifications,
     proposals,
@@ -35,11 +36,15 @@ urlpatterns = [
     ),
     path("<int:pk>/follow/", notifications.question_follow, name="follow"),
     path("<int:pk>/history/", history.question_history, name="question-history"),
+    path("<int:pk>/interview/", feedback.interview_mark_view, name="interview-mark"),
+    path("<int:pk>/useful/", feedback.useful_vote_view, name="useful-vote"),
+    path("<int:pk>/difficulty/", feedback.difficulty_rate_view, name="difficulty-rate"),
     # A slug has no dot: these can't be shadowed by, or shadow, a question's page.
     path("<int:pk>/answers.rss", feeds.answers_rss, name="answers-feed-rss"),
     path("<int:pk>/answers.atom", feeds.answers_atom, name="answers-feed-atom"),
     # After the <pk>/ actions, which a slug could otherwise shadow ("answer", "comments",
-    # "follow", "history"); before the rest, as the site's most read page.
+    # "follow", "history", "interview", "useful", "difficulty"); before the rest, as the site's most
+    # read page.
     path("<int:pk>/<slug:slug>/", detail.question_detail, name="detail"),
     path("answers/preview/", answers.answer_preview, name="answer-preview"),
     path("answers/<int:pk>/edit/", answers.answer_edit_view, name="answer-edit"),

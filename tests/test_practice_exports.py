@@ -179,3 +179,98 @@ def test_site_relative_links_in_answers_become_absolute():
         f'<p><a href="{SITE}/questions/1/q/" rel="nofollow">q</a> <img src="{SITE}/static/x.svg" alt="">'
         ' <a href="https://other.example/">o</a> <a href="//cdn.example/x">c</a></p>'
     )
+
+
+def open_collection(data):
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    connection = sqlite3.connect(":memory:")
+    connection.deserialize(archive.read("collection.anki2"))
+    return connection
+
+
+def anki_cards(connection):
+    """{question prompt: card row as a dict} of the collection."""
+    rows = connection.execute(
+        "SELECT notes.flds, cards.id, type, queue, due, ivl, factor, reps, lapses, left, cards.data"
+        " FROM cards JOIN notes ON notes.id = cards.nid"
+    ).fetchall()
+    names = [
+        "id",
+        "type",
+        "queue",
+        "due",
+        "ivl",
+        "factor",
+        "reps",
+        "lapses",
+        "left",
+        "data",
+    ]
+    return {
+        flds.split("\x1f")[0]: dict(zip(names, rest, strict=True))
+        for flds, *rest in rows
+    }
+
+
+def test_anki_package_carries_each_cards_schedule_and_review_log(user, practised):
+    """Cards arrive in Anki where they are in MLQA: a review card due on its day, a learning
+    card due at its moment, the FSRS state, and every review in the revlog."""
+    from practice.models import Card
+
+    sgd, bias = practised
+    new_question = practisable_question(title="What is dropout?")
+    Card.objects.create(user=user, question=new_question)
+    connection = open_collection(anki_package(user, site_url=SITE))
+    crt = connection.execute("SELECT crt FROM col").fetchone()[0]
+    cards = anki_cards(connection)
+
+    momentum = Card.objects.get(user=user, question=sgd)
+    assert momentum.state == 2  # Again, Good, Good: in review
+    row = cards["What does momentum do in SGD?"]
+    assert (row["type"], row["queue"]) == (2, 2)
+    assert row["due"] == int((momentum.due.timestamp() - crt) // 86400)
+    assert row["ivl"] == round(
+        (momentum.due - momentum.last_review).total_seconds() / 86400
+    )
+    assert (row["reps"], row["lapses"]) == (3, momentum.lapse_count)
+    memory = json.loads(row["data"])
+    assert memory["s"] == pytest.approx(momentum.stability, abs=1e-3)
+    assert memory["d"] == pytest.approx(momentum.difficulty, abs=1e-3)
+    assert 1300 <= row["factor"] <= 3000
+
+    trade_off = Card.objects.get(user=user, question=bias)
+    row = cards["What is the bias–variance trade-off?"]
+    if trade_off.state == 2:  # Easy on a new card goes straight to review
+        assert (row["type"], row["queue"]) == (2, 2)
+    else:
+        assert row["queue"] == 1 and row["due"] == int(trade_off.due.timestamp())
+
+    assert "What is dropout?" not in cards  # never graded: not in the deck
+
+    revlog = connection.execute(
+        "SELECT id, cid, ease, ivl, lastIvl, factor, time, type FROM revlog ORDER BY id"
+    ).fetchall()
+    momentum_log = [
+        r for r in revlog if r[1] == cards["What does momentum do in SGD?"]["id"]
+    ]
+    assert [r[2] for r in momentum_log] == [1, 3, 3]  # the grades, oldest first
+    assert [r[7] for r in momentum_log][0] == 0  # the first review is a learning one
+    reviews = list(momentum.reviews.order_by("reviewed_at"))
+    assert [r[0] for r in momentum_log] == [
+        int(review.reviewed_at.timestamp() * 1000) for review in reviews
+    ]
+    assert momentum_log[0][3] < 0  # back to learning: minutes, as negative seconds
+    assert momentum_log[-1][3] == cards["What does momentum do in SGD?"]["ivl"]
+    assert momentum_log[1][4] == momentum_log[0][3]  # lastIvl follows
+    assert all(0 <= r[6] <= 60_000 for r in revlog)
+    assert len(revlog) == 4
+    connection.close()
+
+
+def test_anki_cards_keep_code_readable(user, practised):
+    connection = open_collection(anki_package(user, site_url=SITE))
+    models = json.loads(connection.execute("SELECT models FROM col").fetchone()[0])
+    css = models[str(ANKI_MODEL_ID)]["css"]
+    assert ".highlight .k" in css  # Pygments' keyword colour, as on the site
+    assert ".nightMode .highlight" in css
+    assert "white-space: pre" in css

@@ -7,6 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from accounts.services import user_delete
 from practice.fitting import (
@@ -19,7 +20,9 @@ from practice.fitting import (
 from practice.models import Card, CardState, FsrsParameters, Review
 from practice.scheduling import PARAMETERS, apply_review, rebuild_card
 from practice.services import item_reveal, review_record, session_start
+from practice.tasks import members_due_a_fit, queue_due_fits
 from tests.factories import UserFactory
+from tests.mail_server import run_worker
 from tests.practice_factories import NOW, practisable_question
 
 pytestmark = pytest.mark.django_db
@@ -246,3 +249,21 @@ def test_the_progress_page_shows_calibration_before_and_after_the_fit(
             f"<td>{round(part['predicted'] * 100)}%</td><td>{round(part['actual'] * 100)}%</td>"
         )
         assert row in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduler_queues_due_fits_and_the_worker_runs_them(bank):
+    due, few = UserFactory(), UserFactory()
+    simulated_log(due, bank, reviews=MIN_REVIEWS + 5)
+    simulated_log(few, bank, reviews=MIN_REVIEWS - 5)
+    assert list(members_due_a_fit()) == [due]
+    call_command("send_scheduled_mail", stdout=StringIO())
+    assert not FsrsParameters.objects.exists()  # queued, never run by the scheduler
+    run_worker()
+    fitted = FsrsParameters.objects.get()
+    assert (fitted.user, fitted.version) == (due, 1)
+    assert DBTaskResult.objects.successful().get().return_value == "version 1"
+    # Nothing due any more: a second round queues nothing.
+    assert queue_due_fits() == 0
+    simulated_log(few, [practisable_question() for _ in range(3)], reviews=10)
+    assert list(members_due_a_fit()) == [few]

@@ -25,6 +25,7 @@ from questions.models import (
 from questions.services.answers import answer_create
 from questions.services.comments import comment_create
 from questions.services.curation import REFERENCE_SEPARATOR, question_merge
+from questions.services.feedback import useful_vote_set
 from questions.services.notifications import question_follow_toggle
 from tests.factories import (
     AnswerFactory,
@@ -90,6 +91,10 @@ def _merge(client, source, target):
 def test_merge_moves_every_row_and_redirects(moderator_client, moderator, pair):
     a, b, answer = pair
     old_url = b.get_absolute_url()
+    fan, other_fan = UserFactory(trusted=True), UserFactory(trusted=True)
+    for question in (a, b):
+        useful_vote_set(user=fan, question=question, useful=True)
+    useful_vote_set(user=other_fan, question=b, useful=True)
     Client().get(a.get_absolute_url())  # cached for visitors before the merge
     response = _merge(moderator_client, b, a)
     assert response.status_code == HTTPStatus.FOUND
@@ -130,6 +135,7 @@ def test_merge_moves_every_row_and_redirects(moderator_client, moderator, pair):
     )
     a.refresh_from_db()
     assert a.answer_count == 1 and a.has_reference_answer
+    assert a.useful_count == 2  # one vote a member: the fan's two became one
     assert a.difficulty == "medium"  # B's "unrated" doesn't replace it
 
     # B's address, with or without its slug, its feeds and its API entry redirect for good.

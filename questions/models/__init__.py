@@ -29,6 +29,15 @@ from .comments import (
     Comment,
     CommentRevision,
 )
+from .feedback import (
+    COMMUNITY_DIFFICULTY_MIN_RATINGS,
+    COMPANY_SHOWN_FROM,
+    DifficultyRating,
+    InterviewMark,
+    InterviewRole,
+    InterviewSummary,
+    UsefulVote,
+)
 from .notifications import Notification, QuestionFollow
 from .related import (
     RELATED_KEPT,
@@ -44,6 +53,13 @@ __all__ = [
     "COMMENT_EDIT_WINDOW",
     "COMMENT_MAX_LENGTH",
     "COMMENT_MIN_LENGTH",
+    "COMMUNITY_DIFFICULTY_MIN_RATINGS",
+    "COMPANY_SHOWN_FROM",
+    "DifficultyRating",
+    "InterviewMark",
+    "InterviewRole",
+    "InterviewSummary",
+    "UsefulVote",
     "DIFFICULTY_RANK",
     "RELATED_KEPT",
     "RELATED_SHOWN",

@@ -181,11 +181,43 @@ class QuestionQuerySet(models.QuerySet):
         one hop), or None when `pk` is no merged question."""
         return self.published().filter(merged_questions__pk=pk).first()
 
+    def with_member_feedback(self, user):
+        """Annotated with what this member told of each question: my_useful, my_difficulty_rating
+        and, when they marked it as asked in an interview, my_interview (its pk) with
+        my_interview_role, my_interview_company and my_interview_year. Anonymous: nothing."""
+        from .feedback import DifficultyRating, InterviewMark, UsefulVote
+
+        if not user.is_authenticated:
+            return self
+        mine = {"question": models.OuterRef("pk"), "user": user}
+        mark = InterviewMark.objects.filter(**mine)
+        return self.annotate(
+            my_useful=models.Exists(UsefulVote.objects.filter(**mine)),
+            my_difficulty_rating=models.Subquery(
+                DifficultyRating.objects.filter(**mine).values("difficulty")[:1]
+            ),
+            my_interview=models.Subquery(mark.values("pk")[:1]),
+            my_interview_role=models.Subquery(mark.values("role")[:1]),
+            my_interview_company=models.Subquery(mark.values("company")[:1]),
+            my_interview_year=models.Subquery(mark.values("year")[:1]),
+        )
+
     def with_list_data(self):
         """What a list row shows, fetched with the questions so a page costs one query.
 
         Not the search document: with every answer's words in it, it is most of a row's bytes."""
         return self.select_related("topic").defer("search_vector", "body_html")
+
+
+_KEPT_ELSEWHERE = frozenset(
+    {
+        "search_vector",
+        "interview_count",
+        "useful_count",
+        "difficulty_rating_count",
+        "community_difficulty",
+    }
+)
 
 
 class Question(models.Model):
@@ -278,6 +310,23 @@ class Question(models.Model):
     # The best visible answer's score (None: no visible answer), for the "most votes" order: an
     # indexed column instead of a subquery per question. Kept by services.counters and votes.
     top_score = models.IntegerField(null=True, blank=True, editable=False)
+    # What members told (models/feedback.py), kept by questions.services.feedback: how many were
+    # asked it in an interview, found it useful, rated its difficulty, and the community's
+    # difficulty (their median rating once COMMUNITY_DIFFICULTY_MIN_RATINGS rated it).
+    interview_count = models.PositiveIntegerField(
+        default=0, db_default=0, editable=False
+    )
+    useful_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    difficulty_rating_count = models.PositiveIntegerField(
+        default=0, db_default=0, editable=False
+    )
+    community_difficulty = models.CharField(
+        max_length=10,
+        choices=Difficulty.choices,
+        default=Difficulty.UNRATED,
+        db_default=Difficulty.UNRATED,
+        editable=False,
+    )
     created_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(default=timezone.now)
     # PostgreSQL full-text document (title A, body B, answers C), kept by questions.search; unused on SQLite.
@@ -324,6 +373,8 @@ class Question(models.Model):
                 fields=["difficulty_rank", "-id"], name="question_difficulty_idx"
             ),
             models.Index(fields=["-answer_count", "-id"], name="question_answers_idx"),
+            models.Index(fields=["-interview_count", "-id"], name="question_asked_idx"),
+            models.Index(fields=["-useful_count", "-id"], name="question_useful_idx"),
             # Practice draws a new question uniformly: it counts a member's unseen practisable
             # questions per topic, then takes one at a random offset in its topic. This index
             # holds only the practisable questions (published, with an answer to compare with),
@@ -350,15 +401,17 @@ class Question(models.Model):
 
     def save(self, *args, **kwargs):
         self.slug = slugify(self.title)[:80].strip("-") or "q"
-        self.difficulty_rank = DIFFICULTY_RANK[self.difficulty]
+        # The order and the difficulty filter follow the difficulty shown (the community's too).
+        self.difficulty_rank = DIFFICULTY_RANK[self.shown_difficulty]
         self.body_html = render_markdown(self.body) if self.body else ""
         if not self._state.adding and kwargs.get("update_fields") is None:
-            # search_vector belongs to questions.search (raw SQL); a row loaded before it was
-            # refreshed must not write its stale copy back.
+            # search_vector belongs to questions.search (raw SQL), the members' totals to
+            # services.feedback; a row loaded before they were refreshed must not write its
+            # stale copy back.
             kwargs["update_fields"] = [
                 f.name
                 for f in self._meta.concrete_fields
-                if not f.primary_key and f.name != "search_vector"
+                if not f.primary_key and f.name not in _KEPT_ELSEWHERE
             ]
         super().save(*args, **kwargs)
 
@@ -366,6 +419,23 @@ class Question(models.Model):
         return reverse(
             "questions:detail", kwargs={"pk": self.pk, "slug": self.slug or "q"}
         )
+
+    @property
+    def shown_difficulty(self) -> str:
+        """The source's difficulty; for a question whose source gives none, the community's."""
+        if self.difficulty != Difficulty.UNRATED:
+            return self.difficulty
+        return self.community_difficulty
+
+    @property
+    def difficulty_is_community(self) -> bool:
+        return (
+            self.difficulty == Difficulty.UNRATED
+            and self.community_difficulty != Difficulty.UNRATED
+        )
+
+    def get_shown_difficulty_display(self) -> str:
+        return Difficulty(self.shown_difficulty).label
 
     @property
     def prompt(self):

@@ -20,17 +20,21 @@ from ..models import (
     CloseReason,
     Comment,
     Difficulty,
+    DifficultyRating,
+    InterviewMark,
     Question,
     QuestionFollow,
     QuestionSource,
     QuestionStatus,
     RelatedQuestion,
     Status,
+    UsefulVote,
 )
 from ..search import search_index_update
 from ..seeds import REFERENCE_SEPARATOR  # the importer joins documents' answers alike
 from .answers import answer_edit
 from .counters import question_counters_refresh
+from .feedback import question_feedback_totals_refresh
 from .related import related_questions_refresh
 from .reputation import reputation_canonical_mark
 
@@ -130,8 +134,8 @@ def merge_refusal(source, target) -> str:
 
 @transaction.atomic
 def question_merge(*, source, target, by=None, refresh_related=True) -> Question:
-    """Merge `source` into `target`: its answers, comments, sources, follows and reference
-    answers move to `target`, other apps' rows through the merge hooks (practice cards), and
+    """Merge `source` into `target`: its answers, comments, sources, follows, reference answers
+    and members' interview marks, useful votes and difficulty ratings move to `target`, other apps' rows through the merge hooks (practice cards), and
     `source` becomes a record of the merge whose address redirects to `target`.
 
     What is not moved stays on `source`: its revisions, and a reference answer joined into the
@@ -148,6 +152,8 @@ def question_merge(*, source, target, by=None, refresh_related=True) -> Question
     QuestionSource.objects.filter(question=source).update(question=target)
     _rows_moved(QuestionSource, links)
     _move_follows(source, target)
+    for model in (InterviewMark, UsefulVote, DifficultyRating):
+        _move_members_rows(model, source, target)
     # Its related lists go (the rebuild below gives the merged question its own).
     RelatedQuestion.objects.filter(question=source).delete()
     for hook in _MERGE_HOOKS:
@@ -174,6 +180,8 @@ def question_merge(*, source, target, by=None, refresh_related=True) -> Question
     target.save()
     question_counters_refresh(target.pk)
     question_counters_refresh(source.pk)
+    question_feedback_totals_refresh(target)
+    question_feedback_totals_refresh(source)
     search_index_update([source.pk, target.pk])
     if refresh_related:  # the importer refreshes them once, at its end
         related_questions_refresh()
@@ -230,6 +238,16 @@ def _move_answers(source, target):
             answer.save(update_fields=["deleted_at"])
     Answer.objects.filter(pk__in=[a.pk for a in moving]).update(question=target)
     _rows_moved(Answer, moving)
+
+
+def _move_members_rows(model, source, target):
+    """Members' one-per-question rows (interview marks, useful votes, difficulty ratings) move;
+    a member who has one on `target` already keeps that one."""
+    has_target = model.objects.filter(question=target).values("user_id")
+    model.objects.filter(question=source, user_id__in=has_target).delete()
+    moving = list(model.objects.filter(question=source).values_list("pk", flat=True))
+    model.objects.filter(pk__in=moving).update(question=target)
+    rows_changed(model, moving, fields=["question"])
 
 
 def _move_follows(source, target):

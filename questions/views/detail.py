@@ -17,6 +17,7 @@ from ..caching import answer_token, question_token
 from ..forms import AnswerForm, CommentForm
 from ..models import Comment, Question, QuestionFollow, RelatedQuestion, Vote
 from ..structured_data import json_ld_script, qa_page
+from .feedback_box import feedback_context
 
 ANSWER_ORDERS = {
     "score": ["-is_canonical", "-score", "created_at"],
@@ -108,6 +109,7 @@ def question_page_context(request, question, **extra):
         "already_answered": user.is_authenticated
         and any(a.author_id == user.pk for a in answers),
     }
+    context.update(feedback_context(request, question))
     context.update(extra)
     return context
 
@@ -178,6 +180,9 @@ def question_detail(request, pk, slug=None):
     """A question with its canonical, community and reference answers, comments and forms."""
     questions = (
         Question.objects.visible_to(request.user)
+        .with_member_feedback(
+            request.user
+        )  # their mark, vote and rating: no query more
         # The author: for the page's JSON-LD; who closed it and what it duplicates: its notice.
         .select_related("topic", "author", "closed_by", "duplicate_of")
         .defer(

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('questions', '0010_practisable_index'),
+        ('questions', '0011_member_feedback'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
