@@ -178,6 +178,11 @@ def rendered_pages(world: World) -> dict[str, str]:
         "member",
         reverse("questions:comment-edit", args=[world.comment.pk]),
     )
+    page(
+        "comment-add",
+        "member",
+        reverse("questions:answer-comment", args=[world.other_answer.pk]),
+    )
     page("propose", "member", reverse("questions:propose"))
     page("deleted-posts", "member", reverse("questions:deleted"))
     page(
