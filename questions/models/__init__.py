@@ -41,6 +41,7 @@ from .related import (
     RELATED_SHOWN,
     RelatedQuestion,
     RelatedQuestionQuerySet,
+    SimilaritySnapshot,
 )
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "QuestionSource",
     "RelatedQuestion",
     "RelatedQuestionQuerySet",
+    "SimilaritySnapshot",
     "Source",
     "Status",
     "Topic",
