@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import lists, progress, session
+from .views import lists, plans, progress, session
 
 app_name = "practice"
 
@@ -36,6 +36,24 @@ urlpatterns = [
         name="list-remove",
     ),
     path("lists/shared/<str:token>/", lists.list_shared, name="list-shared"),
+    path("plans/", plans.plan_index, name="plans"),
+    path("plans/<slug:slug>/", plans.plan_detail, name="plan"),
+    path("plans/<slug:slug>/join/", plans.plan_join_view, name="plan-join"),
+    path("plans/<slug:slug>/leave/", plans.plan_leave_view, name="plan-leave"),
+    path("plans/<slug:slug>/practise/", plans.plan_practise, name="plan-practise"),
+    path(
+        "plans/<slug:slug>/sections/",
+        plans.plan_section_add_view,
+        name="plan-section-add",
+    ),
+    path(
+        "plans/<slug:slug>/questions/", plans.plan_item_add_view, name="plan-item-add"
+    ),
+    path(
+        "plans/<slug:slug>/questions/<int:item_pk>/remove/",
+        plans.plan_item_remove_view,
+        name="plan-item-remove",
+    ),
     path("questions/<int:pk>/save/", lists.question_save, name="question-save"),
     path("questions/<int:pk>/note/", lists.question_note, name="question-note"),
 ]

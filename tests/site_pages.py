@@ -9,7 +9,15 @@ from django.test import Client
 from django.urls import reverse
 
 from moderation.services import flag_create
-from practice.models import Card, PracticeSession, QuestionList
+from notifications.unsubscribe import unsubscribe_token
+from practice.models import (
+    Card,
+    PlanItem,
+    PlanSection,
+    PracticeSession,
+    QuestionList,
+    StudyPlan,
+)
 from questions.models import Answer
 from questions.services.answers import answer_create
 from questions.services.comments import comment_create
@@ -139,6 +147,21 @@ def rendered_pages(world: World) -> dict[str, str]:
     page("emails", "member", reverse("account_email"))
     page("password-change", "member", reverse("account_change_password"))
     page("notifications", "member", reverse("notifications"))
+    page("mail-settings", "member", reverse("notifications:preferences"))
+    unsubscribe = reverse(
+        "notifications:unsubscribe",
+        args=[unsubscribe_token(world.member.pk, "comment")],
+    )
+    page("unsubscribe", "visitor", unsubscribe)
+    pages["visitor-unsubscribed"] = world.post(
+        "visitor", unsubscribe, {"List-Unsubscribe": "One-Click"}
+    )
+    page(
+        "unsubscribe-invalid",
+        "visitor",
+        reverse("notifications:unsubscribe", args=["cut-in-two"]),
+        HTTPStatus.NOT_FOUND,
+    )
     page(
         "answer-edit",
         "member",
@@ -153,6 +176,11 @@ def rendered_pages(world: World) -> dict[str, str]:
         "comment-edit",
         "member",
         reverse("questions:comment-edit", args=[world.comment.pk]),
+    )
+    page(
+        "comment-add",
+        "member",
+        reverse("questions:answer-comment", args=[world.other_answer.pk]),
     )
     page("propose", "member", reverse("questions:propose"))
     page("deleted-posts", "member", reverse("questions:deleted"))
@@ -217,6 +245,21 @@ def rendered_pages(world: World) -> dict[str, str]:
     world.post("member", save_url, {"lists": [onsite.pk]}, HTTPStatus.FOUND)
     page("practice-list", "member", onsite.get_absolute_url())
     page("shared-list", "visitor", onsite.get_share_url())
+    # Study plans: a shipped one (as a visitor and a member who follows it), the index.
+    plan = StudyPlan.objects.create(
+        slug="onsite", title="Deep learning onsite", is_public=True
+    )
+    section = PlanSection.objects.create(plan=plan, title="Basics", position=1)
+    PlanItem.objects.create(section=section, question=q, position=1)
+    PlanItem.objects.create(section=section, question=tex, position=2)
+    world.post(
+        "member", reverse("practice:plan-join", args=[plan.slug]), {}, HTTPStatus.FOUND
+    )
+    page("plans", "visitor", reverse("practice:plans"))
+    page("plans", "member", reverse("practice:plans"))
+    page("plan", "visitor", plan.get_absolute_url())
+    page("plan", "member", plan.get_absolute_url())
+    page("plan", "moderator", plan.get_absolute_url())  # with the editing forms
     pages["member-practice-list-errors"] = world.post(
         "member", reverse("practice:lists"), {"name": "Onsite"}, HTTPStatus.BAD_REQUEST
     )

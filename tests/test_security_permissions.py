@@ -66,12 +66,16 @@ from practice.models import (
     Card,
     ListEntry,
     Mode,
+    PlanItem,
+    PlanMembership,
+    PlanSection,
     PracticeSession,
     PracticeSettings,
     QuestionList,
     QuestionNote,
     Review,
     SessionItem,
+    StudyPlan,
 )
 from practice.services import item_reveal, review_record, session_start
 from questions.models import (
@@ -618,6 +622,59 @@ MATRIX = [
         data=lambda c: {"body": "A private note."},
         effect=lambda c: QuestionNote.objects.filter(user=c.user, question=c.w.question).exists(),
     ),
+    # Study plans: public ones for everyone; a member's private plan theirs alone; the shipped
+    # ones (no author) edited by moderators.
+    Entry(
+        "practice:plans", get=everyone(OK), post=members(Go(lambda c: StudyPlan.objects.filter(author=c.user).latest("pk").get_absolute_url())),
+        data=lambda c: {"title": "A plan of mine"},
+        effect=lambda c: StudyPlan.objects.filter(author=c.user, title="A plan of mine").exists(),
+    ),
+    Entry(
+        "practice:plan", get=everyone(OK), post=everyone(NOT_ALLOWED),
+        url=lambda c: c.w.plan.get_absolute_url(),
+    ),
+    Entry(
+        "practice:plan", variant="private", get=(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND), post=everyone(NOT_ALLOWED),
+        url=lambda c: c.w.own_plan.get_absolute_url(),
+    ),
+    Entry(
+        "practice:plan-join", get=members(NOT_ALLOWED), post=members(Go(lambda c: c.w.plan.get_absolute_url())),
+        url=lambda c: reverse("practice:plan-join", args=[c.w.plan.slug]),
+        effect=lambda c: PlanMembership.objects.filter(plan=c.w.plan, user=c.user).exists(),
+    ),
+    Entry(
+        "practice:plan-leave", get=members(NOT_ALLOWED), post=members(Go(lambda c: c.w.plan.get_absolute_url())),
+        url=lambda c: reverse("practice:plan-leave", args=[c.w.plan.slug]),
+        prepare=lambda c: c.user and PlanMembership.objects.create(plan=c.w.plan, user=c.user),
+        effect=lambda c: not PlanMembership.objects.filter(plan=c.w.plan, user=c.user).exists(),
+    ),
+    Entry(
+        "practice:plan-practise", get=members(NOT_ALLOWED), post=members(Go(lambda c: PracticeSession.objects.filter(user=c.user).latest("pk").get_absolute_url())),
+        url=lambda c: reverse("practice:plan-practise", args=[c.w.plan.slug]),
+        effect=lambda c: PracticeSession.objects.filter(user=c.user, mode=Mode.PLAN).exists(),
+    ),
+    Entry(
+        "practice:plan-section-add", get=members(NOT_ALLOWED),
+        post=(LOGIN, *(Go(lambda c: c.w.plan.get_absolute_url()),) * 5),
+        allowed=(MODERATOR,),
+        url=lambda c: reverse("practice:plan-section-add", args=[c.w.plan.slug]),
+        data=lambda c: {"title": "A new section"},
+        effect=lambda c: c.w.plan.sections.filter(title="A new section").exists(),
+    ),
+    Entry(
+        "practice:plan-item-add", get=members(NOT_ALLOWED),
+        post=(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, Go(lambda c: c.w.own_plan.get_absolute_url()), NOT_FOUND),
+        url=lambda c: reverse("practice:plan-item-add", args=[c.w.own_plan.slug]),
+        data=lambda c: {"section": c.w.own_plan.sections.get().pk, "question": c.w.question.pk},
+        effect=lambda c: PlanItem.objects.filter(section__plan=c.w.own_plan).exists(),
+    ),
+    Entry(
+        "practice:plan-item-remove", get=members(NOT_ALLOWED),
+        post=(LOGIN, *(Go(lambda c: c.w.plan.get_absolute_url()),) * 5),
+        allowed=(MODERATOR,),
+        url=lambda c: reverse("practice:plan-item-remove", args=[c.w.plan.slug, c.w.plan_item.pk]),
+        effect=lambda c: not PlanItem.objects.filter(pk=c.w.plan_item.pk).exists(),
+    ),
     # --- moderation (the rows of tests/test_moderation_permissions.py, with all six roles) --------
     Entry("moderation:queue", get=moderators(OK), post=moderators(OK)),
     Entry("moderation:log", get=moderators(OK), post=moderators(OK)),
@@ -864,6 +921,11 @@ def _make_world():
         user=owner, name="Owner's list", is_public=True
     )
     ListEntry.objects.create(question_list=question_list, question=question)
+    plan = StudyPlan.objects.create(slug="shipped", title="Shipped", is_public=True)
+    section = PlanSection.objects.create(plan=plan, title="One", position=1)
+    plan_item = PlanItem.objects.create(section=section, question=question, position=1)
+    own_plan = StudyPlan.objects.create(slug="owners", title="Owner's", author=owner)
+    PlanSection.objects.create(plan=own_plan, title="One", position=1)
     token, _key = token_create(user=owner, name="A script")
     users = {
         USER: user,
@@ -892,6 +954,9 @@ def _make_world():
         item=session.items.get(),
         card=card,
         question_list=question_list,
+        plan=plan,
+        plan_item=plan_item,
+        own_plan=own_plan,
         token=token,
     )
 
