@@ -37,7 +37,9 @@ TITLES = [
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=int, default=5_000)
-    parser.add_argument("--rounds", type=int, default=5, help="each title this many times")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="each title this many times"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlqa.settings")
