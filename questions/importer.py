@@ -61,7 +61,7 @@ from .seeds.documents import (
 from .seeds.normalize import UNRATED, preferred_title
 from .services.counters import question_top_score_refresh
 from .services.curation import question_merge
-from .services.related import related_questions_refresh
+from .services.related import related_questions_refresh_now
 
 
 class SeedImportError(Exception):
@@ -159,7 +159,7 @@ def import_seeds(paths: list[Path] | None = None) -> ImportReport:
         bank = _follow_merged_rows(_give_orphans_their_rows(bank, rewordings.orphans))
         _QuestionSync(bank, topics, sources, report).run()
         search_index_update()  # PostgreSQL full-text documents; a no-op on SQLite
-        related_questions_refresh()  # the related lists, from the new text (a small bank)
+        related_questions_refresh_now()  # the related lists, from the new text (a small bank)
     return report
 
 

@@ -223,6 +223,12 @@ def rendered_pages(world: World) -> dict[str, str]:
     page("practice-history", "member", reverse("practice:history"))
     card = Card.objects.get(user=world.member, question_id=item.question_id)
     page("practice-card-detail", "member", reverse("practice:card", args=[card.pk]))
+    pages["member-practice-card-action-rejected"] = world.post(
+        "member",
+        reverse("practice:card-action", args=[card.pk]),
+        {"action": "set_due"},
+        HTTPStatus.BAD_REQUEST,
+    )
     page("practice-settings", "member", reverse("practice:settings"))
 
     # Lists and notes: the save page, a public list as its owner and through its share link.

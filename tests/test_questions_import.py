@@ -350,6 +350,11 @@ def test_export_questions_writes_json_lines(tmp_path):
         "title": "What is convergence in k-means clustering?",
         "topic": "clustering",
         "difficulty": "unrated",
+        "shown_difficulty": "unrated",
+        "community_difficulty": "unrated",
+        "difficulty_rating_count": 0,
+        "interview_count": 0,
+        "useful_count": 0,
         "kind": "question",
         "sources": [
             {"document": SHIPPED["001"].name, "line": 97},

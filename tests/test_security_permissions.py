@@ -580,6 +580,12 @@ MATRIX = [
         effect=lambda c: Review.objects.filter(user=c.w.owner).exists(),
     ),
     Entry(
+        "practice:set-aside", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.session.get_absolute_url() + "#practice-card")),
+        url=lambda c: reverse("practice:set-aside", args=[c.w.session.pk, c.w.item.pk]),
+        data=lambda c: {"action": "skip"},
+        effect=lambda c: SessionItem.objects.get(pk=c.w.item.pk).skipped_at is not None,
+    ),
+    Entry(
         "practice:undo", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.session.get_absolute_url() + "#practice-card")),
         url=lambda c: reverse("practice:undo", args=[c.w.session.pk]),
         prepare=_grade,
@@ -602,6 +608,12 @@ MATRIX = [
     Entry(
         "practice:card", get=owner_only(OK), post=members(NOT_ALLOWED),
         url=lambda c: reverse("practice:card", args=[c.w.card.pk]),
+    ),
+    Entry(
+        "practice:card-action", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.card.get_absolute_url())),
+        url=lambda c: reverse("practice:card-action", args=[c.w.card.pk]),
+        data=lambda c: {"action": "suspend"},
+        effect=lambda c: Card.objects.get(pk=c.w.card.pk).suspended_at is not None,
     ),
     # Lists and notes: a member's own; a public list through its share link for anyone.
     Entry(
