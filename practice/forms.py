@@ -180,6 +180,7 @@ class PracticeSettingsForm(forms.ModelForm):
             "reviews_per_day",
             "time_zone",
             "leech_threshold",
+            "interval_fuzz",
         ]
         labels = {"desired_retention": "Desired retention"}
         widgets = {

@@ -97,6 +97,14 @@ class PracticeSettings(models.Model):
         default=DEFAULT_REVIEWS_PER_DAY,
         help_text="At most this many due reviews a day (0–9999; cards you just failed still come back).",
     )
+    interval_fuzz = models.BooleanField(
+        default=False,
+        help_text=(
+            "Spread review intervals by a few percent, as Anki does, so that cards learnt "
+            "together do not stay due together (drawn from the card and the review: a replay "
+            "of your history gives the same dates)."
+        ),
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -330,6 +338,8 @@ class Review(models.Model):
     # Set once, when the member undoes this grade: the row stays in the log, the card is
     # rebuilt without it (practice.scheduling.rebuild_card) and no figure counts it.
     voided_at = models.DateTimeField(null=True, blank=True)
+    # Needed to replay the log too: this review's interval was fuzzed (the member's setting then).
+    fuzzed = models.BooleanField(default=False)
 
     objects = ReviewQuerySet.as_manager()
 

@@ -1,19 +1,21 @@
 """FSRS scheduling (py-fsrs 6) for practice cards, and retrievability with fractional days.
 
 The same `apply_review` moves a stored card forward after a grade and replays a card's review
-log in `rebuild_card`, so a card rebuilt from its log equals the stored one. Intervals are not
-fuzzed (fuzz is random, and a replay must be exact), and each review records the desired
+log in `rebuild_card`, so a card rebuilt from its log equals the stored one. Intervals are
+fuzzed only for members who ask (Anki's fuzz, drawn from a generator seeded by the card and the
+review, and recorded on the review, so a replay is exact), and each review records the desired
 retention and the FSRS parameters (FSRS's defaults, or a version fitted to the member's own log,
 practice.fitting) it was scheduled with, because the intervals depend on both.
 """
 
+import random
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating as FsrsRating
 from fsrs import Scheduler, State
-from fsrs.scheduler import DEFAULT_PARAMETERS
+from fsrs.scheduler import DEFAULT_PARAMETERS, FUZZ_RANGES
 
 from .models import Card, CardState, FsrsParameters, Rating
 
@@ -73,13 +75,30 @@ def _to_fsrs(card: Card) -> FsrsCard:
     )
 
 
+def fuzzed_interval(interval: timedelta, *, seed: str) -> timedelta:
+    """Anki's interval fuzz (py-fsrs's ranges: a few percent, never under 2.5 days), drawn from
+    a generator seeded by the card and the review, so replaying the log gives the same days."""
+    days = interval.days
+    if days < 2.5:
+        return interval
+    delta = 1.0
+    for part in FUZZ_RANGES:
+        delta += part["factor"] * max(
+            min(float(days), part["end"]) - part["start"], 0.0
+        )
+    low = max(2, round(days - delta))
+    high = max(low, round(days + delta))
+    return timedelta(days=random.Random(seed).randint(low, high))
+
+
 def apply_review(
-    card: Card, *, rating, reviewed_at, desired_retention, weights=None
+    card: Card, *, rating, reviewed_at, desired_retention, weights=None, fuzz=False
 ) -> float | None:
     """Move `card` (unsaved) through one review; return the retrievability just before it.
 
     `weights`: the FSRS parameters to schedule with (a member's fitted set), None for FSRS's
-    defaults."""
+    defaults. `fuzz`: spread a review interval the way Anki does, deterministically
+    (`fuzzed_interval`, seeded by the card's key and the review's time)."""
     rating = Rating(rating)
     reviewed_at = as_utc(reviewed_at)
     weights = tuple(weights) if weights else PARAMETERS
@@ -101,6 +120,9 @@ def apply_review(
     card.stability = scheduled.stability
     card.difficulty = scheduled.difficulty
     card.due = scheduled.due
+    if fuzz and scheduled.state == State.Review:
+        seed = f"{card.pk}:{reviewed_at.isoformat()}"
+        card.due = reviewed_at + fuzzed_interval(scheduled.due - reviewed_at, seed=seed)
     card.last_review = scheduled.last_review
     if card.review_count == 0:
         card.first_passed = rating >= Rating.HARD
@@ -169,6 +191,7 @@ def rebuild_card(card: Card, reviews) -> Card:
             reviewed_at=review.reviewed_at,
             desired_retention=review.desired_retention,
             weights=weights.get(review.parameters_id),
+            fuzz=review.fuzzed,
         )
     if (
         card.due_set_at is not None

@@ -146,9 +146,11 @@ def review_record(*, item: SessionItem, rating, now=None) -> Review:
         # Replaying the log starts strictly after the reset (scheduling.replayed_reviews).
         now = card.reset_at + RESET_GAP
     parameters = session.parameters
+    fuzz = practice_settings(session.user_id).interval_fuzz
     before = apply_review(
         card,
         rating=rating,
+        fuzz=fuzz,
         reviewed_at=now,
         desired_retention=session.desired_retention,
         weights=parameters.weights_tuple if parameters else None,
@@ -166,6 +168,7 @@ def review_record(*, item: SessionItem, rating, now=None) -> Review:
         desired_retention=session.desired_retention,
         parameters=parameters,
         attempt=item.attempt,
+        fuzzed=fuzz,
     )
     review.full_clean(exclude=["user", "card"])
     review.save()

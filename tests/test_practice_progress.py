@@ -30,7 +30,7 @@ HOME_QUERIES = 7
 SESSION_PAGE_QUERIES = 8  # one for "is there a grade to undo"
 # The next card may be new (its topic counted, then one drawn: two more than a due card), and
 # the card shown next asks whether there is a grade to undo; the member's daily limits are read.
-GRADE_QUERIES = 27
+GRADE_QUERIES = 28  # and whether the member fuzzes intervals
 
 
 def test_streaks_count_consecutive_days():
