@@ -45,7 +45,7 @@ from .seeds import (
 from .seeds.documents import default_paths, load_metadata, read_documents
 from .seeds.normalize import UNRATED, preferred_title
 from .services.counters import question_top_score_refresh
-from .services.related import related_questions_refresh
+from .services.related import related_questions_refresh_now
 
 
 class SeedImportError(Exception):
@@ -124,7 +124,7 @@ def import_seeds(paths: list[Path] | None = None) -> ImportReport:
         sources = _sync_sources([name for name, _ in parsed], load_metadata(), report)
         _QuestionSync(bank, topics, sources, report).run()
         search_index_update()  # PostgreSQL full-text documents; a no-op on SQLite
-        related_questions_refresh()  # the related lists, from the new text (a small bank)
+        related_questions_refresh_now()  # the related lists, from the new text (a small bank)
     return report
 
 
