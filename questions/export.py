@@ -64,7 +64,8 @@ def question_record(question: Question) -> dict:
 
 def export_queryset(questions=None):
     """Questions with what `question_record` reads, a fixed number of queries per chunk."""
-    questions = Question.objects.all() if questions is None else questions
+    if questions is None:  # the whole bank, proposals too; members' private cards never
+        questions = Question.objects.exclude(status=Status.PRIVATE)
     return (
         questions.select_related("topic")
         .defer("search_vector", "body_html")

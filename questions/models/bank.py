@@ -54,6 +54,9 @@ class Status(models.TextChoices):
     PENDING = "pending", "Awaiting review"
     HIDDEN = "hidden", "Hidden"
     REJECTED = "rejected", "Rejected"
+    # A member's own card, imported into their practice deck (practice.own_deck): never in the
+    # bank, never a question page, for anyone (its owner practises it at /practice/deck/).
+    PRIVATE = "private", "Private card"
 
 
 # How long authors may bring back a post they deleted themselves (moderators restore any post,
@@ -135,11 +138,13 @@ class QuestionQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED)
 
     def visible_to(self, user):
-        """Published questions, plus a member's own proposals; moderators see everything."""
+        """Published questions, plus a member's own proposals; moderators see everything but
+        members' private cards (which are nobody's question page)."""
+        questions = self.exclude(status=Status.PRIVATE)
         if getattr(user, "is_moderator", False):
-            return self.all()
+            return questions
         if user.is_authenticated:
-            return self.filter(
+            return questions.filter(
                 models.Q(status=Status.PUBLISHED) | models.Q(author=user)
             )
         return self.published()
