@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from moderation.services import flag_create
+from notifications.unsubscribe import unsubscribe_token
 from practice.models import (
     Card,
     PlanItem,
@@ -146,6 +147,21 @@ def rendered_pages(world: World) -> dict[str, str]:
     page("emails", "member", reverse("account_email"))
     page("password-change", "member", reverse("account_change_password"))
     page("notifications", "member", reverse("notifications"))
+    page("mail-settings", "member", reverse("notifications:preferences"))
+    unsubscribe = reverse(
+        "notifications:unsubscribe",
+        args=[unsubscribe_token(world.member.pk, "comment")],
+    )
+    page("unsubscribe", "visitor", unsubscribe)
+    pages["visitor-unsubscribed"] = world.post(
+        "visitor", unsubscribe, {"List-Unsubscribe": "One-Click"}
+    )
+    page(
+        "unsubscribe-invalid",
+        "visitor",
+        reverse("notifications:unsubscribe", args=["cut-in-two"]),
+        HTTPStatus.NOT_FOUND,
+    )
     page(
         "answer-edit",
         "member",
@@ -160,6 +176,11 @@ def rendered_pages(world: World) -> dict[str, str]:
         "comment-edit",
         "member",
         reverse("questions:comment-edit", args=[world.comment.pk]),
+    )
+    page(
+        "comment-add",
+        "member",
+        reverse("questions:answer-comment", args=[world.other_answer.pk]),
     )
     page("propose", "member", reverse("questions:propose"))
     page("deleted-posts", "member", reverse("questions:deleted"))

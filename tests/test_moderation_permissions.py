@@ -16,6 +16,7 @@ from django.utils import timezone
 from moderation import services
 from moderation import urls as moderation_urls
 from moderation.models import AuditLogEntry, Flag
+from notifications.unsubscribe import unsubscribe_token
 from questions.models import AnswerRevision, Comment, Question, Vote
 from questions.services.answers import answer_create, answer_delete, answer_edit
 from questions.services.comments import comment_create
@@ -37,6 +38,7 @@ MODERATORS_ONLY_POST = {ANONYMOUS: LOGIN, USER: 403, AUTHOR: 403, MODERATOR: 302
 MEMBERS = {ANONYMOUS: LOGIN, USER: 200, AUTHOR: 200, MODERATOR: 200}
 MEMBERS_POST = {ANONYMOUS: LOGIN, USER: 302, AUTHOR: 302, MODERATOR: 302}
 FLAG_POST = {**MEMBERS_POST, AUTHOR: 403}
+EVERYONE = {ANONYMOUS: 200, USER: 200, AUTHOR: 200, MODERATOR: 200}
 PROPOSAL = {ANONYMOUS: LOGIN, USER: 404, AUTHOR: 200, MODERATOR: 200}
 PROPOSAL_POST = {ANONYMOUS: LOGIN, USER: 404, AUTHOR: 302, MODERATOR: 302}
 
@@ -112,6 +114,10 @@ MATRIX = [
     Row("proposal", "questions:edit", "post", PROPOSAL_POST, args=lambda w: [w.proposal.pk], data=lambda w: _question_form(w.proposal, "With details.")),
     Row("propose", "questions:propose", "get", MEMBERS),
     Row("propose", "questions:propose", "post", MEMBERS_POST, data=_new_question_form),
+    # Mail: one's own settings; an unsubscribe link works for whoever holds it (its POST, which
+    # changes only the member's preferences, is tested in tests/test_notifications_mail.py).
+    Row("mail", "notifications:preferences", "get", MEMBERS),
+    Row("unsubscribe", "notifications:unsubscribe", "get", EVERYONE, args=lambda w: [unsubscribe_token(w.author.pk, "digest")]),
 ]  # fmt: skip
 
 
