@@ -142,7 +142,7 @@ def plan_item_remove(*, plan, item_id) -> None:
 def own_cards_import(*, user, topic, cards) -> int:
     """Add imported cards to the member's own deck as private questions, each back as their
     note; a card already in the deck (the same front) is skipped. How many were added."""
-    from questions.models import Question, Status
+    from questions.models import Question, QuestionStatus
 
     from .own_deck import MAX_OWN_CARDS, own_dedup_key
 
@@ -151,7 +151,7 @@ def own_cards_import(*, user, topic, cards) -> int:
         Question.objects.filter(dedup_key__in=keys).values_list("dedup_key", flat=True)
     )
     fresh = {key: card for key, card in keys.items() if key not in existing}
-    owned = Question.objects.filter(author=user, status=Status.PRIVATE).count()
+    owned = Question.objects.filter(author=user, status=QuestionStatus.PRIVATE).count()
     if owned + len(fresh) > MAX_OWN_CARDS:
         raise PracticeRefused(
             f"Your own deck can hold at most {MAX_OWN_CARDS:,} cards ({owned:,} now)."
@@ -161,7 +161,7 @@ def own_cards_import(*, user, topic, cards) -> int:
             title=card.front,
             topic=topic,
             author=user,
-            status=Status.PRIVATE,
+            status=QuestionStatus.PRIVATE,
             dedup_key=key,
         )
         question.full_clean()
@@ -172,9 +172,9 @@ def own_cards_import(*, user, topic, cards) -> int:
 
 @transaction.atomic
 def own_card_delete(*, user, question_id) -> None:
-    from questions.models import Question, Status
+    from questions.models import Question, QuestionStatus
 
     for question in Question.objects.filter(
-        pk=question_id, author=user, status=Status.PRIVATE
+        pk=question_id, author=user, status=QuestionStatus.PRIVATE
     ):
         question.delete()  # its card, reviews and note go with it

@@ -18,6 +18,7 @@ from .mastery import topic_mastery, weak_topics
 from .models import Card, PracticeSession
 from .selectors import (
     card_rows,
+    is_buried,
     next_due_at,
     own_cards_condition,
     practice_settings,
@@ -106,7 +107,11 @@ def home_summary(user, *, now) -> dict:
     return {
         "settings": settings,
         "threshold_percent": round(dr * 100),
-        "due_count": sum(1 for row in rows if row["live"] and row["due"] <= now),
+        "due_count": sum(
+            1
+            for row in rows
+            if row["live"] and row["due"] <= now and not is_buried(row, now)
+        ),
         "next_due_at": next_due_at(rows, now=now),
         "new_count": new_question_count(user),
         "weak_topics": [(names.get(m.topic_id), m) for m in weak],

@@ -24,7 +24,7 @@ from practice.own_deck import (
     plain_text,
 )
 from questions.export import export_lines
-from questions.models import Question, Status
+from questions.models import Question, QuestionStatus, Status
 from tests.factories import TopicFactory, UserFactory
 from tests.practice_factories import current_item, practisable_question, urls_for
 
@@ -67,7 +67,7 @@ def test_csv_import_makes_private_cards_with_their_backs(user_client, user, topi
     )
     response = upload(user_client, "mine.csv", data.encode(), topic)
     assert response.status_code == HTTPStatus.FOUND
-    cards = Question.objects.filter(author=user, status=Status.PRIVATE)
+    cards = Question.objects.filter(author=user, status=QuestionStatus.PRIVATE)
     assert cards.count() == 2 and {c.topic_id for c in cards} == {topic.pk}
     secret = cards.get(title=f"{SECRET}?")
     assert (
@@ -157,7 +157,7 @@ def test_csv_parser_skips_blank_lines():
 def private_card(user_client, user, topic):
     practisable_question(topic=topic, title="A public question in the bank")
     upload(user_client, "mine.csv", f"{SECRET}?,My private back.\n".encode(), topic)
-    return Question.objects.get(author=user, status=Status.PRIVATE)
+    return Question.objects.get(author=user, status=QuestionStatus.PRIVATE)
 
 
 def test_private_cards_are_practised_with_their_back_after_the_reveal(
@@ -257,7 +257,7 @@ def test_a_private_card_is_proposed_to_the_bank_through_the_queue(
         in mod.get(reverse("moderation:queue")).content.decode()
     )
     private_card.refresh_from_db()
-    assert private_card.status == Status.PRIVATE  # the card stays in the deck
+    assert private_card.status == QuestionStatus.PRIVATE  # the card stays in the deck
 
 
 def test_deleting_a_private_card_deletes_its_card_and_note(

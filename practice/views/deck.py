@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import member_can_post_required
 from accounts.ratelimit import rate_limited
-from questions.models import Question, Status
+from questions.models import Question, QuestionStatus, Status
 from questions.services.questions import question_propose
 
 from ..bookmark_forms import DeckImportForm
@@ -23,7 +23,7 @@ CARDS_SHOWN = 200
 
 
 def _own_cards(user):
-    return Question.objects.filter(author=user, status=Status.PRIVATE)
+    return Question.objects.filter(author=user, status=QuestionStatus.PRIVATE)
 
 
 @login_required

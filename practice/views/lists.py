@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.ratelimit import rate_limited
-from questions.models import Question, Status
+from questions.models import Question, QuestionStatus, Status
 
 from ..bookmark_forms import NoteForm, QuestionListForm, SaveToListsForm
 from ..bookmark_services import (
@@ -221,12 +221,13 @@ def question_note(request, pk):
     """Keep (or, emptied, delete) the member's private note on a question (or the back of a
     card of their own deck)."""
     notable = Question.objects.filter(
-        Q(status=Status.PUBLISHED) | Q(status=Status.PRIVATE, author=request.user)
+        Q(status=Status.PUBLISHED)
+        | Q(status=QuestionStatus.PRIVATE, author=request.user)
     )
     question = get_object_or_404(notable, pk=pk)
     form = NoteForm(request.POST)
     if not form.is_valid():
-        if question.status == Status.PRIVATE:
+        if question.status == QuestionStatus.PRIVATE:
             messages.error(request, form.errors["body"][0])
             return redirect(_safe_next(request, reverse("practice:deck")))
         return _save_page(request, question, note_form=form, status=400)
@@ -234,8 +235,10 @@ def question_note(request, pk):
     messages.success(request, "Your note was saved.")
     fallback = reverse(
         "practice:deck"
-        if question.status == Status.PRIVATE
+        if question.status == QuestionStatus.PRIVATE
         else "practice:question-save",
-        **({} if question.status == Status.PRIVATE else {"args": [question.pk]}),
+        **(
+            {} if question.status == QuestionStatus.PRIVATE else {"args": [question.pk]}
+        ),
     )
     return redirect(_safe_next(request, fallback))
