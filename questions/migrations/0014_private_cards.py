@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('questions', '0012_question_close_and_merge'),
+        ('questions', '0013_similarity_snapshot'),
     ]
 
     operations = [
