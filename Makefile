@@ -38,6 +38,7 @@ test-tools: node_modules/.installed
 setup-db: install
 	DEBUG=1 $(PY) manage.py migrate --noinput
 	DEBUG=1 $(PY) manage.py import_seeds
+	DEBUG=1 $(PY) manage.py load_study_plans
 	DEBUG=1 $(PY) manage.py create_demo_accounts
 
 # The development server and the task worker (mails, heavy jobs) together: Ctrl+C stops both.
@@ -47,12 +48,12 @@ run: setup-db
 	DEBUG=1 $(PY) -m devtools.together \
 	  "$(PY) manage.py runserver $(HOST):$(PORT)" \
 	  "$(PY) manage.py db_worker --queue-name=* --interval 1" \
-	  "$(PY) manage.py send_scheduled_mail --every 300"
+	  "$(PY) manage.py send_scheduled_mail --every 60"
 
 # The production way: collected, fingerprinted static files, DEBUG off, gunicorn with several workers.
 # Background work needs the worker and the mail scheduler running beside it, each under your
 # process manager (README, *Background work*: a systemd unit each):
-#   manage.py db_worker --queue-name=* --no-reload   and   manage.py send_scheduled_mail --every 300
+#   manage.py db_worker --queue-name=* --no-reload   and   manage.py send_scheduled_mail --every 60
 # `make serve` starts them too, in the background of this one command, stopped with it.
 # Without REDIS_URL the cache is each process's own memory, right for one process only (a worker
 # would serve pages another worker's writes made stale): one worker with threads then.
@@ -66,7 +67,7 @@ serve: setup-db
 	fi; \
 	exec $(PY) -m devtools.together "$$web" \
 	  "$(PY) manage.py db_worker --queue-name=* --no-reload" \
-	  "$(PY) manage.py send_scheduled_mail --every 300"
+	  "$(PY) manage.py send_scheduled_mail --every 60"
 
 lint: install
 	$(VENV)/bin/ruff check .

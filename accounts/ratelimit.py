@@ -30,6 +30,12 @@ LIMITS = {
         "You can change your lists and notes at most 200 times an hour.",
     ),
     "plan": (60, 3600, "You can change study plans at most 60 times an hour."),
+    # Interview marks, useful votes and difficulty ratings of questions, together.
+    "feedback": (
+        120,
+        3600,
+        "You can mark, vote or rate questions at most 120 times an hour.",
+    ),
     "practice_start": (
         30,
         3600,

@@ -21,7 +21,14 @@ class QuestionSummary(Schema):
     title: str
     prompt: str
     kind: str
-    difficulty: str
+    difficulty: str  # the source's
+    # The difficulty shown: the source's, else the community's (members' median rating, once
+    # COMMUNITY_DIFFICULTY_MIN_RATINGS rated it); members' totals, never who said what.
+    shown_difficulty: str
+    community_difficulty: str
+    difficulty_rating_count: int
+    interview_count: int
+    useful_count: int
     topic: TopicRef
     answer_count: int
     has_reference_answer: bool

@@ -47,7 +47,18 @@ from .tokens import (
 # order): with any other the page is rendered every time, so made-up parameters can't multiply
 # the entries of one page.
 CACHEABLE_PARAMETERS = frozenset(
-    {"q", "topic", "difficulty", "kind", "status", "source", "sort", "page", "answers"}
+    {
+        "q",
+        "topic",
+        "difficulty",
+        "asked",
+        "kind",
+        "status",
+        "source",
+        "sort",
+        "page",
+        "answers",
+    }
 )
 HIT_HEADER = "X-Page-Cache"
 

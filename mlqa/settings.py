@@ -111,6 +111,8 @@ INSTALLED_APPS = [
     "practice",
     "moderation",
     "api",
+    # Mail to members: reads questions' notifications and practice's cards.
+    "notifications",
     # Above every app: the invariant checker and the demo-data generator.
     "devtools",
 ]
@@ -275,10 +277,11 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
-# What `manage.py send_scheduled_mail` runs (every 5 minutes under `make run` and `make serve`):
+# What `manage.py send_scheduled_mail` runs (every minute under `make run` and `make serve`):
 # each finds what is due and queues it.
 SCHEDULED_JOBS = [
     "jobs.tasks.requeue_stalled_mail",
+    "notifications.schedule.queue_due_mail",
     "practice.tasks.queue_due_fits",  # members' own FSRS parameters
 ]
 # A failed job is tried again after this many seconds, then four times longer each time.

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/signup/", account_views.signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("", include("notifications.urls")),
     path("moderation/", include("moderation.urls")),
     path("api/v1/", api.urls),
     path("settings/api-tokens/", include("api.urls")),

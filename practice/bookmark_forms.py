@@ -2,8 +2,19 @@
 
 from django import forms
 
+from accounts.permissions import posting_refusal
+
 from .bookmarks import MAX_NOTE_LENGTH, QuestionList, StudyPlan
 from .forms import _clean_text
+
+
+def _may_publish(form, user):
+    """Only members who may post publish a list or plan (suspended or unverified ones keep
+    theirs private)."""
+    if form.cleaned_data.get("is_public"):
+        reason = posting_refusal(user)
+        if reason:
+            form.add_error("is_public", reason)
 
 
 class QuestionListForm(forms.ModelForm):
@@ -31,6 +42,11 @@ class QuestionListForm(forms.ModelForm):
         if taken.exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError("You already have a list with this name.")
         return name
+
+    def clean(self):
+        data = super().clean()
+        _may_publish(self, self.user)
+        return data
 
 
 class NoteForm(forms.Form):
@@ -81,6 +97,15 @@ class StudyPlanForm(forms.ModelForm):
         fields = ["title", "description", "is_public"]
         labels = {"is_public": "Public: listed on the plans page; anyone can join"}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean(self):
+        data = super().clean()
+        _may_publish(self, self.user)
+        return data
 
     def clean_title(self):
         title = _clean_text(self.cleaned_data["title"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import lists, progress, session
+from .views import cards, lists, plans, progress, session
 
 app_name = "practice"
 
@@ -18,6 +18,11 @@ urlpatterns = [
         session.item_grade_view,
         name="grade",
     ),
+    path(
+        "sessions/<int:pk>/cards/<int:item_pk>/set-aside/",
+        session.item_set_aside_view,
+        name="set-aside",
+    ),
     path("sessions/<int:pk>/undo/", session.session_undo_view, name="undo"),
     path("sessions/<int:pk>/end/", session.session_end_view, name="end"),
     path("settings/", session.practice_settings_view, name="settings"),
@@ -25,7 +30,8 @@ urlpatterns = [
     path("history/", progress.history, name="history"),
     path("history.csv", progress.history_csv, name="history-csv"),
     path("deck.apkg", progress.anki_export, name="anki-export"),
-    path("cards/<int:pk>/", progress.card_detail, name="card"),
+    path("cards/<int:pk>/", cards.card_detail, name="card"),
+    path("cards/<int:pk>/actions/", cards.card_action, name="card-action"),
     path("lists/", lists.list_index, name="lists"),
     path("lists/<int:pk>/", lists.list_detail, name="list"),
     path("lists/<int:pk>/delete/", lists.list_delete_view, name="list-delete"),
@@ -36,6 +42,24 @@ urlpatterns = [
         name="list-remove",
     ),
     path("lists/shared/<str:token>/", lists.list_shared, name="list-shared"),
+    path("plans/", plans.plan_index, name="plans"),
+    path("plans/<slug:slug>/", plans.plan_detail, name="plan"),
+    path("plans/<slug:slug>/join/", plans.plan_join_view, name="plan-join"),
+    path("plans/<slug:slug>/leave/", plans.plan_leave_view, name="plan-leave"),
+    path("plans/<slug:slug>/practise/", plans.plan_practise, name="plan-practise"),
+    path(
+        "plans/<slug:slug>/sections/",
+        plans.plan_section_add_view,
+        name="plan-section-add",
+    ),
+    path(
+        "plans/<slug:slug>/questions/", plans.plan_item_add_view, name="plan-item-add"
+    ),
+    path(
+        "plans/<slug:slug>/questions/<int:item_pk>/remove/",
+        plans.plan_item_remove_view,
+        name="plan-item-remove",
+    ),
     path("questions/<int:pk>/save/", lists.question_save, name="question-save"),
     path("questions/<int:pk>/note/", lists.question_note, name="question-note"),
 ]

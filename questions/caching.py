@@ -2,7 +2,8 @@
 (caching/), and the search document that follows them. Read this file to know what a write to a
 question, answer, comment, vote, topic, follow or notification leaves current.
 
-Tokens named here:
+Tokens named here (a member's interview mark, useful vote and difficulty rating feed their
+question's page and the lists):
 - `question:<pk>`: one question's page (its text, answers, comments, votes, canonical mark,
   and its related questions' titles);
 - `answer:<pk>`: one answer's card on that page (replaced with its question's token);
@@ -23,6 +24,8 @@ from caching import BANK, LISTS, SITE, feeds, keeps, member_token, member_value
 from .models import (
     Answer,
     Comment,
+    DifficultyRating,
+    InterviewMark,
     Notification,
     Question,
     QuestionFollow,
@@ -31,6 +34,7 @@ from .models import (
     Source,
     Status,
     Topic,
+    UsefulVote,
     Vote,
 )
 from .search import search_index_update
@@ -159,6 +163,26 @@ def related_listings(question):
         "question_id", flat=True
     )
     return [question_token(pk) for pk in listing]
+
+
+@feeds(Question, fields=("title", "kind", "slug"))
+def duplicate_notices(question):
+    """Questions closed as duplicates of it name and link it in their closed notice."""
+    closed = Question.objects.filter(duplicate_of=question.pk).values_list(
+        "pk", flat=True
+    )
+    return [question_token(pk) for pk in closed]
+
+
+@feeds(InterviewMark)
+@feeds(UsefulVote)
+@feeds(DifficultyRating)
+def member_feedback_rows(row):
+    """The question's page shows the totals (and to its member their own mark, vote and
+    rating); lists show the totals and sort and filter by them, the difficulty filter's counts
+    included (counts.list_count_depends_on). The totals on the question's row are written with
+    these rows, without a signal (services.feedback)."""
+    return [question_token(row.question_id), LISTS]
 
 
 @feeds(QuestionFollow)

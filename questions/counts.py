@@ -1,8 +1,9 @@
 """Counts the list pages show, cached until what they count changes (see caching/).
 
 Counting 100,000 questions costs PostgreSQL tens of milliseconds on every page view; the numbers
-change only when a question joins or leaves the bank (the `bank` token) or, for the answered and
-canonical filters, when answers change (the `lists` token).
+change only when a question joins or leaves the bank (the `bank` token) or, for the answered,
+canonical, interview and difficulty filters, when answers, marks or ratings change (the `lists`
+token).
 """
 
 from django.core.paginator import Paginator

@@ -1,4 +1,5 @@
-"""The bank as JSON Lines: `manage.py export_questions` (every question, one line each) and the
+"""The bank as JSON Lines: `manage.py export_questions` (every question, one line each, but the
+merged ones) and the
 web download at /questions/download/ (the published bank with its text, answers and the licence
 and attribution of every source)."""
 
@@ -11,6 +12,7 @@ from .models import (
     Answer,
     Question,
     QuestionSource,
+    QuestionStatus,
     RelatedQuestion,
     Status,
 )
@@ -41,6 +43,13 @@ def question_record(question: Question) -> dict:
         "title": question.title,
         "topic": question.topic.slug,
         "difficulty": question.difficulty,
+        # Members' totals (never who said what): the difficulty shown (the source's, else the
+        # community's median rating once enough members rated it), interviews, useful votes.
+        "shown_difficulty": question.shown_difficulty,
+        "community_difficulty": question.community_difficulty,
+        "difficulty_rating_count": question.difficulty_rating_count,
+        "interview_count": question.interview_count,
+        "useful_count": question.useful_count,
         "kind": question.kind,
         "sources": [
             {"document": link.source.filename, "line": link.line}
@@ -56,8 +65,12 @@ def question_record(question: Question) -> dict:
 
 
 def export_queryset(questions=None):
-    """Questions with what `question_record` reads, a fixed number of queries per chunk."""
-    questions = Question.objects.all() if questions is None else questions
+    """Questions with what `question_record` reads, a fixed number of queries per chunk.
+
+    Not the records of merges (a question merged into another): the question it went into
+    lists their sources, answers and all."""
+    if questions is None:
+        questions = Question.objects.exclude(status=QuestionStatus.MERGED)
     return (
         questions.select_related("topic")
         .defer("search_vector", "body_html")

@@ -9,7 +9,18 @@ from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef, TextChoices
 
 from .counts import filter_options
-from .models import Answer, Difficulty, Kind, Question, QuestionSource, Source, Topic
+from .models import (
+    DIFFICULTY_RANK,
+    Answer,
+    Difficulty,
+    InterviewMark,
+    InterviewRole,
+    Kind,
+    Question,
+    QuestionSource,
+    Source,
+    Topic,
+)
 from .search import MAX_QUERY_LENGTH, clean_query, search_questions
 
 _SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,80}")
@@ -26,6 +37,8 @@ class Sort(TextChoices):
     VOTES = "votes", "Top answer score"  # questions have no votes: their best answer's
     ANSWERS = "answers", "Most answers"
     DIFFICULTY = "difficulty", "Difficulty, easy first"
+    ASKED = "asked", "Most asked in interviews"
+    USEFUL = "useful", "Most useful"
     RELEVANCE = "relevance", "Relevance"  # when searching; otherwise recent activity
 
 
@@ -35,8 +48,18 @@ ORDERINGS = {
     Sort.ANSWERS: ("-answer_count", "-id"),
     # The best answer's score, denormalised on the question (question_top_score_idx).
     Sort.VOTES: (F("top_score").desc(nulls_last=True), "-last_activity_at", "-id"),
+    # The difficulty shown: the source's, else the community's (Question.save, services.feedback).
     Sort.DIFFICULTY: ("difficulty_rank", "-id"),
+    Sort.ASKED: ("-interview_count", "-id"),
+    Sort.USEFUL: ("-useful_count", "-id"),
 }
+
+ASKED_ANY = "yes"
+# "Asked in an interview", then "Asked of an ML engineer", ... (a mark's role).
+ASKED_CHOICES = [
+    (ASKED_ANY, "Asked in an interview"),
+    *((role.value, f"Asked of: {role.label}") for role in InterviewRole),
+]
 
 
 class SearchQueryField(forms.CharField):
@@ -79,7 +102,15 @@ class QuestionFilter(django_filters.FilterSet):
         queryset=Topic.objects.all(), to_field_name="slug", empty_label="Any topic"
     )
     difficulty = django_filters.ChoiceFilter(
-        choices=Difficulty.choices, empty_label="Any difficulty"
+        choices=Difficulty.choices,
+        method="filter_difficulty",
+        empty_label="Any difficulty",
+    )
+    asked = django_filters.ChoiceFilter(
+        label="Interviews",
+        choices=ASKED_CHOICES,
+        method="filter_asked",
+        empty_label="Asked or not",
     )
     kind = django_filters.ChoiceFilter(
         label="Type", choices=Kind.choices, empty_label="Questions and topics"
@@ -130,6 +161,18 @@ class QuestionFilter(django_filters.FilterSet):
             question=OuterRef("pk"), is_canonical=True
         )
         return queryset.filter(Exists(canonical))
+
+    def filter_difficulty(self, queryset, name, value):
+        # The difficulty shown, whose rank is kept on the row (the source's, else the
+        # community's); one rank per difficulty.
+        return queryset.filter(difficulty_rank=DIFFICULTY_RANK[value])
+
+    def filter_asked(self, queryset, name, value):
+        if value == ASKED_ANY:
+            return queryset.filter(interview_count__gt=0)
+        return queryset.filter(
+            Exists(InterviewMark.objects.filter(question=OuterRef("pk"), role=value))
+        )
 
     def filter_source(self, queryset, name, value):
         # Exists, not a join: a question may appear on several lines of one document.
@@ -190,8 +233,11 @@ class QuestionFilter(django_filters.FilterSet):
         return list(self.form.fields[name].choices)
 
     def filters_on_answers(self) -> bool:
-        """Whether the list is filtered by what its questions' answers are (answered, canonical)."""
-        return bool(self.form.cleaned_data.get("status"))
+        """Whether the list is filtered by what its questions' answers or members' marks and
+        ratings are (answered, canonical, asked in interviews, a community difficulty): its
+        count changes with more than which questions are in the bank."""
+        data = self.form.cleaned_data
+        return bool(data.get("status") or data.get("asked") or data.get("difficulty"))
 
     def chosen(self):
         """The valid, non-empty values the visitor chose (a default sort is not a choice), as strings."""

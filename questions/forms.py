@@ -1,5 +1,6 @@
 from django import forms
 from django.urls import reverse_lazy
+from django.utils import timezone
 
 from .models import (
     ANSWER_MAX_LENGTH,
@@ -8,8 +9,11 @@ from .models import (
     COMMENT_MIN_LENGTH,
     Answer,
     Comment,
+    InterviewMark,
+    InterviewRole,
     Question,
 )
+from .models.feedback import COMPANY_MAX_LENGTH, INTERVIEW_YEAR_MIN
 
 
 def clean_text(text):
@@ -154,3 +158,42 @@ class DeleteForm(forms.Form):
 
     def clean_reason(self):
         return clean_text(self.cleaned_data["reason"])
+
+
+class InterviewMarkForm(forms.ModelForm):
+    """ "I was asked this in an interview", with the role, company and year if the member wants."""
+
+    class Meta:
+        model = InterviewMark
+        fields = ["role", "company", "year"]
+        labels = {
+            "role": "Role interviewed for",
+            "company": "Company",
+            "year": "Year",
+        }
+        help_texts = {
+            "company": "Shown only once another member names it too, and never with you.",
+        }
+        widgets = {
+            "company": forms.TextInput(
+                attrs={"maxlength": COMPANY_MAX_LENGTH, "autocomplete": "organization"}
+            ),
+            "year": forms.NumberInput(attrs={"min": INTERVIEW_YEAR_MIN}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [("", "Not saying"), *InterviewRole.choices]
+        self.fields["year"].widget.attrs["max"] = timezone.now().year
+
+    def clean_company(self):
+        return " ".join(clean_text(self.cleaned_data["company"]).split())
+
+    def clean_year(self):
+        year = self.cleaned_data["year"]
+        this_year = timezone.now().year
+        if year is not None and not INTERVIEW_YEAR_MIN <= year <= this_year:
+            raise forms.ValidationError(
+                f"Give a year from {INTERVIEW_YEAR_MIN} to {this_year}, or leave it empty."
+            )
+        return year

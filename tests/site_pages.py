@@ -9,10 +9,19 @@ from django.test import Client
 from django.urls import reverse
 
 from moderation.services import flag_create
-from practice.models import Card, PracticeSession, QuestionList
+from notifications.unsubscribe import unsubscribe_token
+from practice.models import (
+    Card,
+    PlanItem,
+    PlanSection,
+    PracticeSession,
+    QuestionList,
+    StudyPlan,
+)
 from questions.models import Answer
 from questions.services.answers import answer_create
 from questions.services.comments import comment_create
+from questions.services.curation import question_close
 from tests.factories import (
     AnswerFactory,
     TopicFactory,
@@ -139,6 +148,21 @@ def rendered_pages(world: World) -> dict[str, str]:
     page("emails", "member", reverse("account_email"))
     page("password-change", "member", reverse("account_change_password"))
     page("notifications", "member", reverse("notifications"))
+    page("mail-settings", "member", reverse("notifications:preferences"))
+    unsubscribe = reverse(
+        "notifications:unsubscribe",
+        args=[unsubscribe_token(world.member.pk, "comment")],
+    )
+    page("unsubscribe", "visitor", unsubscribe)
+    pages["visitor-unsubscribed"] = world.post(
+        "visitor", unsubscribe, {"List-Unsubscribe": "One-Click"}
+    )
+    page(
+        "unsubscribe-invalid",
+        "visitor",
+        reverse("notifications:unsubscribe", args=["cut-in-two"]),
+        HTTPStatus.NOT_FOUND,
+    )
     page(
         "answer-edit",
         "member",
@@ -153,6 +177,11 @@ def rendered_pages(world: World) -> dict[str, str]:
         "comment-edit",
         "member",
         reverse("questions:comment-edit", args=[world.comment.pk]),
+    )
+    page(
+        "comment-add",
+        "member",
+        reverse("questions:answer-comment", args=[world.other_answer.pk]),
     )
     page("propose", "member", reverse("questions:propose"))
     page("deleted-posts", "member", reverse("questions:deleted"))
@@ -194,6 +223,12 @@ def rendered_pages(world: World) -> dict[str, str]:
     page("practice-history", "member", reverse("practice:history"))
     card = Card.objects.get(user=world.member, question_id=item.question_id)
     page("practice-card-detail", "member", reverse("practice:card", args=[card.pk]))
+    pages["member-practice-card-action-rejected"] = world.post(
+        "member",
+        reverse("practice:card-action", args=[card.pk]),
+        {"action": "set_due"},
+        HTTPStatus.BAD_REQUEST,
+    )
     page("practice-settings", "member", reverse("practice:settings"))
 
     # Lists and notes: the save page, a public list as its owner and through its share link.
@@ -217,6 +252,21 @@ def rendered_pages(world: World) -> dict[str, str]:
     world.post("member", save_url, {"lists": [onsite.pk]}, HTTPStatus.FOUND)
     page("practice-list", "member", onsite.get_absolute_url())
     page("shared-list", "visitor", onsite.get_share_url())
+    # Study plans: a shipped one (as a visitor and a member who follows it), the index.
+    plan = StudyPlan.objects.create(
+        slug="onsite", title="Deep learning onsite", is_public=True
+    )
+    section = PlanSection.objects.create(plan=plan, title="Basics", position=1)
+    PlanItem.objects.create(section=section, question=q, position=1)
+    PlanItem.objects.create(section=section, question=tex, position=2)
+    world.post(
+        "member", reverse("practice:plan-join", args=[plan.slug]), {}, HTTPStatus.FOUND
+    )
+    page("plans", "visitor", reverse("practice:plans"))
+    page("plans", "member", reverse("practice:plans"))
+    page("plan", "visitor", plan.get_absolute_url())
+    page("plan", "member", plan.get_absolute_url())
+    page("plan", "moderator", plan.get_absolute_url())  # with the editing forms
     pages["member-practice-list-errors"] = world.post(
         "member", reverse("practice:lists"), {"name": "Onsite"}, HTTPStatus.BAD_REQUEST
     )
@@ -231,4 +281,36 @@ def rendered_pages(world: World) -> dict[str, str]:
         reverse("moderation:member", args=[world.newcomer.username]),
     )
     page("question-edit", "moderator", reverse("questions:edit", args=[tex.pk]))
+
+    # History of a question (never edited) and of a comment; closing and merging questions.
+    page(
+        "question-history",
+        "visitor",
+        reverse("questions:question-history", args=[q.pk]),
+    )
+    page(
+        "comment-history",
+        "visitor",
+        reverse("questions:comment-history", args=[world.comment.pk]),
+    )
+    page(
+        "question-close", "moderator", reverse("moderation:question-close", args=[q.pk])
+    )
+    merge_url = reverse("moderation:question-merge", args=[tex.pk])
+    page("question-merge", "moderator", merge_url)
+    pages["moderator-question-merge-confirm"] = world.post(
+        "moderator", merge_url, {"target": str(q.pk)}
+    )
+    closed = practisable_question(
+        topic=world.topic, title="Which GPU should I buy for training?"
+    )
+    question_close(
+        question=closed,
+        by=world.moderator,
+        reason="duplicate",
+        duplicate_of=q,
+        note="Asked many times.",
+    )
+    for reader in ("visitor", "member", "moderator"):
+        page("closed-question", reader, closed.get_absolute_url())
     return pages

@@ -17,6 +17,7 @@ APPS = [
     "practice",
     "moderation",
     "api",
+    "notifications",
     "devtools",
 ]
 PROJECT = "mlqa"

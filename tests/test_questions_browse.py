@@ -312,6 +312,7 @@ def test_filter_form_works_without_javascript_and_labels_every_control(client):
         "id_q",
         "id_topic",
         "id_difficulty",
+        "id_asked",
         "id_kind",
         "id_status",
         "id_source",

@@ -66,26 +66,34 @@ from practice.models import (
     Card,
     ListEntry,
     Mode,
+    PlanItem,
+    PlanMembership,
+    PlanSection,
     PracticeSession,
     PracticeSettings,
     QuestionList,
     QuestionNote,
     Review,
     SessionItem,
+    StudyPlan,
 )
 from practice.services import item_reveal, review_record, session_start
 from questions.models import (
     Answer,
     Comment,
+    DifficultyRating,
+    InterviewMark,
     Notification,
     Question,
     QuestionFollow,
     Status,
+    UsefulVote,
     Vote,
 )
 from questions.services.answers import answer_create, answer_delete, answer_edit
-from questions.services.comments import comment_create, comment_delete
-from questions.services.questions import question_propose
+from questions.services.comments import comment_create, comment_delete, comment_edit
+from questions.services.curation import question_close
+from questions.services.questions import question_edit, question_propose
 from tests.factories import PASSWORD, TopicFactory, UserFactory
 from tests.module_data import module_data
 from tests.practice_factories import practisable_question
@@ -296,6 +304,25 @@ def _owner_deletes_comment(c):
     comment_delete(comment=c.w.comment, by=c.w.owner)
 
 
+def _question_edited(c):
+    question_edit(
+        question=c.w.question,
+        editor=c.w.moderator,
+        title="How does gradient descent find a minimum?",
+        body="",
+        topic=c.w.topic,
+        difficulty=c.w.question.difficulty,
+    )
+
+
+def _comment_edited(c):
+    comment_edit(comment=c.w.comment, body="See also Adam and AdamW.")
+
+
+def _question_closed(c):
+    question_close(question=c.w.question, by=c.w.moderator, reason="off-topic")
+
+
 def _confirmation_key(c):
     address = EmailAddress.objects.get(user=c.w.unverified)
     return EmailConfirmationHMAC(address).key
@@ -341,6 +368,10 @@ MATRIX = [
     # Hidden by a moderator, a proposal awaiting review: only their author and moderators see them.
     Entry("questions:answer-history", variant="hidden", get=unpublished(OK), post=unpublished(OK), url=lambda c: reverse("questions:answer-history", args=[c.w.hidden_answer.pk])),
     Entry("questions:detail", variant="proposal", get=unpublished(OK), post=unpublished(OK), url=lambda c: c.w.proposal.get_absolute_url()),
+    # The history of a question and of a comment, as an answer's.
+    Entry("questions:question-history", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("questions:question-history", args=[_q(c).pk])),
+    Entry("questions:question-history", variant="proposal", get=unpublished(OK), post=unpublished(OK), url=lambda c: reverse("questions:question-history", args=[c.w.proposal.pk])),
+    Entry("questions:comment-history", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("questions:comment-history", args=[c.w.comment.pk])),
     Entry("accounts:profile", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("accounts:profile", args=[c.w.owner.username])),
     # The API: public and read-only; the personal part opens with a token only, never a session.
     Entry("api:question_list", get=everyone(OK), post=everyone(NOT_ALLOWED)),
@@ -461,6 +492,25 @@ MATRIX = [
         # The owner follows the question already (they answered it): a second click unfollows.
         effect=lambda c: QuestionFollow.objects.filter(user=c.user, question=_q(c)).exists() == (c.role != OWNER),
     ),
+    # What members tell about a question (totals only): like votes, for those who may post.
+    Entry(
+        "questions:useful-vote", get=everyone(NOT_ALLOWED), post=posters(Go(lambda c: _q(c).get_absolute_url() + "#feedback", 303)),
+        url=lambda c: reverse("questions:useful-vote", args=[_q(c).pk]),
+        data=lambda c: {"useful": "1"},
+        effect=lambda c: UsefulVote.objects.filter(user=c.user, question=_q(c)).exists(),
+    ),
+    Entry(
+        "questions:difficulty-rate", get=everyone(NOT_ALLOWED), post=posters(Go(lambda c: _q(c).get_absolute_url() + "#feedback", 303)),
+        url=lambda c: reverse("questions:difficulty-rate", args=[_q(c).pk]),
+        data=lambda c: {"difficulty": "hard"},
+        effect=lambda c: DifficultyRating.objects.filter(user=c.user, question=_q(c), difficulty="hard").exists(),
+    ),
+    Entry(
+        "questions:interview-mark", get=everyone(NOT_ALLOWED), post=posters(Go(lambda c: _q(c).get_absolute_url() + "#feedback", 303)),
+        url=lambda c: reverse("questions:interview-mark", args=[_q(c).pk]),
+        data=lambda c: {"role": "ml-engineer", "company": "Acme", "year": "2025"},
+        effect=lambda c: InterviewMark.objects.filter(user=c.user, question=_q(c), year=2025).exists(),
+    ),
     Entry(
         "questions:propose", get=posters(OK), post=posters(Go(lambda c: Question.objects.get(title=NEW_QUESTION).get_absolute_url())),
         data=lambda c: _question_form(_q(c), title=NEW_QUESTION, body=""),
@@ -530,6 +580,12 @@ MATRIX = [
         effect=lambda c: Review.objects.filter(user=c.w.owner).exists(),
     ),
     Entry(
+        "practice:set-aside", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.session.get_absolute_url() + "#practice-card")),
+        url=lambda c: reverse("practice:set-aside", args=[c.w.session.pk, c.w.item.pk]),
+        data=lambda c: {"action": "skip"},
+        effect=lambda c: SessionItem.objects.get(pk=c.w.item.pk).skipped_at is not None,
+    ),
+    Entry(
         "practice:undo", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.session.get_absolute_url() + "#practice-card")),
         url=lambda c: reverse("practice:undo", args=[c.w.session.pk]),
         prepare=_grade,
@@ -552,6 +608,12 @@ MATRIX = [
     Entry(
         "practice:card", get=owner_only(OK), post=members(NOT_ALLOWED),
         url=lambda c: reverse("practice:card", args=[c.w.card.pk]),
+    ),
+    Entry(
+        "practice:card-action", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.card.get_absolute_url())),
+        url=lambda c: reverse("practice:card-action", args=[c.w.card.pk]),
+        data=lambda c: {"action": "suspend"},
+        effect=lambda c: Card.objects.get(pk=c.w.card.pk).suspended_at is not None,
     ),
     # Lists and notes: a member's own; a public list through its share link for anyone.
     Entry(
@@ -595,6 +657,59 @@ MATRIX = [
         url=lambda c: reverse("practice:question-note", args=[c.w.question.pk]),
         data=lambda c: {"body": "A private note."},
         effect=lambda c: QuestionNote.objects.filter(user=c.user, question=c.w.question).exists(),
+    ),
+    # Study plans: public ones for everyone; a member's private plan theirs alone; the shipped
+    # ones (no author) edited by moderators.
+    Entry(
+        "practice:plans", get=everyone(OK), post=members(Go(lambda c: StudyPlan.objects.filter(author=c.user).latest("pk").get_absolute_url())),
+        data=lambda c: {"title": "A plan of mine"},
+        effect=lambda c: StudyPlan.objects.filter(author=c.user, title="A plan of mine").exists(),
+    ),
+    Entry(
+        "practice:plan", get=everyone(OK), post=everyone(NOT_ALLOWED),
+        url=lambda c: c.w.plan.get_absolute_url(),
+    ),
+    Entry(
+        "practice:plan", variant="private", get=(NOT_FOUND, NOT_FOUND, NOT_FOUND, NOT_FOUND, OK, NOT_FOUND), post=everyone(NOT_ALLOWED),
+        url=lambda c: c.w.own_plan.get_absolute_url(),
+    ),
+    Entry(
+        "practice:plan-join", get=members(NOT_ALLOWED), post=members(Go(lambda c: c.w.plan.get_absolute_url())),
+        url=lambda c: reverse("practice:plan-join", args=[c.w.plan.slug]),
+        effect=lambda c: PlanMembership.objects.filter(plan=c.w.plan, user=c.user).exists(),
+    ),
+    Entry(
+        "practice:plan-leave", get=members(NOT_ALLOWED), post=members(Go(lambda c: c.w.plan.get_absolute_url())),
+        url=lambda c: reverse("practice:plan-leave", args=[c.w.plan.slug]),
+        prepare=lambda c: c.user and PlanMembership.objects.create(plan=c.w.plan, user=c.user),
+        effect=lambda c: not PlanMembership.objects.filter(plan=c.w.plan, user=c.user).exists(),
+    ),
+    Entry(
+        "practice:plan-practise", get=members(NOT_ALLOWED), post=members(Go(lambda c: PracticeSession.objects.filter(user=c.user).latest("pk").get_absolute_url())),
+        url=lambda c: reverse("practice:plan-practise", args=[c.w.plan.slug]),
+        effect=lambda c: PracticeSession.objects.filter(user=c.user, mode=Mode.PLAN).exists(),
+    ),
+    Entry(
+        "practice:plan-section-add", get=members(NOT_ALLOWED),
+        post=(LOGIN, *(Go(lambda c: c.w.plan.get_absolute_url()),) * 5),
+        allowed=(MODERATOR,),
+        url=lambda c: reverse("practice:plan-section-add", args=[c.w.plan.slug]),
+        data=lambda c: {"title": "A new section"},
+        effect=lambda c: c.w.plan.sections.filter(title="A new section").exists(),
+    ),
+    Entry(
+        "practice:plan-item-add", get=members(NOT_ALLOWED),
+        post=(LOGIN, NOT_FOUND, NOT_FOUND, NOT_FOUND, Go(lambda c: c.w.own_plan.get_absolute_url()), NOT_FOUND),
+        url=lambda c: reverse("practice:plan-item-add", args=[c.w.own_plan.slug]),
+        data=lambda c: {"section": c.w.own_plan.sections.get().pk, "question": c.w.question.pk},
+        effect=lambda c: PlanItem.objects.filter(section__plan=c.w.own_plan).exists(),
+    ),
+    Entry(
+        "practice:plan-item-remove", get=members(NOT_ALLOWED),
+        post=(LOGIN, *(Go(lambda c: c.w.plan.get_absolute_url()),) * 5),
+        allowed=(MODERATOR,),
+        url=lambda c: reverse("practice:plan-item-remove", args=[c.w.plan.slug, c.w.plan_item.pk]),
+        effect=lambda c: not PlanItem.objects.filter(pk=c.w.plan_item.pk).exists(),
     ),
     # --- moderation (the rows of tests/test_moderation_permissions.py, with all six roles) --------
     Entry("moderation:queue", get=moderators(OK), post=moderators(OK)),
@@ -651,6 +766,38 @@ MATRIX = [
         url=lambda c: reverse("moderation:rollback", args=[c.w.answer.pk]),
         data=lambda c: {"number": "1"},
         effect=lambda c: Answer.objects.get(pk=c.w.answer.pk).body == BODY,
+    ),
+    Entry(
+        "moderation:question-rollback", get=everyone(NOT_ALLOWED), post=moderators(Go(lambda c: _q(c).get_absolute_url())),
+        url=lambda c: reverse("moderation:question-rollback", args=[_q(c).pk]),
+        prepare=_question_edited, data=lambda c: {"number": "1"},
+        effect=lambda c: Question.objects.get(pk=_q(c).pk).title == _q(c).title,
+    ),
+    Entry(
+        "moderation:comment-rollback", get=everyone(NOT_ALLOWED), post=moderators(Go(lambda c: c.w.comment.get_absolute_url())),
+        url=lambda c: reverse("moderation:comment-rollback", args=[c.w.comment.pk]),
+        prepare=_comment_edited, data=lambda c: {"number": "1"},
+        effect=lambda c: Comment.objects.get(pk=c.w.comment.pk).body == c.w.comment.body,
+    ),
+    Entry(
+        # GET: the form, which asks for the reason.
+        "moderation:question-close", get=moderators(OK), post=moderators(Go(lambda c: _q(c).get_absolute_url())),
+        url=lambda c: reverse("moderation:question-close", args=[_q(c).pk]),
+        data=lambda c: {"reason": "unclear"},
+        effect=lambda c: Question.objects.get(pk=_q(c).pk).closed_at is not None,
+    ),
+    Entry(
+        "moderation:question-reopen", get=everyone(NOT_ALLOWED), post=moderators(Go(lambda c: _q(c).get_absolute_url())),
+        url=lambda c: reverse("moderation:question-reopen", args=[_q(c).pk]),
+        prepare=_question_closed,
+        effect=lambda c: Question.objects.get(pk=_q(c).pk).closed_at is None,
+    ),
+    Entry(
+        # GET: the form; a POST without `confirm` the confirmation page; with it, the merge.
+        "moderation:question-merge", get=moderators(OK), post=moderators(Go(lambda c: c.w.second_question.get_absolute_url())),
+        url=lambda c: reverse("moderation:question-merge", args=[_q(c).pk]),
+        data=lambda c: {"target": str(c.w.second_question.pk), "confirm": "True"},
+        effect=lambda c: Question.objects.get(pk=_q(c).pk).merged_into_id == c.w.second_question.pk,
     ),
     Entry(
         # The form shows to the author too (the page has no link to it); sending it is refused.
@@ -842,6 +989,11 @@ def _make_world():
         user=owner, name="Owner's list", is_public=True
     )
     ListEntry.objects.create(question_list=question_list, question=question)
+    plan = StudyPlan.objects.create(slug="shipped", title="Shipped", is_public=True)
+    section = PlanSection.objects.create(plan=plan, title="One", position=1)
+    plan_item = PlanItem.objects.create(section=section, question=question, position=1)
+    own_plan = StudyPlan.objects.create(slug="owners", title="Owner's", author=owner)
+    PlanSection.objects.create(plan=own_plan, title="One", position=1)
     token, _key = token_create(user=owner, name="A script")
     users = {
         USER: user,
@@ -865,11 +1017,15 @@ def _make_world():
         hidden_answer=hidden_answer,
         comment=comment,
         proposal=proposal,
+        second_question=practisable_question(topic=topic),
         notification=notifications[owner.pk],
         session=session,
         item=session.items.get(),
         card=card,
         question_list=question_list,
+        plan=plan,
+        plan_item=plan_item,
+        own_plan=own_plan,
         token=token,
     )
 

@@ -108,6 +108,38 @@ class PostQuerySet(models.QuerySet):
         )
 
 
+class QuestionStatus(models.TextChoices):
+    """A question's states: a post's (Status), plus merged into another question, whose
+    address then redirects there (the row stays, so old links, feeds and practice history
+    still find their way)."""
+
+    PUBLISHED = Status.PUBLISHED.value, Status.PUBLISHED.label
+    PENDING = Status.PENDING.value, Status.PENDING.label
+    HIDDEN = Status.HIDDEN.value, Status.HIDDEN.label
+    REJECTED = Status.REJECTED.value, Status.REJECTED.label
+    MERGED = "merged", "Merged into another question"
+
+
+class CloseReason(models.TextChoices):
+    """Why a moderator closed a question (Stack Exchange's reasons): it takes no new answers."""
+
+    DUPLICATE = "duplicate", "Duplicate"
+    OFF_TOPIC = "off-topic", "Off-topic"
+    UNCLEAR = "unclear", "Needs details or clarity"
+    TOO_BROAD = "too-broad", "Needs more focus"
+    OPINION = "opinion", "Opinion-based"
+
+
+# What the closed banner says for each reason, after "Closed.".
+CLOSE_EXPLANATIONS = {
+    CloseReason.DUPLICATE: "This question has been asked before and already has an answer.",
+    CloseReason.OFF_TOPIC: "This question is not about machine-learning interviews.",
+    CloseReason.UNCLEAR: "This question needs details or clarity.",
+    CloseReason.TOO_BROAD: "This question needs more focus: it asks several things at once.",
+    CloseReason.OPINION: "This question is likely to be answered with opinions rather than facts.",
+}
+
+
 class Kind(models.TextChoices):
     QUESTION = "question", "Question"
     TOPIC = "topic", "Topic to explain"
@@ -144,11 +176,48 @@ class QuestionQuerySet(models.QuerySet):
             )
         return self.published()
 
+    def merge_target_of(self, pk):
+        """The published question that question `pk` was merged into (merges are re-pointed:
+        one hop), or None when `pk` is no merged question."""
+        return self.published().filter(merged_questions__pk=pk).first()
+
+    def with_member_feedback(self, user):
+        """Annotated with what this member told of each question: my_useful, my_difficulty_rating
+        and, when they marked it as asked in an interview, my_interview (its pk) with
+        my_interview_role, my_interview_company and my_interview_year. Anonymous: nothing."""
+        from .feedback import DifficultyRating, InterviewMark, UsefulVote
+
+        if not user.is_authenticated:
+            return self
+        mine = {"question": models.OuterRef("pk"), "user": user}
+        mark = InterviewMark.objects.filter(**mine)
+        return self.annotate(
+            my_useful=models.Exists(UsefulVote.objects.filter(**mine)),
+            my_difficulty_rating=models.Subquery(
+                DifficultyRating.objects.filter(**mine).values("difficulty")[:1]
+            ),
+            my_interview=models.Subquery(mark.values("pk")[:1]),
+            my_interview_role=models.Subquery(mark.values("role")[:1]),
+            my_interview_company=models.Subquery(mark.values("company")[:1]),
+            my_interview_year=models.Subquery(mark.values("year")[:1]),
+        )
+
     def with_list_data(self):
         """What a list row shows, fetched with the questions so a page costs one query.
 
         Not the search document: with every answer's words in it, it is most of a row's bytes."""
         return self.select_related("topic").defer("search_vector", "body_html")
+
+
+_KEPT_ELSEWHERE = frozenset(
+    {
+        "search_vector",
+        "interview_count",
+        "useful_count",
+        "difficulty_rating_count",
+        "community_difficulty",
+    }
+)
 
 
 class Question(models.Model):
@@ -176,7 +245,59 @@ class Question(models.Model):
         related_name="questions",
     )
     status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PUBLISHED, editable=False
+        max_length=10,
+        choices=QuestionStatus.choices,
+        default=Status.PUBLISHED,
+        editable=False,
+    )
+    # Closed by a moderator (question_close): shown on the page and in lists, no new answers.
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    # db_default: rows written by COPY (devtools' demo data) name only the columns they fill.
+    close_reason = models.CharField(
+        max_length=20,
+        choices=CloseReason.choices,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+    )
+    close_note = models.CharField(
+        max_length=300, blank=True, default="", db_default="", editable=False
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    # Merged into another question (question_merge): everything moved there, and this row
+    # records the merge so its address answers with a permanent redirect.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="merged_questions",
+        editable=False,
+    )
+    merged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     sources = models.ManyToManyField(
         Source, through="QuestionSource", related_name="questions"
@@ -189,6 +310,23 @@ class Question(models.Model):
     # The best visible answer's score (None: no visible answer), for the "most votes" order: an
     # indexed column instead of a subquery per question. Kept by services.counters and votes.
     top_score = models.IntegerField(null=True, blank=True, editable=False)
+    # What members told (models/feedback.py), kept by questions.services.feedback: how many were
+    # asked it in an interview, found it useful, rated its difficulty, and the community's
+    # difficulty (their median rating once COMMUNITY_DIFFICULTY_MIN_RATINGS rated it).
+    interview_count = models.PositiveIntegerField(
+        default=0, db_default=0, editable=False
+    )
+    useful_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    difficulty_rating_count = models.PositiveIntegerField(
+        default=0, db_default=0, editable=False
+    )
+    community_difficulty = models.CharField(
+        max_length=10,
+        choices=Difficulty.choices,
+        default=Difficulty.UNRATED,
+        db_default=Difficulty.UNRATED,
+        editable=False,
+    )
     created_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(default=timezone.now)
     # PostgreSQL full-text document (title A, body B, answers C), kept by questions.search; unused on SQLite.
@@ -198,6 +336,31 @@ class Question(models.Model):
 
     class Meta:
         ordering = ["-last_activity_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closed_at__isnull=True, close_reason="")
+                | (models.Q(closed_at__isnull=False) & ~models.Q(close_reason="")),
+                name="question_closed_with_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duplicate_of__isnull=True)
+                | models.Q(close_reason=CloseReason.DUPLICATE),
+                name="question_duplicate_of_when_duplicate",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(merged_into__isnull=True)
+                    & ~models.Q(status=QuestionStatus.MERGED)
+                )
+                | models.Q(merged_into__isnull=False, status=QuestionStatus.MERGED),
+                name="question_merged_into_when_merged",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(merged_into=models.F("pk"))
+                & ~models.Q(duplicate_of=models.F("pk")),
+                name="question_not_merged_into_itself",
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["-last_activity_at", "-id"], name="question_activity_idx"
@@ -210,6 +373,8 @@ class Question(models.Model):
                 fields=["difficulty_rank", "-id"], name="question_difficulty_idx"
             ),
             models.Index(fields=["-answer_count", "-id"], name="question_answers_idx"),
+            models.Index(fields=["-interview_count", "-id"], name="question_asked_idx"),
+            models.Index(fields=["-useful_count", "-id"], name="question_useful_idx"),
             # Practice draws a new question uniformly: it counts a member's unseen practisable
             # questions per topic, then takes one at a random offset in its topic. This index
             # holds only the practisable questions (published, with an answer to compare with),
@@ -236,15 +401,17 @@ class Question(models.Model):
 
     def save(self, *args, **kwargs):
         self.slug = slugify(self.title)[:80].strip("-") or "q"
-        self.difficulty_rank = DIFFICULTY_RANK[self.difficulty]
+        # The order and the difficulty filter follow the difficulty shown (the community's too).
+        self.difficulty_rank = DIFFICULTY_RANK[self.shown_difficulty]
         self.body_html = render_markdown(self.body) if self.body else ""
         if not self._state.adding and kwargs.get("update_fields") is None:
-            # search_vector belongs to questions.search (raw SQL); a row loaded before it was
-            # refreshed must not write its stale copy back.
+            # search_vector belongs to questions.search (raw SQL), the members' totals to
+            # services.feedback; a row loaded before they were refreshed must not write its
+            # stale copy back.
             kwargs["update_fields"] = [
                 f.name
                 for f in self._meta.concrete_fields
-                if not f.primary_key and f.name != "search_vector"
+                if not f.primary_key and f.name not in _KEPT_ELSEWHERE
             ]
         super().save(*args, **kwargs)
 
@@ -254,11 +421,50 @@ class Question(models.Model):
         )
 
     @property
+    def shown_difficulty(self) -> str:
+        """The source's difficulty; for a question whose source gives none, the community's."""
+        if self.difficulty != Difficulty.UNRATED:
+            return self.difficulty
+        return self.community_difficulty
+
+    @property
+    def difficulty_is_community(self) -> bool:
+        return (
+            self.difficulty == Difficulty.UNRATED
+            and self.community_difficulty != Difficulty.UNRATED
+        )
+
+    def get_shown_difficulty_display(self) -> str:
+        return Difficulty(self.shown_difficulty).label
+
+    @property
     def prompt(self):
         """The title as a reader should take it: topics to explain say so."""
         if self.kind == Kind.TOPIC:
             return f"Explain: {self.title}"
         return self.title
+
+    @property
+    def is_closed(self):
+        return self.closed_at is not None
+
+    @property
+    def accepts_answers(self):
+        """Closed questions take no new answers (as on Stack Exchange); merged ones neither."""
+        return self.closed_at is None and self.status != QuestionStatus.MERGED
+
+    @property
+    def close_explanation(self):
+        return CLOSE_EXPLANATIONS.get(self.close_reason, "")
+
+    @property
+    def list_suffix(self):
+        """What lists add after the title: "[duplicate]" or "[closed]", as Stack Exchange does."""
+        if self.closed_at is None:
+            return ""
+        return (
+            "[duplicate]" if self.close_reason == CloseReason.DUPLICATE else "[closed]"
+        )
 
     @property
     def needs_answer(self):

@@ -2,12 +2,17 @@
 
 The same question in several documents (by ``dedup_key``) becomes one
 question that lists every place it appears, with each document's own answer.
+Reworded duplicates (the same question in other words) are merged too, but only
+those a person listed in ``seed_data/merges.json`` (``fold_rewordings``).
 """
 
 from dataclasses import dataclass, field
 
 from .normalize import UNRATED, dedup_key, preferred_title
 from .parsers import SeedItem
+
+# How two documents' answers are joined on one question when a merge brings them together.
+REFERENCE_SEPARATOR = "\n\n---\n\n"
 
 
 @dataclass(frozen=True)
@@ -26,13 +31,33 @@ class BankQuestion:
     topic: str
     topic_from_section: bool = False  # the topic came from a document's section heading
     sources: list[SourceRef] = field(default_factory=list)
+    # Reworded duplicates merged into this question (their sources are in `sources` too).
+    absorbed: list["BankQuestion"] = field(default_factory=list)
+
+    def absorb(self, other: "BankQuestion") -> None:
+        """Take in a rewording of this question: its sources, its answers, its difficulty mark
+        when this question has none; the title, kind and topic stay this question's."""
+        self.absorbed.append(other)
+        self.sources.extend(other.sources)
+        if self.difficulty == UNRATED:
+            self.difficulty = other.difficulty
 
     def reference_answers(self) -> dict[str, str]:
-        """One answer per document (its first non-empty one, if it lists the question twice)."""
+        """One answer per document (its first non-empty one, if it lists the question twice).
+
+        A rewording's answer from a document that answers this question too is joined to it
+        (this one's first), as questions.services.curation joins two merged reference answers."""
+        theirs = {ref for other in self.absorbed for ref in other.sources}
         answers: dict[str, str] = {}
         for ref in self.sources:
-            if ref.answer and ref.document not in answers:
+            if ref.answer and ref.document not in answers and ref not in theirs:
                 answers[ref.document] = ref.answer
+        for other in self.absorbed:
+            for document, body in other.reference_answers().items():
+                if document not in answers:
+                    answers[document] = body
+                elif body != answers[document]:
+                    answers[document] += REFERENCE_SEPARATOR + body
         return answers
 
 
@@ -79,3 +104,31 @@ def build_bank(
     for key, question in bank.items():
         question.title = preferred_title(titles[key])
     return list(bank.values()), stats
+
+
+def fold_rewordings(
+    bank: list[BankQuestion], merges: list[dict]
+) -> tuple[list[BankQuestion], list[tuple[str, str]]]:
+    """The bank with each listed rewording merged into the question it rewords, and the
+    (kept key, merged key) pairs folded. An entry names each member by document and title;
+    a member this run doesn't have (another set of documents) is left out."""
+    by_key = {question.key: question for question in bank}
+
+    def find(member):
+        question = by_key.get(dedup_key(member["title"]))
+        if question and any(
+            ref.document == member["document"] for ref in question.sources
+        ):
+            return question
+        return None
+
+    folded = []
+    for entry in merges:
+        keep = find(entry["keep"])
+        for member in entry["merge"] if keep else []:
+            other = find(member)
+            if other is not None and other is not keep:
+                keep.absorb(other)
+                del by_key[other.key]
+                folded.append((keep.key, other.key))
+    return [question for question in bank if question.key in by_key], folded

@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -31,7 +32,11 @@ def answer_visibility_changed(*, answer) -> None:
 
 @transaction.atomic
 def answer_create(*, question, author, body) -> Answer:
-    """Post a community answer with its first revision. New members' answers wait for review."""
+    """Post a community answer with its first revision. New members' answers wait for review.
+
+    A closed question takes none (the view says so first)."""
+    if not question.accepts_answers:
+        raise ValidationError("This question is closed: it takes no new answers.")
     status = Status.PENDING if post_needs_review(author) else Status.PUBLISHED
     answer = Answer(
         question=question, author=author, body=body, revision_count=1, status=status

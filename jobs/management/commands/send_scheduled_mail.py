@@ -2,7 +2,7 @@
 
 Each scheduled job is cheap and idempotent (it finds what is due and queues it for the worker),
 so running it twice, or late after a stop, sends nothing twice and forgets nothing. `make run`
-and `make serve` run it with `--every 300`; a cron line running it without `--every` does as
+and `make serve` run it with `--every 60`; a cron line running it without `--every` does as
 well (README, *Background work*)."""
 
 import time
