@@ -405,6 +405,11 @@ def table(rows):
 
 
 def combine(args):
+    # The records hold practice.mastery's estimates: unpickling them imports the app.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlqa.settings")
+    import django
+
+    django.setup()
     records, parts = [], []
     for path in args.combine:
         with open(path, "rb") as saved:
