@@ -30,6 +30,7 @@ urlpatterns = [
     path("history/", progress.history, name="history"),
     path("history.csv", progress.history_csv, name="history-csv"),
     path("deck.apkg", progress.anki_export, name="anki-export"),
+    path("cards/", cards.card_browser, name="cards"),
     path("cards/<int:pk>/", cards.card_detail, name="card"),
     path("cards/<int:pk>/actions/", cards.card_action, name="card-action"),
     path("lists/", lists.list_index, name="lists"),

@@ -223,6 +223,13 @@ def rendered_pages(world: World) -> dict[str, str]:
     page("practice-history", "member", reverse("practice:history"))
     card = Card.objects.get(user=world.member, question_id=item.question_id)
     page("practice-card-detail", "member", reverse("practice:card", args=[card.pk]))
+    page("practice-cards", "member", reverse("practice:cards"))
+    pages["member-practice-cards-rejected"] = world.post(
+        "member",
+        reverse("practice:cards"),
+        {"cards": [card.pk], "action": "set_due"},
+        HTTPStatus.BAD_REQUEST,
+    )
     pages["member-practice-card-action-rejected"] = world.post(
         "member",
         reverse("practice:card-action", args=[card.pk]),

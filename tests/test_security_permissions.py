@@ -609,6 +609,13 @@ MATRIX = [
         "practice:card", get=owner_only(OK), post=members(NOT_ALLOWED),
         url=lambda c: reverse("practice:card", args=[c.w.card.pk]),
     ),
+    # The card browser: everyone sees only their own cards; another's card is "not one of the
+    # choices" (400), never touched.
+    Entry(
+        "practice:cards", get=members(OK), post=owner_only(Go(lambda c: reverse("practice:cards")), others=HTTPStatus.BAD_REQUEST),
+        data=lambda c: {"cards": [c.w.card.pk], "action": "suspend"},
+        effect=lambda c: Card.objects.get(pk=c.w.card.pk).suspended_at is not None,
+    ),
     Entry(
         "practice:card-action", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.card.get_absolute_url())),
         url=lambda c: reverse("practice:card-action", args=[c.w.card.pk]),

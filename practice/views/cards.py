@@ -3,11 +3,13 @@ forget, set the due date), from the card's page, the card browser or a leech not
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
+from ..filters import CardFilter, browsed_cards
 from ..forms import CardActionForm
 from ..models import Card
 from ..scheduling import retrievability
@@ -90,3 +92,65 @@ def _next_or(request, default):
     ):
         return target
     return default
+
+
+BROWSER_PAGE_SIZE = 50
+
+
+@login_required
+def card_browser(request):
+    """Every card of the member, filtered and sorted, with bulk actions on the ticked ones.
+
+    GET filters (the query string); POST applies an action to the ticked cards, then comes back
+    to the same filtered page. Without JavaScript: plain forms."""
+    now = timezone.now()
+    settings = practice_settings(request.user)
+    query = request.GET.copy()
+    query.pop("page", None)
+    filters = CardFilter(
+        request.GET or None,
+        queryset=browsed_cards(request.user),
+        now=now,
+        leech_threshold=settings.leech_threshold,
+    )
+    form, status = None, 200
+    if request.method == "POST":
+        own = Card.objects.filter(user=request.user).values_list("pk", flat=True)
+        form = CardActionForm(request.POST, card_ids=list(own))
+        if form.is_valid():
+            action = form.cleaned_data["action"]
+            changed = cards_apply(
+                user=request.user,
+                card_ids=form.cleaned_data["cards"],
+                action=action,
+                due_date=form.cleaned_data["due_date"],
+                now=now,
+            )
+            ticked = len(form.cleaned_data["cards"])
+            messages.success(
+                request,
+                f"{changed} of {ticked} card{'s' if ticked != 1 else ''} {DONE[action]}."
+                if changed
+                else "Nothing to change: the ticked cards already were so.",
+            )
+            return redirect(request.get_full_path())
+        status = 400
+    cards = filters.qs if filters.is_valid() else browsed_cards(request.user)
+    paginator = Paginator(cards, BROWSER_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    ticked = set(form.data.getlist("cards")) if form is not None else set()
+    return render(
+        request,
+        "practice/cards.html",
+        {
+            "filters": filters,
+            "page": page,
+            "page_numbers": paginator.get_elided_page_range(page.number),
+            "query_string": query.urlencode(),
+            "action_form": form or CardActionForm(),
+            "ticked": ticked,
+            "now": now,
+            "leech_threshold": settings.leech_threshold,
+        },
+        status=status,
+    )

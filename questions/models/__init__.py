@@ -44,6 +44,7 @@ from .related import (
     RELATED_SHOWN,
     RelatedQuestion,
     RelatedQuestionQuerySet,
+    SimilaritySnapshot,
 )
 
 __all__ = [
@@ -81,6 +82,7 @@ __all__ = [
     "QuestionSource",
     "RelatedQuestion",
     "RelatedQuestionQuerySet",
+    "SimilaritySnapshot",
     "Source",
     "Status",
     "Topic",
