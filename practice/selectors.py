@@ -8,7 +8,6 @@ card reads the database only; the pages' figures read these rows through `practi
 import random
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 
@@ -20,6 +19,7 @@ from .exposure import (
     new_card_due,
     new_topic,
     relearning_due,
+    review_allowance_left,
 )
 from .mastery import topic_mastery, weak_topics
 from .models import (
@@ -259,11 +259,26 @@ def _fresh_pick(session, rows, items, seen, topic_ids, now, position) -> Pick | 
 
     new_reasons = (SessionItem.Reason.WEAK, SessionItem.Reason.NEW)
     carded = {row["question_id"] for row in rows}
-    day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    settings = practice_settings(session.user_id)
+    day_start = settings.day_start(now)
     allowance = new_allowance_left(
         created_today=sum(1 for row in rows if row["created_at"] >= day_start),
         pending=sum(1 for q, r, _, _ in items if r in new_reasons and q not in carded),
+        limit=settings.new_per_day,
     )
+    reviews_left = review_allowance_left(
+        reviewed_today=sum(
+            1
+            for row in rows
+            if row["last_review"] >= day_start and row["created_at"] < day_start
+        ),
+        pending=sum(
+            1 for _, r, _, review in items if r == SessionItem.Reason.DUE and not review
+        ),
+        limit=settings.reviews_per_day,
+    )
+    if not reviews_left:
+        due = []
     new_so_far = sum(1 for _, r, _, _ in items if r in new_reasons)
     # The share counts the session's cards, not the failed ones shown again.
     fresh = 1 + sum(1 for _, r, _, _ in items if r != SessionItem.Reason.RELEARN)
