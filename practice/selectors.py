@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 
-from questions.models import Answer, Question
+from questions.models import Answer, Question, QuestionStatus, Status
 
 from .exposure import (
     in_placement,
@@ -54,18 +54,29 @@ def current_parameters(user) -> FsrsParameters | None:
     return FsrsParameters.objects.filter(user_id=user_id).order_by("-version").first()
 
 
-def practisable_questions():
-    """Published questions with at least one answer to compare an attempt with."""
-    return Question.objects.published().filter(
+def practisable_questions(*, owner=None):
+    """Published questions with at least one answer to compare an attempt with; and with
+    `owner` (a user id), that member's private cards (their own deck: the back is their note)."""
+    answered = Q(status=Status.PUBLISHED) & (
         Q(answer_count__gt=0) | Q(has_reference_answer=True)
     )
+    if owner is None:
+        return Question.objects.filter(answered)
+    return Question.objects.filter(answered | own_cards_condition(owner))
+
+
+def own_cards_condition(owner) -> Q:
+    """A member's private cards (`owner`: a user id, or an OuterRef to one)."""
+    return Q(status=QuestionStatus.PRIVATE, author_id=owner)
 
 
 def card_rows(user) -> list[dict]:
     """All the user's cards with what scheduling and mastery need, in one query.
 
     `live`, `topic_id` and `level` follow the bank (the `bank` token), nothing else."""
-    published = Question.objects.published().filter(pk=OuterRef("question_id"))
+    published = Question.objects.filter(pk=OuterRef("question_id")).filter(
+        Q(status=Status.PUBLISHED) | own_cards_condition(OuterRef("user_id"))
+    )
     # Suspended cards are out of practice and of its figures until unsuspended.
     return list(
         Card.objects.practised()
@@ -347,7 +358,7 @@ def _filters(session, topic_ids) -> Q:
 def _new_questions(session, topic_ids, seen, now):
     """Practisable questions matching the session's options that the user has never graded."""
     return (
-        practisable_questions()
+        practisable_questions(owner=session.user_id)
         .filter(_filters(session, topic_ids))
         .exclude(
             pk__in=Card.objects.taken(now)
