@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 
-from questions.models import Answer, Question
+from questions.models import Answer, Question, QuestionStatus, Status
 
 from .exposure import (
+    in_placement,
     new_allowance_left,
     new_card_due,
     new_topic,
@@ -53,18 +54,29 @@ def current_parameters(user) -> FsrsParameters | None:
     return FsrsParameters.objects.filter(user_id=user_id).order_by("-version").first()
 
 
-def practisable_questions():
-    """Published questions with at least one answer to compare an attempt with."""
-    return Question.objects.published().filter(
+def practisable_questions(*, owner=None):
+    """Published questions with at least one answer to compare an attempt with; and with
+    `owner` (a user id), that member's private cards (their own deck: the back is their note)."""
+    answered = Q(status=Status.PUBLISHED) & (
         Q(answer_count__gt=0) | Q(has_reference_answer=True)
     )
+    if owner is None:
+        return Question.objects.filter(answered)
+    return Question.objects.filter(answered | own_cards_condition(owner))
+
+
+def own_cards_condition(owner) -> Q:
+    """A member's private cards (`owner`: a user id, or an OuterRef to one)."""
+    return Q(status=QuestionStatus.PRIVATE, author_id=owner)
 
 
 def card_rows(user) -> list[dict]:
     """All the user's cards with what scheduling and mastery need, in one query.
 
     `live`, `topic_id` and `level` follow the bank (the `bank` token), nothing else."""
-    published = Question.objects.published().filter(pk=OuterRef("question_id"))
+    published = Question.objects.filter(pk=OuterRef("question_id")).filter(
+        Q(status=Status.PUBLISHED) | own_cards_condition(OuterRef("user_id"))
+    )
     # Suspended cards are out of practice and of its figures until unsuspended.
     return list(
         Card.objects.practised()
@@ -285,8 +297,15 @@ def _fresh_pick(session, rows, items, seen, topic_ids, now, position) -> Pick | 
         allowance > 0
         and (not due or new_card_due(position=fresh, new_so_far=new_so_far))
     )
+    counts = None
+    if not wants_new and allowance > 0:
+        # The placement: new questions before due ones until every topic has been sampled.
+        counts = topic_counts(new_questions)
+        wants_new = in_placement(counts, _tried(rows, items))
     if wants_new:
-        pick = _new_pick(new_questions, rows, items, dr=dr, now=now, position=position)
+        pick = _new_pick(
+            new_questions, rows, items, dr=dr, now=now, position=position, counts=counts
+        )
         if pick is not None:
             return pick
     return _due_pick(due, now, position) if due else None
@@ -297,16 +316,25 @@ def _due_pick(due, now, position) -> Pick:
     return Pick(row["question_id"], SessionItem.Reason.DUE, position)
 
 
-def _new_pick(new_questions, rows, items, *, dr, now, position) -> Pick | None:
-    """A new question from the topic the exposure policy chooses (two queries)."""
-    counts = topic_counts(new_questions)
-    if not counts:
-        return None
-    mastery = topic_mastery(rows, desired_retention=dr, now=now)
+def _tried(rows, items) -> Counter:
+    """Questions graded or shown in this session, per topic."""
     tried = Counter(row["topic_id"] for row in rows)
     carded = {row["question_id"] for row in rows}
     tried.update(topic for q, _, topic, _ in items if q not in carded)
-    topic_id, _phase = new_topic(mastery, counts, tried)
+    return tried
+
+
+def _new_pick(
+    new_questions, rows, items, *, dr, now, position, counts=None
+) -> Pick | None:
+    """A new question from the topic the exposure policy chooses (two queries, one if the
+    topics' `counts` of new questions are given)."""
+    if counts is None:
+        counts = topic_counts(new_questions)
+    if not counts:
+        return None
+    mastery = topic_mastery(rows, desired_retention=dr, now=now)
+    topic_id, _phase = new_topic(mastery, counts, _tried(rows, items))
     if topic_id is None:
         row = _uniform_in_topics(new_questions, counts)
     else:
@@ -330,7 +358,7 @@ def _filters(session, topic_ids) -> Q:
 def _new_questions(session, topic_ids, seen, now):
     """Practisable questions matching the session's options that the user has never graded."""
     return (
-        practisable_questions()
+        practisable_questions(owner=session.user_id)
         .filter(_filters(session, topic_ids))
         .exclude(
             pk__in=Card.objects.taken(now)
