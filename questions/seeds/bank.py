@@ -106,13 +106,31 @@ def build_bank(
     return list(bank.values()), stats
 
 
+@dataclass
+class Rewordings:
+    """What fold_rewordings did: the (kept key, merged key) pairs folded; the rewordings whose
+    kept question is in a document outside this run, as (kept key, rewording), taken out of the
+    bank for the importer to give to that question's row; and the members the list names that
+    their document (in this run) no longer has: the list needs updating for them."""
+
+    folded: list[tuple[str, str]] = field(default_factory=list)
+    orphans: list[tuple[str, "BankQuestion"]] = field(default_factory=list)
+    stale: list[dict] = field(default_factory=list)
+
+    def __len__(self):
+        return len(self.folded) + len(self.orphans)
+
+
 def fold_rewordings(
-    bank: list[BankQuestion], merges: list[dict]
-) -> tuple[list[BankQuestion], list[tuple[str, str]]]:
-    """The bank with each listed rewording merged into the question it rewords, and the
-    (kept key, merged key) pairs folded. An entry names each member by document and title;
-    a member this run doesn't have (another set of documents) is left out."""
+    bank: list[BankQuestion], merges: list[dict], documents: set[str]
+) -> tuple[list[BankQuestion], Rewordings]:
+    """The bank with each listed rewording merged into the question it rewords.
+
+    An entry names each member by document and title. A member whose document is not in this
+    run (`documents`) is left out; one its document no longer has is reported as stale, and an
+    entry whose kept question is stale merges nothing."""
     by_key = {question.key: question for question in bank}
+    done = Rewordings()
 
     def find(member):
         question = by_key.get(dedup_key(member["title"]))
@@ -122,13 +140,21 @@ def fold_rewordings(
             return question
         return None
 
-    folded = []
     for entry in merges:
         keep = find(entry["keep"])
-        for member in entry["merge"] if keep else []:
+        if keep is None and entry["keep"]["document"] in documents:
+            done.stale.append(entry["keep"])
+            continue
+        for member in entry["merge"]:
             other = find(member)
-            if other is not None and other is not keep:
+            if other is None and member["document"] in documents:
+                done.stale.append(member)
+            if other is None or other is keep:
+                continue
+            del by_key[other.key]
+            if keep is None:
+                done.orphans.append((dedup_key(entry["keep"]["title"]), other))
+            else:
                 keep.absorb(other)
-                del by_key[other.key]
-                folded.append((keep.key, other.key))
-    return [question for question in bank if question.key in by_key], folded
+                done.folded.append((keep.key, other.key))
+    return [question for question in bank if question.key in by_key], done
