@@ -63,6 +63,12 @@ NOT_CSRF_PROTECTED = dict.fromkeys(
     ),
     _API_READ_ONLY,
 )
+# RFC 8058 one-click unsubscribe: a mail client POSTs with no session and no token. The signed
+# token in the URL is the only authority, and all a POST can do is turn that member's mail off
+# (an unknown token is a 404: tests/test_notifications*.py).
+NOT_CSRF_PROTECTED["notifications:unsubscribe"] = (
+    "RFC 8058 one-click unsubscribe: the signed URL is the authority; it only stops mail"
+)
 CSRF_FAILURE = b"CSRF verification failed"
 
 
