@@ -9,7 +9,12 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Query, Schema
 from ninja.errors import HttpError
@@ -191,7 +196,16 @@ def question_detail(request, question_id: int):
             "answers": [_answer(request, page_url, a) for a in answers],
         }
 
-    return _cached(request, [question_token(question_id)], compute)
+    try:
+        return _cached(request, [question_token(question_id)], compute)
+    except Http404:
+        # A question merged into another: its entry lives on as a permanent redirect.
+        target = Question.objects.merge_target_of(question_id)
+        if target is None:
+            raise
+        return HttpResponsePermanentRedirect(
+            f"{request.path.rstrip('/').rsplit('/', 1)[0]}/{target.pk}"
+        )
 
 
 def _answer(request, page_url, answer) -> dict:

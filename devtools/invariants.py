@@ -22,8 +22,11 @@ from questions.models import (
     Answer,
     AnswerRevision,
     Comment,
+    DifficultyRating,
+    InterviewMark,
     Question,
     Status,
+    UsefulVote,
     Vote,
 )
 from questions.services.reputation import (
@@ -45,6 +48,9 @@ def _tables():
         "flag": q(Flag._meta.db_table),
         "card": q(Card._meta.db_table),
         "review": q(Review._meta.db_table),
+        "interview_mark": q(InterviewMark._meta.db_table),
+        "useful_vote": q(UsefulVote._meta.db_table),
+        "difficulty_rating": q(DifficultyRating._meta.db_table),
     }
 
 
@@ -194,6 +200,26 @@ TOP_SCORE_QUERY = (
        OR (q.top_score IS NOT NULL AND t.top IS NULL)
     """,
     [Status.PUBLISHED],
+)
+
+
+def _member_total(column, table):
+    # Question.<column>: how many rows of `table` (one per member) it has (services.feedback).
+    return (
+        f"""
+        SELECT q.id FROM {{question}} q
+        LEFT JOIN (SELECT question_id, COUNT(*) AS n FROM {{{table}}}
+                   GROUP BY question_id) c ON c.question_id = q.id
+        WHERE q.{column} <> COALESCE(c.n, 0)
+        """,
+        [],
+    )
+
+
+QUERIES["question_interview_count"] = _member_total("interview_count", "interview_mark")
+QUERIES["question_useful_count"] = _member_total("useful_count", "useful_vote")
+QUERIES["question_difficulty_rating_count"] = _member_total(
+    "difficulty_rating_count", "difficulty_rating"
 )
 
 

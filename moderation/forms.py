@@ -1,6 +1,9 @@
+import re
+
 from django import forms
 
 from questions.forms import QuestionForm, clean_text
+from questions.models import CloseReason
 
 from .models import Flag
 
@@ -120,3 +123,84 @@ __all__ = [
     "ReasonForm",
     "SuspendForm",
 ]
+
+
+def question_id_from(text) -> int | None:
+    """A question's number from what a moderator pastes: "42", "#42", or its address
+    (".../questions/42/some-slug/", absolute or not). None when it is neither."""
+    text = (text or "").strip()
+    if text.startswith("#"):
+        text = text[1:]
+    if text.isascii() and text.isdigit():
+        return int(text)
+    match = re.search(r"/questions/(\d+)(?:/|$)", text)
+    return int(match.group(1)) if match else None
+
+
+class QuestionReferenceField(forms.CharField):
+    """Another question, by number or address: cleans to its primary key."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 300)
+        kwargs.setdefault(
+            "help_text", "Its number (42) or its address (/questions/42/…)."
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        pk = question_id_from(value)
+        if pk is None or pk > 2**62:
+            raise forms.ValidationError(
+                "Give the question's number or its address on this site."
+            )
+        return pk
+
+
+class QuestionCloseForm(forms.Form):
+    reason = forms.ChoiceField(
+        choices=[("", "Choose a reason"), *CloseReason.choices],
+        label="Why close it?",
+        error_messages={"required": "Choose a reason."},
+    )
+    duplicate_of = QuestionReferenceField(
+        required=False, label="Duplicate of (for “Duplicate”)"
+    )
+    note = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Note (optional, shown on the question)",
+        widget=forms.TextInput(attrs={"maxlength": 300}),
+    )
+
+    def clean_note(self):
+        return clean_text(self.cleaned_data["note"])
+
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            cleaned.get("reason") == CloseReason.DUPLICATE
+            and not cleaned.get("duplicate_of")
+            and "duplicate_of" not in self.errors
+        ):
+            self.add_error("duplicate_of", "Say which question this one duplicates.")
+        return cleaned
+
+
+class QuestionMergeForm(forms.Form):
+    target = QuestionReferenceField(
+        label="Merge into question",
+        error_messages={"required": "Say which question to merge it into."},
+    )
+    reason = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Reason (optional, for the audit log)",
+        widget=forms.TextInput(attrs={"maxlength": 300}),
+    )
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_reason(self):
+        return clean_text(self.cleaned_data["reason"])

@@ -111,6 +111,9 @@ class AuditLogEntry(models.Model):
         PURGE = "purge", "Purged spammer"
         ROLE_GRANT = "role_grant", "Made moderator"
         ROLE_REVOKE = "role_revoke", "Removed moderator"
+        CLOSE = "close", "Closed"
+        REOPEN = "reopen", "Reopened"
+        MERGE = "merge", "Merged"
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -4,6 +4,7 @@ one audit log entry, all in one transaction."""
 from datetime import timedelta
 from http import HTTPStatus
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -19,6 +20,7 @@ from questions.models import (
     Question,
     Status,
 )
+from questions.services import curation
 from questions.services.answers import (
     answer_edit,
     answer_published,
@@ -26,11 +28,13 @@ from questions.services.answers import (
     answer_visibility_changed,
 )
 from questions.services.comments import (
+    comment_edit,
     comment_published,
     comment_restore,
     comment_visibility_changed,
 )
 from questions.services.notifications import notification_send
+from questions.services.questions import question_edit
 from questions.services.related import related_questions_refresh
 from questions.services.reputation import members_lock, reputation_canonical_mark
 
@@ -445,6 +449,51 @@ def answer_rollback(*, moderator, answer, number):
     return answer
 
 
+@transaction.atomic
+def question_rollback(*, moderator, question, number):
+    """Restore an earlier revision's title and details as a new revision."""
+    revision = question.revisions.filter(number=number, status=Status.PUBLISHED).first()
+    if revision is None:
+        raise ModerationRefused("No such revision.", HTTPStatus.NOT_FOUND)
+    try:
+        question = question_edit(
+            question=question,
+            editor=moderator,
+            title=revision.title,
+            body=revision.body,
+            topic=question.topic,
+            difficulty=question.difficulty,
+            audited=False,
+        )
+    except ValidationError as error:  # another question has taken that title since
+        raise _refused(error) from None
+    audit(
+        actor=moderator,
+        action=Action.ROLLBACK,
+        target=question,
+        reason=f"to revision {number}",
+    )
+    return question
+
+
+@transaction.atomic
+def comment_rollback(*, moderator, comment, number):
+    """Restore an earlier revision of a comment's text as a new revision."""
+    revision = comment.revisions.filter(number=number, status=Status.PUBLISHED).first()
+    if revision is None:
+        raise ModerationRefused("No such revision.", HTTPStatus.NOT_FOUND)
+    comment = comment_edit(
+        comment=comment, body=revision.body, editor=moderator, audited=False
+    )
+    audit(
+        actor=moderator,
+        action=Action.ROLLBACK,
+        target=comment,
+        reason=f"to revision {number}",
+    )
+    return comment
+
+
 def _suspend(*, user, until, reason):
     """Check and store a suspension; the caller writes the one audit entry."""
     if not reason.strip():
@@ -531,3 +580,60 @@ def moderator_set(*, user: User, is_moderator: bool, actor: User | None = None) 
         user.groups.remove(group)
     action = Action.ROLE_GRANT if is_moderator else Action.ROLE_REVOKE
     audit(actor=actor, action=action, target=user)
+
+
+def _refused(error: ValidationError) -> ModerationRefused:
+    return ModerationRefused(" ".join(error.messages), HTTPStatus.BAD_REQUEST)
+
+
+@transaction.atomic
+def question_close(*, moderator, question, reason, duplicate_of=None, note=""):
+    """Close a question with a reason (see questions.services.curation), audited."""
+    try:
+        question = curation.question_close(
+            question=question,
+            by=moderator,
+            reason=reason,
+            duplicate_of=duplicate_of,
+            note=note,
+        )
+    except ValidationError as error:
+        raise _refused(error) from None
+    why = question.get_close_reason_display()
+    if question.duplicate_of_id:
+        why += f" of question {question.duplicate_of_id}"
+    audit(
+        actor=moderator,
+        action=Action.CLOSE,
+        target=question,
+        reason=f"{why}: {note}" if note.strip() else why,
+    )
+    return question
+
+
+@transaction.atomic
+def question_reopen(*, moderator, question):
+    if question.closed_at is None:
+        raise ModerationRefused("This question is open.", HTTPStatus.BAD_REQUEST)
+    question = curation.question_reopen(question=question)
+    audit(actor=moderator, action=Action.REOPEN, target=question)
+    return question
+
+
+@transaction.atomic
+def question_merge(*, moderator, source, target, reason=""):
+    """Merge `source` into `target` (see questions.services.curation), audited on `source` with
+    the question it went into."""
+    try:
+        target = curation.question_merge(source=source, target=target, by=moderator)
+    except ValidationError as error:
+        raise _refused(error) from None
+    source.refresh_from_db()
+    note = f"into question {target.pk} “{target.title[:150]}”"
+    audit(
+        actor=moderator,
+        action=Action.MERGE,
+        target=source,
+        reason=f"{note}: {reason.strip()}" if reason.strip() else note,
+    )
+    return target

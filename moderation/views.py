@@ -1,11 +1,12 @@
 from datetime import timedelta
-from functools import wraps
+from functools import partial, wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
+from django.forms import HiddenInput
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,8 +22,10 @@ from questions.models import (
     Comment,
     CommentRevision,
     Question,
+    QuestionStatus,
     Status,
 )
+from questions.services.curation import merge_refusal
 
 from . import services
 from .audit import post_label
@@ -31,6 +34,8 @@ from .forms import (
     FlagForm,
     ModerationActionForm,
     PurgeForm,
+    QuestionCloseForm,
+    QuestionMergeForm,
     RemovedFilterForm,
     SuspendForm,
 )
@@ -419,23 +424,56 @@ def canonical(request, pk):
     return redirect(answer.get_absolute_url())
 
 
+def _rollback(request, roll_back, label):
+    """Roll `post` back to the revision numbered in the form (history pages' buttons)."""
+    number = request.POST.get("number", "")
+    if not (number.isascii() and number.isdigit()):  # "²".isdigit(), but int("²") fails
+        return refuse(request, "Choose a revision to roll back to.", 400)
+    try:
+        post = roll_back(moderator=request.user, number=int(number))
+    except services.ModerationRefused as refusal:
+        return refuse(request, refusal.message, refusal.status)
+    messages.success(request, f"The {label} was rolled back to revision {number}.")
+    return redirect(post.get_absolute_url())  # its title (the address) may have changed
+
+
 @require_POST
 @moderator_required
 def rollback(request, pk):
     answer = get_object_or_404(
         Answer.objects.select_related("question"), pk=pk, deleted_at__isnull=True
     )
-    number = request.POST.get("number", "")
-    if not (number.isascii() and number.isdigit()):  # "²".isdigit(), but int("²") fails
-        return refuse(request, "Choose a revision to roll back to.", 400)
-    try:
-        services.answer_rollback(
-            moderator=request.user, answer=answer, number=int(number)
-        )
-    except services.ModerationRefused as refusal:
-        return refuse(request, refusal.message, refusal.status)
-    messages.success(request, f"The answer was rolled back to revision {number}.")
-    return redirect(answer.get_absolute_url())
+    return _rollback(
+        request,
+        partial(services.answer_rollback, answer=answer),
+        "answer",
+    )
+
+
+@require_POST
+@moderator_required
+def question_rollback(request, pk):
+    question = _question_for_curation(pk)
+    return _rollback(
+        request,
+        partial(services.question_rollback, question=question),
+        "question",
+    )
+
+
+@require_POST
+@moderator_required
+def comment_rollback(request, pk):
+    comment = get_object_or_404(
+        Comment.objects.select_related("question", "answer__question"),
+        pk=pk,
+        deleted_at__isnull=True,
+    )
+    return _rollback(
+        request,
+        partial(services.comment_rollback, comment=comment),
+        "comment",
+    )
 
 
 @member_can_post_required
@@ -465,3 +503,110 @@ def flag(request, kind, pk):
         {"form": form, "post": post, "kind": kind},
         status=status,
     )
+
+
+def _question_for_curation(pk):
+    """A question moderators may close, reopen or merge: any but one already merged."""
+    return get_object_or_404(
+        Question.objects.exclude(status=QuestionStatus.MERGED).select_related("topic"),
+        pk=pk,
+    )
+
+
+@moderator_required
+def question_close(request, pk):
+    """Close a question with a reason (the form; without JavaScript too)."""
+    question = _question_for_curation(pk)
+    form = QuestionCloseForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        duplicate_of = None
+        if data["duplicate_of"]:
+            duplicate_of = Question.objects.filter(pk=data["duplicate_of"]).first()
+            if duplicate_of is None:
+                form.add_error("duplicate_of", "There is no question with that number.")
+        if not form.errors:
+            try:
+                services.question_close(
+                    moderator=request.user,
+                    question=question,
+                    reason=data["reason"],
+                    duplicate_of=duplicate_of,
+                    note=data["note"],
+                )
+            except services.ModerationRefused as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                messages.success(request, "The question is closed.")
+                return redirect(question)
+    return render(
+        request,
+        "moderation/question_close.html",
+        {"question": question, "form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_POST
+@moderator_required
+def question_reopen(request, pk):
+    question = _question_for_curation(pk)
+    try:
+        services.question_reopen(moderator=request.user, question=question)
+    except services.ModerationRefused as refusal:
+        return refuse(request, refusal.message, refusal.status)
+    messages.success(request, "The question is open again.")
+    return redirect(question)
+
+
+@moderator_required
+def question_merge(request, pk):
+    """Merge a question into another: the form, then a page saying what moves, then the merge."""
+    source = _question_for_curation(pk)
+    form = QuestionMergeForm(request.POST if request.method == "POST" else None)
+    target = None
+    if form.is_bound and form.is_valid():
+        target = (
+            Question.objects.select_related("topic")
+            .filter(pk=form.cleaned_data["target"])
+            .first()
+        )
+        if target is None:
+            form.add_error("target", "There is no question with that number.")
+        elif refusal := merge_refusal(source, target):
+            form.add_error("target", refusal)
+            target = None
+        elif form.cleaned_data["confirm"]:
+            try:
+                services.question_merge(
+                    moderator=request.user,
+                    source=source,
+                    target=target,
+                    reason=form.cleaned_data["reason"],
+                )
+            except services.ModerationRefused as refusal:
+                return refuse(request, refusal.message, refusal.status)
+            messages.success(
+                request, f"“{source.title[:80]}” was merged into this question."
+            )
+            return redirect(target)
+        else:
+            # The confirmation page: the same form, confirmed, with what the merge moves.
+            form = QuestionMergeForm(
+                initial={
+                    "target": target.pk,
+                    "reason": form.cleaned_data["reason"],
+                    "confirm": True,
+                }
+            )
+            form.fields["target"].widget = HiddenInput()
+    context = {"question": source, "form": form, "target": target}
+    if target is not None:
+        context["moves"] = {
+            "answers": source.answers.filter(deleted_at__isnull=True).count(),
+            "comments": source.comments.filter(deleted_at__isnull=True).count(),
+            "sources": source.source_links.count(),
+            "follows": source.follows.count(),
+        }
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "moderation/question_merge.html", context, status=status)

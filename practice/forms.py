@@ -1,4 +1,5 @@
 from datetime import timedelta
+from zoneinfo import available_timezones
 
 from django import forms
 
@@ -13,6 +14,10 @@ from .models import (
     PracticeSettings,
     Rating,
 )
+from .services import CardAction, SetAside
+
+TIME_ZONES = frozenset(available_timezones()) | {"UTC"}
+TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(TIME_ZONES)]
 
 MODE_HELP = {
     Mode.DUE: "Cards due for review first (the ones you are most likely to have forgotten), then new questions.",
@@ -134,9 +139,26 @@ class GradeForm(forms.Form):
 
 
 class PracticeSettingsForm(forms.ModelForm):
+    # Optional in a post: left out, the saved value stays (older clients send only the first two).
+    time_zone = forms.ChoiceField(
+        choices=TIME_ZONE_CHOICES,
+        required=False,
+        label="Time zone",
+        help_text=PracticeSettings._meta.get_field("time_zone").help_text,
+        error_messages={
+            "invalid_choice": "Choose a time zone from the list (for example Europe/Paris or UTC)."
+        },
+    )
+    leech_threshold = forms.IntegerField(
+        required=False,
+        label="Leech threshold",
+        help_text=PracticeSettings._meta.get_field("leech_threshold").help_text,
+        widget=forms.NumberInput(attrs={"min": 1, "max": 99}),
+    )
+
     class Meta:
         model = PracticeSettings
-        fields = ["desired_retention", "session_size"]
+        fields = ["desired_retention", "session_size", "time_zone", "leech_threshold"]
         labels = {"desired_retention": "Desired retention"}
         widgets = {
             "desired_retention": forms.NumberInput(
@@ -152,6 +174,17 @@ class PracticeSettingsForm(forms.ModelForm):
                 f"Choose a value from {MIN_RETENTION:.2f} to {MAX_RETENTION:.2f} (0.90 is a good start)."
             )
         return round(value, 3)
+
+    def clean_time_zone(self):
+        return self.cleaned_data["time_zone"] or self.instance.time_zone
+
+    def clean_leech_threshold(self):
+        value = self.cleaned_data["leech_threshold"]
+        if value is None:
+            return self.instance.leech_threshold
+        if not 1 <= value <= 99:
+            raise forms.ValidationError("Choose from 1 to 99 lapses (Anki uses 8).")
+        return value
 
     def clean_session_size(self):
         value = self.cleaned_data["session_size"]
@@ -189,3 +222,47 @@ class HistoryFilterForm(forms.Form):
         if data.get("rating"):
             parts.append(f"rating={data['rating']}")
         return "&".join(parts)
+
+
+class SetAsideForm(forms.Form):
+    """Skip, bury or suspend the card in front of the member instead of grading it."""
+
+    action = forms.ChoiceField(
+        choices=[
+            (SetAside.SKIP, "Skip"),
+            (SetAside.BURY, "Bury until tomorrow"),
+            (SetAside.SUSPEND, "Suspend"),
+        ],
+        error_messages={"required": "Choose skip, bury or suspend."},
+    )
+
+
+class CardActionForm(forms.Form):
+    """An action on some of the member's cards: the card browser's bulk actions, a card's page."""
+
+    cards = forms.TypedMultipleChoiceField(
+        coerce=int,
+        error_messages={"required": "Tick at least one card."},
+    )
+    action = forms.ChoiceField(
+        choices=CardAction.CHOICES,
+        error_messages={"required": "Choose what to do with the ticked cards."},
+    )
+    due_date = forms.DateField(
+        required=False,
+        label="New due date",
+        help_text="For “Set due date”: the day the cards come due (in your time zone).",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, card_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the member's own cards are choices: another member's card is "not one of the
+        # choices", never touched.
+        self.fields["cards"].choices = [(pk, pk) for pk in card_ids]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == CardAction.SET_DUE and not data.get("due_date"):
+            self.add_error("due_date", "Choose the day the cards should come due.")
+        return data

@@ -4,6 +4,9 @@ Everything here belongs to exactly one user and is never shown to anyone else; v
 with `user=request.user` in the query, so another user's pk is a 404.
 """
 
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -27,6 +30,7 @@ DEFAULT_RETENTION = 0.9
 MIN_RETENTION = 0.70
 MAX_RETENTION = 0.97
 MAX_ATTEMPT_LENGTH = 10_000
+DEFAULT_LEECH_THRESHOLD = 8
 # FSRS's forgetting-curve decay (w20) of its default parameters: a card's until a fit's.
 DEFAULT_DECAY = DEFAULT_PARAMETERS[20]
 
@@ -67,11 +71,27 @@ class PracticeSettings(models.Model):
         default=10,
         help_text="How many cards a practice session offers by default (1–50).",
     )
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        help_text="Your day (for burying until tomorrow and the daily limits) starts at midnight here.",
+    )
+    leech_threshold = models.PositiveSmallIntegerField(
+        default=DEFAULT_LEECH_THRESHOLD,
+        help_text=(
+            "A card you have forgotten this many times is a leech: you are told, and offered "
+            "its canonical answer, a note or suspending it (Anki: 8)."
+        ),
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name_plural = "practice settings"
         constraints = [
+            models.CheckConstraint(
+                condition=Q(leech_threshold__gte=1) & Q(leech_threshold__lte=99),
+                name="practicesettings_leech_threshold_range",
+            ),
             models.CheckConstraint(
                 condition=Q(desired_retention__gte=MIN_RETENTION)
                 & Q(desired_retention__lte=MAX_RETENTION),
@@ -85,6 +105,24 @@ class PracticeSettings(models.Model):
 
     def __str__(self):
         return f"Practice settings of {self.user_id}"
+
+    @property
+    def zone(self):
+        """The member's time zone (UTC if the stored name is unknown here)."""
+        try:
+            return ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return UTC
+
+    def day_start(self, now):
+        """When the member's day containing `now` began (midnight in their time zone)."""
+        local = now.astimezone(self.zone)
+        return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+    def tomorrow(self, now):
+        """When the member's next day begins (midnight in their time zone)."""
+        local = now.astimezone(self.zone).date() + timedelta(days=1)
+        return datetime.combine(local, time(), tzinfo=self.zone).astimezone(UTC)
 
 
 class FsrsParameters(models.Model):
@@ -140,9 +178,19 @@ class CardQuerySet(models.QuerySet):
         one (its only grade undone, or forgotten) is a new question again."""
         return self.filter(last_review__isnull=False)
 
-    def taken(self):
-        """Cards whose question is not offered as a new one."""
-        return self.practised()
+    def taken(self, now=None):
+        """Cards whose question is not offered as a new one: practised, suspended, or buried
+        (until `now`; any burial when no time is given)."""
+        buried = (
+            Q(buried_until__isnull=False) if now is None else Q(buried_until__gt=now)
+        )
+        return self.filter(
+            Q(last_review__isnull=False) | Q(suspended_at__isnull=False) | buried
+        )
+
+    def set_aside(self, now):
+        """Cards that may not come now, whatever the mode: suspended, or buried until later."""
+        return self.filter(Q(suspended_at__isnull=False) | Q(buried_until__gt=now))
 
 
 class Card(models.Model):
@@ -183,6 +231,14 @@ class Card(models.Model):
     # "Forget" (the card browser) sets this: the card is new again and replaying its log starts
     # after it (reviews made at or before it are kept, and skipped by rebuild_card).
     reset_at = models.DateTimeField(null=True, blank=True)
+    # Set aside by the member, not by the log: a suspended card never comes in any mode until
+    # unsuspended ("not for my role"); a buried one not before buried_until (their tomorrow).
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    buried_until = models.DateTimeField(null=True, blank=True)
+    # "Set due date" (the card browser): the due date chosen, and when. Replaying the log keeps
+    # it until a later review reschedules the card (rebuild_card).
+    due_set_to = models.DateTimeField(null=True, blank=True)
+    due_set_at = models.DateTimeField(null=True, blank=True)
 
     objects = CardQuerySet.as_manager()
 
@@ -204,6 +260,13 @@ class Card(models.Model):
 
     def get_absolute_url(self):
         return reverse("practice:card", kwargs={"pk": self.pk})
+
+    def is_leech(self, threshold) -> bool:
+        """Forgotten `threshold` times or more (lapses: failed once it had graduated)."""
+        return self.lapse_count >= threshold
+
+    def is_buried(self, now) -> bool:
+        return self.buried_until is not None and self.buried_until > now
 
 
 class ReviewQuerySet(models.QuerySet):
@@ -395,6 +458,8 @@ class SessionItem(models.Model):
     attempt = models.TextField(blank=True, max_length=MAX_ATTEMPT_LENGTH)
     thought_through = models.BooleanField(default=False)
     attempted_at = models.DateTimeField(null=True, blank=True)
+    # Skipped (or buried, or suspended) from the session: it leaves it ungraded, for good.
+    skipped_at = models.DateTimeField(null=True, blank=True)
     review = models.OneToOneField(
         Review, null=True, blank=True, on_delete=models.SET_NULL, related_name="item"
     )

@@ -117,7 +117,14 @@ def apply_review(
 
 
 # Card fields that are not a function of the log: rebuild_card carries them over.
-NOT_FROM_THE_LOG = ("created_at", "reset_at")
+NOT_FROM_THE_LOG = (
+    "created_at",
+    "reset_at",
+    "suspended_at",
+    "buried_until",
+    "due_set_to",
+    "due_set_at",
+)
 
 
 def replayed_reviews(card: Card, reviews) -> list:
@@ -138,7 +145,8 @@ def rebuild_card(card: Card, reviews) -> Card:
     query for the parameter sets, none when every review used the defaults).
 
     Undone reviews and those before the card's last reset are skipped (`replayed_reviews`); a
-    card with none left is new again, due from its creation or its reset."""
+    card with none left is new again, due from its creation or its reset. A due date set by hand
+    after the last review replayed stands."""
     fresh = Card(
         pk=card.pk,
         user_id=card.user_id,
@@ -162,6 +170,12 @@ def rebuild_card(card: Card, reviews) -> Card:
             desired_retention=review.desired_retention,
             weights=weights.get(review.parameters_id),
         )
+    if (
+        card.due_set_at is not None
+        and fresh.last_review is not None
+        and card.due_set_at > fresh.last_review
+    ):
+        fresh.due = card.due_set_to  # set by hand since the last review
     return fresh
 
 

@@ -65,9 +65,10 @@ def card_rows(user) -> list[dict]:
 
     `live`, `topic_id` and `level` follow the bank (the `bank` token), nothing else."""
     published = Question.objects.published().filter(pk=OuterRef("question_id"))
+    # Suspended cards are out of practice and of its figures until unsuspended.
     return list(
         Card.objects.practised()
-        .filter(user=user)
+        .filter(user=user, suspended_at__isnull=True)
         .values(
             "id",
             "question_id",
@@ -81,6 +82,7 @@ def card_rows(user) -> list[dict]:
             "first_passed",
             "retention_reviews",
             "expected_lapses",
+            "buried_until",
             "decay",
             topic_id=F("question__topic_id"),
             level=F("question__difficulty"),
@@ -89,11 +91,19 @@ def card_rows(user) -> list[dict]:
     )
 
 
+def is_buried(row, now) -> bool:
+    """Whether a card row (`card_rows`) is buried until after `now`."""
+    return row["buried_until"] is not None and row["buried_until"] > now
+
+
 def next_due_at(rows, *, now):
     """When the next of these cards (`card_rows`) falls due after `now`, or None."""
-    return min(
-        (row["due"] for row in rows if row["live"] and row["due"] > now), default=None
+    comes = (
+        max(row["due"], row["buried_until"] or row["due"])
+        for row in rows
+        if row["live"]
     )
+    return min((moment for moment in comes if moment > now), default=None)
 
 
 @dataclass(frozen=True)
@@ -112,18 +122,21 @@ def next_pick(session: PracticeSession, *, now) -> Pick | None:
     recall first; new questions go to untried topics first, then to undecided ones, then half
     the time to weak ones. Five queries, whatever the size of the history.
     """
-    items = list(
+    rows_of_items = list(
         session.items.values_list(
-            "question_id", "reason", "question__topic_id", "review_id"
+            "question_id", "reason", "question__topic_id", "review_id", "skipped_at"
         )
     )
+    # Skipped cards never come back in the session, and leave their place to another card.
+    items = [row[:4] for row in rows_of_items if row[4] is None]
     showings = Counter(question_id for question_id, _, _, _ in items)
-    seen = set(showings)
+    seen = set(showings) | {row[0] for row in rows_of_items}
+    taken_places = len(showings)
     topic_ids = set(session.topics.values_list("pk", flat=True))
-    position = len(items) + 1
+    position = len(rows_of_items) + 1
 
     if session.mode == Mode.MOCK:
-        if len(seen) >= session.size:
+        if taken_places >= session.size:
             return None
         # Any practisable question, from a topic not asked yet in this interview if possible.
         used_topics = {topic_id for _, _, topic_id, _ in items}
@@ -131,12 +144,18 @@ def next_pick(session: PracticeSession, *, now) -> Pick | None:
             practisable_questions()
             .filter(_filters(session, topic_ids))
             .exclude(pk__in=seen)
+            .exclude(
+                pk__in=Card.objects.set_aside(now)
+                .filter(user=session.user_id)
+                .values("question_id")
+            )
         )
         row = _random_pick(questions, used_topics, prefer=False)
         return Pick(row[0], SessionItem.Reason.MOCK, position) if row else None
 
     rows = card_rows(session.user_id)
-    open_questions = {q for q, _, _, review_id in items if review_id is None}
+    # Skipped items stay open (ungraded) for good: their question is never shown again here.
+    open_questions = {row[0] for row in rows_of_items if row[3] is None}
 
     again = relearning_due(
         rows, showings=showings, open_questions=open_questions, now=now
@@ -146,7 +165,7 @@ def next_pick(session: PracticeSession, *, now) -> Pick | None:
         if again
         else None
     )
-    if pick is None and len(seen) < session.size:
+    if pick is None and taken_places < session.size:
         if session.mode in COLLECTION_MODES:
             pick = _collection_pick(session, rows, seen, now, position)
         else:
@@ -203,6 +222,7 @@ def _fresh_pick(session, rows, items, seen, topic_ids, now, position) -> Pick | 
     def matches(row):
         return (
             row["live"]
+            and not is_buried(row, now)
             and row["question_id"] not in seen
             and (not topic_ids or row["topic_id"] in topic_ids)
             and (not session.difficulty or row["level"] == session.difficulty)
@@ -210,7 +230,7 @@ def _fresh_pick(session, rows, items, seen, topic_ids, now, position) -> Pick | 
 
     candidates = [row for row in rows if matches(row)]
     dr = session.desired_retention
-    new_questions = _new_questions(session, topic_ids, seen)
+    new_questions = _new_questions(session, topic_ids, seen, now)
     due = []
     if session.mode != Mode.NEW:
         due = [row for row in candidates if row["due"] <= now]
@@ -292,13 +312,13 @@ def _filters(session, topic_ids) -> Q:
     return condition
 
 
-def _new_questions(session, topic_ids, seen):
+def _new_questions(session, topic_ids, seen, now):
     """Practisable questions matching the session's options that the user has never graded."""
     return (
         practisable_questions()
         .filter(_filters(session, topic_ids))
         .exclude(
-            pk__in=Card.objects.taken()
+            pk__in=Card.objects.taken(now)
             .filter(user=session.user_id)
             .values("question_id")
         )

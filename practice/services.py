@@ -1,9 +1,10 @@
 """Writes for practice: start a session, show the next card, record an attempt, grade a card."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from http import HTTPStatus
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import Card, Mode, PracticeSession, PracticeSettings, Review, SessionItem
@@ -174,11 +175,72 @@ def review_record(*, item: SessionItem, rating, now=None) -> Review:
     return review
 
 
+class SetAside:
+    """What the member can do with the card in front of them instead of grading it."""
+
+    SKIP = "skip"  # not in this session
+    BURY = "bury"  # not before their tomorrow
+    SUSPEND = "suspend"  # never, until unsuspended
+
+
+@transaction.atomic
+def item_set_aside(*, item: SessionItem, action, now=None) -> SessionItem | None:
+    """Take the current card out of the session ungraded (skip), and bury it until the member's
+    tomorrow or suspend it if asked; the next card follows. Returns the next item."""
+    now = now or timezone.now()
+    item = (
+        SessionItem.objects.select_for_update()
+        .select_related("session")
+        .get(pk=item.pk)
+    )
+    if item.is_graded:
+        raise AlreadyGraded("This card is already graded.", HTTPStatus.CONFLICT)
+    if item.skipped_at is not None:
+        raise PracticeRefused("This card is already set aside.", HTTPStatus.CONFLICT)
+    session = item.session
+    item.skipped_at = now
+    item.save(update_fields=["skipped_at"])
+    if action == SetAside.BURY:
+        card_bury(user=session.user, question_id=item.question_id, now=now)
+    elif action == SetAside.SUSPEND:
+        card_suspend(user=session.user, question_id=item.question_id, now=now)
+    return session_advance(session=session, now=now)
+
+
+def _card_for(user, question_id, now) -> Card:
+    """The member's card for the question, created (new, never graded) if there is none."""
+    card, _ = Card.objects.select_for_update().get_or_create(
+        user=user, question_id=question_id, defaults={"due": now, "created_at": now}
+    )
+    return card
+
+
+@transaction.atomic
+def card_bury(*, user, question_id, now=None) -> Card:
+    """Keep the card out of every mode until the member's next day (their time zone)."""
+    now = now or timezone.now()
+    card = _card_for(user, question_id, now)
+    card.buried_until = practice_settings(user).tomorrow(now)
+    card.save(update_fields=["buried_until"])
+    return card
+
+
+@transaction.atomic
+def card_suspend(*, user, question_id, now=None) -> Card:
+    """Keep the card out of every mode and of the figures until unsuspended."""
+    now = now or timezone.now()
+    card = _card_for(user, question_id, now)
+    if card.suspended_at is None:
+        card.suspended_at = now
+        card.save(update_fields=["suspended_at"])
+    return card
+
+
 def last_undoable_item(session: PracticeSession) -> SessionItem | None:
     """The session's last graded card whose grade can still be undone, or None."""
     return (
         session.items.filter(review__isnull=False)
-        .select_related("review")
+        .select_related("review__card__question")
         .order_by("-position")
         .first()
     )
@@ -209,7 +271,9 @@ def review_undo(*, session: PracticeSession, now=None) -> SessionItem:
     review.void(at=now)
     # Cards shown after the undone one leave the session first: one may be the same question
     # again (relearning), and a question is open at most once in a session.
-    session.items.filter(position__gt=item.position, review__isnull=True).delete()
+    session.items.filter(position__gt=item.position, review__isnull=True).filter(
+        Q(skipped_at__isnull=True) | Q(question_id=item.question_id)
+    ).delete()
     item.review = None
     item.save(update_fields=["review"])
     rebuilt = rebuild_card(card, card.reviews.all())
@@ -221,14 +285,71 @@ def review_undo(*, session: PracticeSession, now=None) -> SessionItem:
 
 
 @transaction.atomic
-def practice_settings_update(
-    *, user, desired_retention, session_size
-) -> PracticeSettings:
+def practice_settings_update(*, user, **values) -> PracticeSettings:
+    """Save the member's practice settings (`values`: the settings form's fields)."""
     settings, _ = PracticeSettings.objects.select_for_update().get_or_create(user=user)
-    settings.desired_retention = desired_retention
-    settings.session_size = session_size
+    for name, value in values.items():
+        setattr(settings, name, value)
     settings.updated_at = timezone.now()
     settings.full_clean(exclude=["user"])
     settings.save()
     # Mastery and the weak line depend on the desired retention.
     return settings
+
+
+class CardAction:
+    """What the card browser (and a card's page) can do to a member's cards."""
+
+    SUSPEND = "suspend"
+    UNSUSPEND = "unsuspend"
+    BURY = "bury"
+    FORGET = "forget"
+    SET_DUE = "set_due"
+    CHOICES = [
+        (SUSPEND, "Suspend"),
+        (UNSUSPEND, "Unsuspend"),
+        (BURY, "Bury until tomorrow"),
+        (FORGET, "Forget (reset to new)"),
+        (SET_DUE, "Set due date"),
+    ]
+
+
+@transaction.atomic
+def cards_apply(*, user, card_ids, action, due_date=None, now=None) -> int:
+    """Apply `action` to the member's cards among `card_ids`; how many changed.
+
+    Forget sets the card's reset marker and rebuilds it from its log, which then starts after
+    the marker: the card is new again and the log is kept whole. Set due date moves practised
+    cards only (a new question has no schedule to move) to the start of `due_date` in the
+    member's time zone; the next review reschedules them as usual."""
+    now = now or timezone.now()
+    settings = practice_settings(user)
+    cards = Card.objects.select_for_update().filter(user=user, pk__in=card_ids)
+    if action == CardAction.FORGET:
+        cards = cards.prefetch_related("reviews")
+    changed = 0
+    for card in cards.order_by("pk"):
+        fields = None
+        if action == CardAction.SUSPEND and card.suspended_at is None:
+            card.suspended_at, fields = now, ["suspended_at"]
+        elif action == CardAction.UNSUSPEND and card.suspended_at is not None:
+            card.suspended_at, fields = None, ["suspended_at"]
+        elif action == CardAction.BURY:
+            card.buried_until, fields = settings.tomorrow(now), ["buried_until"]
+        elif action == CardAction.FORGET and card.last_review is not None:
+            card.reset_at = now
+            card.due_set_to = card.due_set_at = None
+            rebuilt = rebuild_card(card, card.reviews.all())
+            rebuilt.save(force_update=True)
+            changed += 1
+        elif action == CardAction.SET_DUE and card.last_review is not None:
+            due = settings.day_start(
+                datetime.combine(due_date, time(12), tzinfo=settings.zone)
+            )
+            card.due = card.due_set_to = due
+            card.due_set_at = now
+            fields = ["due", "due_set_to", "due_set_at"]
+        if fields:
+            card.save(update_fields=fields)
+            changed += 1
+    return changed

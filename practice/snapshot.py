@@ -16,7 +16,13 @@ from questions.models import Topic
 from .caching import practice_token
 from .mastery import topic_mastery, weak_topics
 from .models import Card, PracticeSession
-from .selectors import card_rows, next_due_at, practice_settings, practisable_questions
+from .selectors import (
+    card_rows,
+    is_buried,
+    next_due_at,
+    practice_settings,
+    practisable_questions,
+)
 
 
 def practice_depends_on(user_id, *others) -> list[str]:
@@ -97,7 +103,11 @@ def home_summary(user, *, now) -> dict:
     return {
         "settings": settings,
         "threshold_percent": round(dr * 100),
-        "due_count": sum(1 for row in rows if row["live"] and row["due"] <= now),
+        "due_count": sum(
+            1
+            for row in rows
+            if row["live"] and row["due"] <= now and not is_buried(row, now)
+        ),
         "next_due_at": next_due_at(rows, now=now),
         "new_count": new_question_count(user),
         "weak_topics": [(names.get(m.topic_id), m) for m in weak],

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import lists, plans, progress, session
+from .views import cards, lists, plans, progress, session
 
 app_name = "practice"
 
@@ -18,6 +18,11 @@ urlpatterns = [
         session.item_grade_view,
         name="grade",
     ),
+    path(
+        "sessions/<int:pk>/cards/<int:item_pk>/set-aside/",
+        session.item_set_aside_view,
+        name="set-aside",
+    ),
     path("sessions/<int:pk>/undo/", session.session_undo_view, name="undo"),
     path("sessions/<int:pk>/end/", session.session_end_view, name="end"),
     path("settings/", session.practice_settings_view, name="settings"),
@@ -25,7 +30,9 @@ urlpatterns = [
     path("history/", progress.history, name="history"),
     path("history.csv", progress.history_csv, name="history-csv"),
     path("deck.apkg", progress.anki_export, name="anki-export"),
-    path("cards/<int:pk>/", progress.card_detail, name="card"),
+    path("cards/", cards.card_browser, name="cards"),
+    path("cards/<int:pk>/", cards.card_detail, name="card"),
+    path("cards/<int:pk>/actions/", cards.card_action, name="card-action"),
     path("lists/", lists.list_index, name="lists"),
     path("lists/<int:pk>/", lists.list_detail, name="list"),
     path("lists/<int:pk>/delete/", lists.list_delete_view, name="list-delete"),

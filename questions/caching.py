@@ -165,6 +165,15 @@ def related_listings(question):
     return [question_token(pk) for pk in listing]
 
 
+@feeds(Question, fields=("title", "kind", "slug"))
+def duplicate_notices(question):
+    """Questions closed as duplicates of it name and link it in their closed notice."""
+    closed = Question.objects.filter(duplicate_of=question.pk).values_list(
+        "pk", flat=True
+    )
+    return [question_token(pk) for pk in closed]
+
+
 @feeds(InterviewMark)
 @feeds(UsefulVote)
 @feeds(DifficultyRating)

@@ -1,4 +1,5 @@
-"""The bank as JSON Lines: `manage.py export_questions` (every question, one line each) and the
+"""The bank as JSON Lines: `manage.py export_questions` (every question, one line each, but the
+merged ones) and the
 web download at /questions/download/ (the published bank with its text, answers and the licence
 and attribution of every source)."""
 
@@ -11,6 +12,7 @@ from .models import (
     Answer,
     Question,
     QuestionSource,
+    QuestionStatus,
     RelatedQuestion,
     Status,
 )
@@ -63,8 +65,12 @@ def question_record(question: Question) -> dict:
 
 
 def export_queryset(questions=None):
-    """Questions with what `question_record` reads, a fixed number of queries per chunk."""
-    questions = Question.objects.all() if questions is None else questions
+    """Questions with what `question_record` reads, a fixed number of queries per chunk.
+
+    Not the records of merges (a question merged into another): the question it went into
+    lists their sources, answers and all."""
+    if questions is None:
+        questions = Question.objects.exclude(status=QuestionStatus.MERGED)
     return (
         questions.select_related("topic")
         .defer("search_vector", "body_html")

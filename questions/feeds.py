@@ -6,7 +6,8 @@ The views are cached for visitors like the pages (feed readers have no session),
 tokens of the pages that show the same rows, so a new question or answer is in them at once."""
 
 from django.contrib.syndication.views import Feed
-from django.shortcuts import get_object_or_404
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.feedgenerator import Atom1Feed
 
 from accounts.site import absolute_url
@@ -174,11 +175,22 @@ def _answers_depend_on(request, pk):
     return [question_token(pk)]
 
 
+def _answers_feed(feed, request, pk, name):
+    """A question's answers feed; a merged question's feed redirects to its target's."""
+    try:
+        return feed(request)(request, pk=pk)
+    except Http404:
+        target = Question.objects.merge_target_of(pk)
+        if target is None:
+            raise
+        return redirect(f"questions:{name}", pk=target.pk, permanent=True)
+
+
 @cached_page(_answers_depend_on, members=None)
 def answers_rss(request, pk):
-    return QuestionAnswersFeed(request)(request, pk=pk)
+    return _answers_feed(QuestionAnswersFeed, request, pk, "answers-feed-rss")
 
 
 @cached_page(_answers_depend_on, members=None)
 def answers_atom(request, pk):
-    return QuestionAnswersAtom(request)(request, pk=pk)
+    return _answers_feed(QuestionAnswersAtom, request, pk, "answers-feed-atom")

@@ -12,9 +12,16 @@ that a later version of its document no longer has is soft-deleted like any
 other answer, so its votes and comments survive; a soft-deleted one is never
 brought back, since a moderator may have removed it. A question left with no
 source and no community content (answers, comments) is deleted.
+
+Reworded duplicates listed in ``seed_data/merges.json`` are one question: the
+bank folds them before writing (``fold_rewordings``), and a database that
+still has the merged question as its own row (imported before the list named
+it) has it merged by ``question_merge``, which leaves a row that redirects.
+A question a moderator merged into another takes its sources and reference
+answers there at every import, as if the list named it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
@@ -30,7 +37,9 @@ from .models import (
     Comment,
     Question,
     QuestionSource,
+    QuestionStatus,
     Source,
+    Status,
     Topic,
 )
 from .search import search_index_update
@@ -40,12 +49,19 @@ from .seeds import (
     DocumentStats,
     SeedFormatError,
     build_bank,
+    fold_rewordings,
     parse_document,
 )
-from .seeds.documents import default_paths, load_metadata, read_documents
+from .seeds.documents import (
+    default_paths,
+    load_merges,
+    load_metadata,
+    read_documents,
+)
 from .seeds.normalize import UNRATED, preferred_title
 from .services.counters import question_top_score_refresh
-from .services.related import related_questions_refresh
+from .services.curation import question_merge
+from .services.related import related_questions_refresh_now
 
 
 class SeedImportError(Exception):
@@ -66,11 +82,16 @@ class ImportReport:
     topics_updated: int = 0
     sources_created: int = 0
     sources_updated: int = 0
+    rewordings: int = 0  # reworded duplicates folded by merges.json (not a write)
+    questions_merged: int = 0  # rows merged in the database by this run
+    stale_merges: list = field(default_factory=list)  # merges.json members not found
 
     @property
     def changed(self) -> bool:
         return any(
-            v for k, v in vars(self).items() if k not in ("documents", "unchanged")
+            v
+            for k, v in vars(self).items()
+            if k not in ("documents", "unchanged", "rewordings", "stale_merges")
         )
 
     def lines(self) -> list[str]:
@@ -86,6 +107,9 @@ class ImportReport:
         out += [
             f"Total: {found} found, {answered} with an answer, {merged} merged "
             f"-> {found - merged} questions",
+            f"Reworded duplicates (seed_data/merges.json): {self.rewordings} merged "
+            f"-> {found - merged - self.rewordings} questions; "
+            f"{self.questions_merged} merged in the database by this import",
             f"Questions: {self.created} created, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.removed} removed",
             f"Reference answers: {self.answers_created} created, "
@@ -117,15 +141,90 @@ def import_seeds(paths: list[Path] | None = None) -> ImportReport:
     except SeedFormatError as exc:
         raise SeedImportError(str(exc)) from exc
     bank, stats = build_bank(parsed)
-    report = ImportReport(documents=stats)
+    bank, rewordings = fold_rewordings(
+        bank, load_merges(), {name for name, _ in parsed}
+    )
+    report = ImportReport(
+        documents=stats, rewordings=len(rewordings), stale_merges=rewordings.stale
+    )
     # Batched: what the saved rows feed (caching, questions/caching.py) is replaced once.
     with transaction.atomic(), batched():
         topics = _sync_topics(report)
         sources = _sync_sources([name for name, _ in parsed], load_metadata(), report)
+        _merge_rewordings(
+            rewordings.folded
+            + [(keep_key, other.key) for keep_key, other in rewordings.orphans],
+            report,
+        )
+        bank = _follow_merged_rows(_give_orphans_their_rows(bank, rewordings.orphans))
         _QuestionSync(bank, topics, sources, report).run()
         search_index_update()  # PostgreSQL full-text documents; a no-op on SQLite
-        related_questions_refresh()  # the related lists, from the new text (a small bank)
+        related_questions_refresh_now()  # the related lists, from the new text (a small bank)
     return report
+
+
+def _merge_rewordings(folds: list[tuple[str, str]], report: ImportReport) -> None:
+    """Rows of listed rewordings that a database still has as questions of their own (imported
+    before the list named them) are merged now, as a moderator would: their answers,
+    comments, followers and members' cards go to the kept question, their address redirects."""
+    rows = Question.objects.in_bulk(
+        {key for pair in folds for key in pair}, field_name="dedup_key"
+    )
+    for keep_key, merged_key in folds:
+        merged, keep = rows.get(merged_key), rows.get(keep_key)
+        if merged is None or merged.status == QuestionStatus.MERGED:
+            continue
+        if keep is None:
+            # The kept wording is new here: the rewording's row becomes its question.
+            merged.dedup_key = keep_key
+            merged.save(update_fields=["dedup_key"])
+            rows[keep_key] = merged
+        elif keep.status == Status.PUBLISHED:
+            question_merge(source=merged, target=keep, refresh_related=False)
+            report.questions_merged += 1
+
+
+def _bank_question_of(row: Question) -> BankQuestion:
+    """A bank entry for a question no document of this run has, as it is (the import changes
+    nothing of it): what it absorbs brings its sources and answers there."""
+    return BankQuestion(
+        row.dedup_key, row.title, row.kind, row.difficulty, row.topic.slug
+    )
+
+
+def _give_orphans_their_rows(bank, orphans) -> list[BankQuestion]:
+    """Rewordings whose kept question is in a document outside this run join its row (an
+    import of one document keeps the merges the list made); with no such row yet, a rewording
+    stays a question of its own."""
+    by_key = {question.key: question for question in bank}
+    rows = Question.objects.select_related("topic").in_bulk(
+        {keep_key for keep_key, _ in orphans}, field_name="dedup_key"
+    )
+    for keep_key, other in orphans:
+        row = rows.get(keep_key)
+        if row is None:
+            by_key.setdefault(other.key, other)
+            continue
+        if keep_key not in by_key:
+            by_key[keep_key] = _bank_question_of(row)
+        by_key[keep_key].absorb(other)
+    return list(by_key.values())
+
+
+def _follow_merged_rows(bank: list[BankQuestion]) -> list[BankQuestion]:
+    """A bank question whose row was merged into another question (by a moderator) is folded
+    into that question's, so its sources and answers stay where the merge put them."""
+    by_key = {question.key: question for question in bank}
+    merged_rows = Question.objects.filter(
+        dedup_key__in=list(by_key), status=QuestionStatus.MERGED
+    ).select_related("merged_into__topic")
+    for row in merged_rows:
+        target = row.merged_into
+        into = by_key.get(target.dedup_key)
+        if into is None:  # a question no document of this run has (a member's)
+            into = by_key[target.dedup_key] = _bank_question_of(target)
+        into.absorb(by_key.pop(row.dedup_key))
+    return list(by_key.values())
 
 
 def _parse(name: str, text: str):

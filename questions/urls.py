@@ -9,6 +9,7 @@ from .views import (
     detail,
     download,
     feedback,
+    history,
     notifications,
     proposals,
     votes,
@@ -34,6 +35,7 @@ urlpatterns = [
         "<int:pk>/comments/", comments.question_comment_create, name="question-comment"
     ),
     path("<int:pk>/follow/", notifications.question_follow, name="follow"),
+    path("<int:pk>/history/", history.question_history, name="question-history"),
     path("<int:pk>/interview/", feedback.interview_mark_view, name="interview-mark"),
     path("<int:pk>/useful/", feedback.useful_vote_view, name="useful-vote"),
     path("<int:pk>/difficulty/", feedback.difficulty_rate_view, name="difficulty-rate"),
@@ -41,7 +43,8 @@ urlpatterns = [
     path("<int:pk>/answers.rss", feeds.answers_rss, name="answers-feed-rss"),
     path("<int:pk>/answers.atom", feeds.answers_atom, name="answers-feed-atom"),
     # After the <pk>/ actions, which a slug could otherwise shadow ("answer", "comments",
-    # "follow", "interview", "useful", "difficulty"); before the rest, as the site's most read page.
+    # "follow", "history", "interview", "useful", "difficulty"); before the rest, as the site's most
+    # read page.
     path("<int:pk>/<slug:slug>/", detail.question_detail, name="detail"),
     path("answers/preview/", answers.answer_preview, name="answer-preview"),
     path("answers/<int:pk>/edit/", answers.answer_edit_view, name="answer-edit"),
@@ -49,7 +52,7 @@ urlpatterns = [
     path(
         "answers/<int:pk>/restore/", answers.answer_restore_view, name="answer-restore"
     ),
-    path("answers/<int:pk>/history/", answers.answer_history, name="answer-history"),
+    path("answers/<int:pk>/history/", history.answer_history, name="answer-history"),
     path("answers/<int:pk>/vote/", votes.vote_answer, name="answer-vote"),
     path(
         "answers/<int:pk>/comments/",
@@ -57,6 +60,11 @@ urlpatterns = [
         name="answer-comment",
     ),
     path("comments/<int:pk>/edit/", comments.comment_edit_view, name="comment-edit"),
+    path(
+        "comments/<int:pk>/history/",
+        history.comment_history,
+        name="comment-history",
+    ),
     path(
         "comments/<int:pk>/delete/", comments.comment_delete_view, name="comment-delete"
     ),

@@ -43,7 +43,11 @@ def make_bank():
 
 def current_item(session):
     """The card a session shows now (its newest ungraded item)."""
-    return session.items.filter(review__isnull=True).order_by("-position").first()
+    return (
+        session.items.filter(review__isnull=True, skipped_at__isnull=True)
+        .order_by("-position")
+        .first()
+    )
 
 
 def urls_for(item):

@@ -21,6 +21,7 @@ from practice.models import (
 from questions.models import Answer
 from questions.services.answers import answer_create
 from questions.services.comments import comment_create
+from questions.services.curation import question_close
 from tests.factories import (
     AnswerFactory,
     TopicFactory,
@@ -178,6 +179,11 @@ def rendered_pages(world: World) -> dict[str, str]:
         "member",
         reverse("questions:comment-edit", args=[world.comment.pk]),
     )
+    page(
+        "comment-add",
+        "member",
+        reverse("questions:answer-comment", args=[world.other_answer.pk]),
+    )
     page("propose", "member", reverse("questions:propose"))
     page("deleted-posts", "member", reverse("questions:deleted"))
     page(
@@ -218,6 +224,19 @@ def rendered_pages(world: World) -> dict[str, str]:
     page("practice-history", "member", reverse("practice:history"))
     card = Card.objects.get(user=world.member, question_id=item.question_id)
     page("practice-card-detail", "member", reverse("practice:card", args=[card.pk]))
+    page("practice-cards", "member", reverse("practice:cards"))
+    pages["member-practice-cards-rejected"] = world.post(
+        "member",
+        reverse("practice:cards"),
+        {"cards": [card.pk], "action": "set_due"},
+        HTTPStatus.BAD_REQUEST,
+    )
+    pages["member-practice-card-action-rejected"] = world.post(
+        "member",
+        reverse("practice:card-action", args=[card.pk]),
+        {"action": "set_due"},
+        HTTPStatus.BAD_REQUEST,
+    )
     page("practice-settings", "member", reverse("practice:settings"))
 
     # Lists and notes: the save page, a public list as its owner and through its share link.
@@ -270,4 +289,36 @@ def rendered_pages(world: World) -> dict[str, str]:
         reverse("moderation:member", args=[world.newcomer.username]),
     )
     page("question-edit", "moderator", reverse("questions:edit", args=[tex.pk]))
+
+    # History of a question (never edited) and of a comment; closing and merging questions.
+    page(
+        "question-history",
+        "visitor",
+        reverse("questions:question-history", args=[q.pk]),
+    )
+    page(
+        "comment-history",
+        "visitor",
+        reverse("questions:comment-history", args=[world.comment.pk]),
+    )
+    page(
+        "question-close", "moderator", reverse("moderation:question-close", args=[q.pk])
+    )
+    merge_url = reverse("moderation:question-merge", args=[tex.pk])
+    page("question-merge", "moderator", merge_url)
+    pages["moderator-question-merge-confirm"] = world.post(
+        "moderator", merge_url, {"target": str(q.pk)}
+    )
+    closed = practisable_question(
+        topic=world.topic, title="Which GPU should I buy for training?"
+    )
+    question_close(
+        question=closed,
+        by=world.moderator,
+        reason="duplicate",
+        duplicate_of=q,
+        note="Asked many times.",
+    )
+    for reader in ("visitor", "member", "moderator"):
+        page("closed-question", reader, closed.get_absolute_url())
     return pages

@@ -111,13 +111,15 @@ def test_the_main_journey_works_without_javascript(browser, live_server):
     assert Vote.objects.get(user=me, answer=other_answer).value == 1
     assert_accessible(page)
 
-    # Comment: the <details> opens without JavaScript.
+    # Comment: the card's link opens the comment form's own page without JavaScript.
     card = page.locator(f"#answer-{other_answer.pk}")
-    card.get_by_text("Add a comment").click()
-    card.get_by_role("textbox", name="Comment").fill(
+    card.get_by_role("link", name="Add a comment").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add a comment")
+    assert_accessible(page)
+    page.get_by_role("textbox", name="Comment").fill(
         "Could you add the chain rule formula?"
     )
-    card.get_by_role("button", name="Add comment").click()
+    page.get_by_role("button", name="Add comment").click()
     expect(page.locator(f"#answer-{other_answer.pk} .comment")).to_contain_text(
         "Could you add the chain rule formula?"
     )

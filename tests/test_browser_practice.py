@@ -191,3 +191,71 @@ def test_the_progress_tables_fit_a_desktop_screen(page, live_server):
     )
     assert overflowing == []
     check(page, "practice-progress-history-desktop")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_undo_skip_suspend_and_the_card_browser(browser, live_server, javascript):
+    """Undo a grade (U with JavaScript, the button without), skip and suspend a card, then
+    unsuspend it from the card browser; every page checked by axe."""
+    context = browser.new_context(
+        java_script_enabled=javascript, viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    topic = TopicFactory(slug="deep-learning", name="Deep learning")
+    for title, canonical in QUESTIONS:
+        question = practisable_question(topic=topic, title=title)
+        AnswerFactory(question=question, is_canonical=True, body=canonical)
+    me = UserFactory(username="controller")
+    log_in(page, live_server, me)
+    page.goto(live_server.url + "/practice/")
+    page.get_by_label("Cards").fill("4")
+    page.get_by_role("button", name="Start practising").click()
+    expect(page.locator(".practice-position")).to_contain_text("Card 1 of 4")
+    if javascript:
+        htmx_settled(page)
+    first = page.get_by_role("heading", level=1).inner_text()
+    page.get_by_role("button", name="I thought it through").click()
+    page.get_by_role("button", name=re.compile("^Easy")).click()
+    expect(page.locator(".practice-position")).to_contain_text("Card 2 of 4")
+    assert Review.objects.filter(user=me).count() == 1
+    if javascript:
+        htmx_settled(page)
+        page.locator("body").press("u")
+    else:
+        page.get_by_role("button", name=re.compile("^Undo the last grade")).click()
+    expect(page.locator(".practice-position")).to_contain_text("Card 1 of 4")
+    expect(page.get_by_role("heading", level=1)).to_have_text(first)
+    expect(page.locator(".grade-form")).to_be_visible()
+    assert Review.objects.counted().filter(user=me).count() == 0
+    check(page, f"practice-undone-{'js' if javascript else 'nojs'}")
+    page.get_by_role("button", name=re.compile("^Good")).click()
+    expect(page.locator(".practice-position")).to_contain_text("Card 2 of 4")
+    if javascript:
+        htmx_settled(page)
+    skipped = page.get_by_role("heading", level=1).inner_text()
+    page.get_by_role("button", name=re.compile("^Skip")).click()
+    # The next card takes the skipped one's place (the same number).
+    expect(page.get_by_role("heading", level=1)).not_to_have_text(skipped)
+    expect(page.locator(".practice-position")).to_contain_text("Card 2 of 4")
+    if javascript:
+        htmx_settled(page)
+    suspended = page.get_by_role("heading", level=1).inner_text()
+    page.get_by_role("button", name=re.compile("^Suspend")).click()
+    expect(page.get_by_role("heading", level=1)).not_to_have_text(suspended)
+    expect(page.locator(".practice-position")).to_contain_text("Card 2 of 4")
+
+    page.goto(live_server.url + "/practice/cards/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your cards")
+    expect(page.locator(".card-table tbody tr")).to_have_count(2)
+    check(page, f"practice-cards-{'js' if javascript else 'nojs'}")
+    page.get_by_label("State").select_option("suspended")
+    page.get_by_role("button", name="Apply", exact=True).click()
+    expect(page.locator(".card-table tbody tr")).to_have_count(1)
+    expect(page.locator(".card-table")).to_contain_text(suspended)
+    page.get_by_label(re.compile("^Tick")).check()
+    page.get_by_label("Action").select_option("unsuspend")
+    page.get_by_role("button", name="Apply to ticked cards").click()
+    expect(page.locator(".messages")).to_contain_text("unsuspended")
+    expect(page.locator(".empty")).to_contain_text("No cards match these filters")
+    check(page, f"practice-cards-after-{'js' if javascript else 'nojs'}")
+    context.close()

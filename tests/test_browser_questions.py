@@ -84,7 +84,7 @@ def test_search_answer_vote_and_comment(page, live_server, viewport):
 
     # Comment on it, also in place.
     other_card = page.locator(f"#answer-{other_answer.pk}")
-    other_card.get_by_text("Add a comment").click()
+    other_card.get_by_role("link", name="Add a comment").click()
     other_card.get_by_role("textbox", name="Comment").fill(
         "Could you add the chain rule formula?"
     )

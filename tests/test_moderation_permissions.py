@@ -17,10 +17,11 @@ from moderation import services
 from moderation import urls as moderation_urls
 from moderation.models import AuditLogEntry, Flag
 from notifications.unsubscribe import unsubscribe_token
-from questions.models import AnswerRevision, Comment, Question, Vote
+from questions.models import AnswerRevision, CloseReason, Comment, Question, Vote
 from questions.services.answers import answer_create, answer_delete, answer_edit
-from questions.services.comments import comment_create
-from questions.services.questions import question_propose
+from questions.services.comments import comment_create, comment_edit
+from questions.services.curation import question_close
+from questions.services.questions import question_edit, question_propose
 from tests.factories import QuestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +102,14 @@ MATRIX = [
     Row("mark", "moderation:canonical", "post", MODERATORS_ONLY_POST, args=lambda w: [w.answer.pk], data=lambda w: {"canonical": "1"}),
     Row("unmark", "moderation:canonical", "post", MODERATORS_ONLY_POST, args=lambda w: [w.canonical_answer.pk], data=lambda w: {"canonical": "0"}),
     Row("rollback", "moderation:rollback", "post", MODERATORS_ONLY_POST, args=lambda w: [w.answer.pk], data=lambda w: {"number": "1"}),
+    Row("rollback", "moderation:question-rollback", "post", MODERATORS_ONLY_POST, args=lambda w: [w.edited_question.pk], data=lambda w: {"number": "1"}),
+    Row("rollback", "moderation:comment-rollback", "post", MODERATORS_ONLY_POST, args=lambda w: [w.comment.pk], data=lambda w: {"number": "1"}),
+    # Closing, reopening and merging questions (the merge form, its confirmation page, the merge).
+    Row("close", "moderation:question-close", "get", MODERATORS_ONLY, args=lambda w: [w.question.pk]),
+    Row("close", "moderation:question-close", "post", MODERATORS_ONLY_POST, args=lambda w: [w.question.pk], data=lambda w: {"reason": "off-topic"}),
+    Row("reopen", "moderation:question-reopen", "post", MODERATORS_ONLY_POST, args=lambda w: [w.closed_question.pk]),
+    Row("merge", "moderation:question-merge", "get", MODERATORS_ONLY, args=lambda w: [w.duplicate.pk]),
+    Row("merge", "moderation:question-merge", "post", MODERATORS_ONLY_POST, args=lambda w: [w.duplicate.pk], data=lambda w: {"target": w.question.pk, "confirm": "True"}),
     # The flag form shows for the author too (the page has no link to it); sending it is refused.
     Row("answer", "moderation:flag", "get", MEMBERS, args=lambda w: ["answer", w.answer.pk]),
     Row("answer", "moderation:flag", "post", FLAG_POST, args=lambda w: ["answer", w.answer.pk], data=lambda w: {"reason": "wrong"}),
@@ -139,6 +148,7 @@ def world():
             question=question, author=UserFactory(trusted=True), body=BODY
         ),
     )
+    comment = comment_edit(comment=comment, body="See also Adam and AdamW.")
     canonical_answer = answer_create(
         question=QuestionFactory(), author=author, body=BODY
     )
@@ -165,6 +175,18 @@ def world():
         deleted_answer=deleted_answer,
         published_question=QuestionFactory(author=author),
         proposal=proposal,
+        edited_question=question_edit(
+            question=QuestionFactory(),
+            editor=moderator,
+            title="What does a learning-rate warm-up do?",
+            body="",
+            topic=question.topic,
+            difficulty="medium",
+        ),
+        closed_question=question_close(
+            question=QuestionFactory(), by=moderator, reason=CloseReason.UNCLEAR
+        ),
+        duplicate=QuestionFactory(),
     )
 
 
@@ -175,7 +197,11 @@ def _snapshot():
         Flag.objects.count(),
         Question.objects.count(),
         AnswerRevision.objects.count(),
-        list(Question.objects.order_by("pk").values_list("title", "body", "status")),
+        list(
+            Question.objects.order_by("pk").values_list(
+                "title", "body", "status", "closed_at"
+            )
+        ),
     )
 
 
@@ -225,7 +251,13 @@ POST_ONLY = [
     for row in MATRIX
     if row.method == "post"
     and row.url_name.startswith("moderation:")
-    and row.url_name not in ("moderation:flag", "moderation:member-purge")
+    and row.url_name
+    not in (
+        "moderation:flag",
+        "moderation:member-purge",
+        "moderation:question-close",
+        "moderation:question-merge",
+    )
 ]
 
 

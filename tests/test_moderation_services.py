@@ -23,8 +23,9 @@ from questions.models import (
     QuestionFollow,
     Status,
 )
+from questions.services import curation
 from questions.services.answers import answer_create, answer_delete, answer_edit
-from questions.services.comments import comment_create
+from questions.services.comments import comment_create, comment_edit
 from questions.services.questions import question_edit, question_propose
 from questions.services.votes import VoteRefused, vote_cast
 from tests.factories import QuestionFactory, UserFactory
@@ -647,6 +648,31 @@ def _until():
     return timezone.now() + timedelta(days=2)
 
 
+def _closed_question(m):
+    return curation.question_close(
+        question=QuestionFactory(), by=m.moderator, reason="off-topic"
+    )
+
+
+def _edited_question(m):
+    question = QuestionFactory()
+    return question_edit(
+        question=question,
+        editor=m.member,
+        title=question.title + " Reworded?",
+        body="",
+        topic=question.topic,
+        difficulty=question.difficulty,
+    )
+
+
+def _edited_comment(m):
+    comment = comment_create(
+        author=m.member, body="A first remark.", question=QuestionFactory()
+    )
+    return comment_edit(comment=comment, body="A second remark.")
+
+
 # (id, make the target, act on it, expected action, actor: "moderator" or None, reason)
 AUDITED = [
     ("approve", _pending_answer, lambda m, t: services.post_approve(moderator=m.moderator, post=t), Action.APPROVE, "moderator", ""),
@@ -669,6 +695,11 @@ AUDITED = [
     ("purge", lambda m: m.member, lambda m, t: services.user_purge(moderator=m.moderator, user=t, reason="Spam."), Action.PURGE, "moderator", "0 posts hidden: Spam."),
     ("role-grant", lambda m: m.member, lambda m, t: moderator_set(user=t, is_moderator=True, actor=m.moderator), Action.ROLE_GRANT, "moderator", ""),
     ("role-revoke", lambda m: UserFactory(moderator=True), lambda m, t: moderator_set(user=t, is_moderator=False, actor=m.moderator), Action.ROLE_REVOKE, "moderator", ""),
+    ("close", lambda m: QuestionFactory(), lambda m, t: services.question_close(moderator=m.moderator, question=t, reason="unclear", note="Which model?"), Action.CLOSE, "moderator", "Needs details or clarity: Which model?"),
+    ("reopen", _closed_question, lambda m, t: services.question_reopen(moderator=m.moderator, question=t), Action.REOPEN, "moderator", ""),
+    ("merge", lambda m: QuestionFactory(), lambda m, t: services.question_merge(moderator=m.moderator, source=t, target=QuestionFactory(title="The kept wording?")), Action.MERGE, "moderator", lambda t: f"into question {refresh(t).merged_into_id} “The kept wording?”"),
+    ("rollback-question", _edited_question, lambda m, t: services.question_rollback(moderator=m.moderator, question=t, number=1), Action.ROLLBACK, "moderator", "to revision 1"),
+    ("rollback-comment", _edited_comment, lambda m, t: services.comment_rollback(moderator=m.moderator, comment=t, number=1), Action.ROLLBACK, "moderator", "to revision 1"),
 ]  # fmt: skip
 
 
@@ -694,7 +725,7 @@ def test_each_action_writes_exactly_one_audit_entry(make, act, action, actor, re
     if action == Action.SUSPEND:
         assert entry.reason.startswith("until ") and entry.reason.endswith(reason)
     else:
-        assert entry.reason == reason
+        assert entry.reason == (reason(target) if callable(reason) else reason)
 
 
 def test_every_action_is_covered_by_the_table():

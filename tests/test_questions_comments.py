@@ -50,6 +50,36 @@ def test_add_comment_without_javascript_redirects_to_it(user_client):
     assert response["Location"].endswith(f"#comment-{comment.pk}")
 
 
+def test_cards_carry_a_link_to_the_comment_form_not_the_form(user_client):
+    answer = AnswerFactory()
+    url = reverse("questions:answer-comment", args=[answer.pk])
+    page = user_client.get(answer.question.get_absolute_url()).content.decode()
+    assert f'<a href="{url}" data-hx-get="{url}"' in page
+    assert 'name="body" id="comment-body-answer-' not in page
+
+    # Without JavaScript the link opens the form's own page, which posts to the same address.
+    response = user_client.get(url)
+    assert response.status_code == HTTPStatus.OK
+    assert b"<h1>Add a comment</h1>" in response.content
+    assert b'<form method="post"' in response.content
+
+    # With htmx the form comes alone, in place of the link, posting to the thread.
+    response = user_client.get(url, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert html.strip().startswith('<div class="comment-add">')
+    assert f'data-hx-target="#comments-answer-{answer.pk}"' in html
+    assert "autofocus" in html and "csrfmiddlewaretoken" in html
+
+
+def test_the_comment_form_is_for_members_who_may_post(client, new_user):
+    answer = AnswerFactory()
+    url = reverse("questions:answer-comment", args=[answer.pk])
+    assert client.get(url).status_code == HTTPStatus.FOUND  # to sign in
+    client.force_login(new_user)
+    assert client.get(url).status_code in (HTTPStatus.OK, HTTPStatus.FORBIDDEN)
+
+
 def test_add_comment_with_htmx_returns_the_thread(user_client):
     question = QuestionFactory()
     response = user_client.post(

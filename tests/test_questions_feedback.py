@@ -502,3 +502,25 @@ def test_concurrent_votes_and_ratings_keep_true_totals():
     question = fresh(question)
     assert (question.useful_count, question.difficulty_rating_count) == (8, 8)
     assert question.interview_count == 8 and question.community_difficulty == "hard"
+
+
+def test_the_totals_are_checked_invariants():
+    from devtools.invariants import check_invariants
+
+    question = QuestionFactory()
+    member = UserFactory()
+    interview_mark_set(user=member, question=question)
+    useful_vote_set(user=member, question=question, useful=True)
+    difficulty_rate(user=member, question=question, difficulty="easy")
+    found = check_invariants()
+    names = (
+        "question_interview_count",
+        "question_useful_count",
+        "question_difficulty_rating_count",
+    )
+    assert all(found[name] == [] for name in names)
+    Question.objects.filter(pk=question.pk).update(
+        interview_count=5, useful_count=0, difficulty_rating_count=2
+    )
+    found = check_invariants()
+    assert all(found[name] == [question.pk] for name in names)

@@ -18,13 +18,19 @@ from questions.models import (
     Topic,
 )
 from questions.seeds import TOPICS, dedup_key
+from questions.seeds.documents import load_merges
 
 pytestmark = pytest.mark.django_db
 
 SHIPPED = {path.name[:3]: path for path in default_paths()}
 KMEANS = dedup_key("What is convergence in k-means clustering?")
-TOTAL_QUESTIONS = 165 + 66 + 129 + 15 - 64
-TOTAL_REFERENCES = 112 + 66 + 129 + 15
+# Reworded duplicates merged by seed_data/merges.json (tests/test_questions_import_merges.py).
+REWORDINGS = sum(len(entry["merge"]) for entry in load_merges())
+TOTAL_QUESTIONS = 165 + 66 + 129 + 15 - 64 - REWORDINGS
+# One reference answer per question and document: a rewording's answer from a document that
+# answers the question it went into too is joined to that answer.
+JOINED_REFERENCES = 7
+TOTAL_REFERENCES = 112 + 66 + 129 + 15 - JOINED_REFERENCES
 
 
 @pytest.fixture
@@ -96,16 +102,17 @@ def test_questions_without_a_source_answer_need_one():
     )
     assert (unanswered.has_reference_answer, unanswered.needs_answer) == (False, True)
     assert unanswered.difficulty == "medium"
-    assert Question.objects.filter(has_reference_answer=False).count() == 165 - 112
+    # Two of 000's unanswered questions have an answer from the rewording merged into them.
+    assert Question.objects.filter(has_reference_answer=False).count() == 165 - 112 - 2
 
 
 def test_topics_to_explain_and_their_prompt():
     import_seeds()
     topic = Question.objects.get(
-        dedup_key=dedup_key("Batch SGD vs Minibatch SGD vs SGD")
+        dedup_key=dedup_key("Residual Connections/ Skip Connections")
     )
     assert topic.kind == "topic"
-    assert topic.prompt == "Explain: Batch SGD vs Minibatch SGD vs SGD"
+    assert topic.prompt == "Explain: Residual Connections/ Skip Connections"
 
 
 def test_a_second_run_changes_nothing_and_says_so():
@@ -146,7 +153,9 @@ def test_a_second_run_changes_nothing_and_says_so():
 def test_an_edited_document_updates_in_place(docs):
     import_seeds(list(docs.values()))
     kmeans = Question.objects.get(dedup_key=KMEANS)
-    renamed = Question.objects.get(dedup_key=dedup_key("What are the decision trees?"))
+    renamed = Question.objects.get(
+        dedup_key=dedup_key("What is gradient descent? How does it work?")
+    )
     count = Question.objects.count()
     # Two lines inserted at the top shift every line; an answer and a title change.
     edit(
@@ -154,7 +163,11 @@ def test_an_edited_document_updates_in_place(docs):
         "Theoretical interview questions\n",
         "Theoretical interview questions\n\nEdited.\n",
     )
-    edit(docs["000"], "What are the decision trees? 👶", "What are decision trees? 👶")
+    edit(
+        docs["000"],
+        "What is gradient descent? How does it work? ⭐️",
+        "What is gradient descent and how does it work? ⭐️",
+    )
     edit(
         docs["001"],
         "Averaging is equivalent to uniform attention.",
@@ -166,8 +179,8 @@ def test_an_edited_document_updates_in_place(docs):
     assert Question.objects.count() == count
     assert (report.created, report.removed) == (0, 0)
     renamed.refresh_from_db()
-    assert renamed.title == "What are decision trees?"
-    assert renamed.source_links.get().line == 337 + 2
+    assert renamed.title == "What is gradient descent and how does it work?"
+    assert renamed.source_links.get().line == 86 + 2
     assert (
         report.updated == 165 + 1
     )  # every 000 question moved two lines; one 001 answer changed
@@ -209,11 +222,12 @@ def test_a_reference_answer_dropped_from_its_document_is_soft_deleted(docs):
 def test_importing_one_document_keeps_what_the_others_gave_a_merged_question():
     import_seeds()
     report = import_seeds([SHIPPED["001"]])
+    # 001's 66 items, one of which (active learning, asked twice) is merged into the other.
     assert (report.created, report.updated, report.removed, report.unchanged) == (
         0,
         0,
         0,
-        66,
+        65,
     )
     assert (
         Question.objects.get(dedup_key=KMEANS).title
@@ -274,18 +288,22 @@ def test_import_command_reports_per_document_and_totals():
     ]
     assert (
         lines[4]
-        == f"Total: 375 found, 322 with an answer, 64 merged -> {TOTAL_QUESTIONS} questions"
+        == f"Total: 375 found, 322 with an answer, 64 merged -> {375 - 64} questions"
     )
-    assert (
-        lines[5]
-        == f"Questions: {TOTAL_QUESTIONS} created, 0 updated, 0 unchanged, 0 removed"
+    assert lines[5] == (
+        f"Reworded duplicates (seed_data/merges.json): {REWORDINGS} merged "
+        f"-> {TOTAL_QUESTIONS} questions; 0 merged in the database by this import"
     )
     assert (
         lines[6]
-        == f"Reference answers: {TOTAL_REFERENCES} created, 0 updated, 0 removed"
+        == f"Questions: {TOTAL_QUESTIONS} created, 0 updated, 0 unchanged, 0 removed"
     )
     assert (
         lines[7]
+        == f"Reference answers: {TOTAL_REFERENCES} created, 0 updated, 0 removed"
+    )
+    assert (
+        lines[8]
         == f"Topics: {len(TOPICS)} created, 0 updated; sources: 4 created, 0 updated"
     )
     out = StringIO()
@@ -311,6 +329,11 @@ def test_export_questions_writes_json_lines(tmp_path):
             "title",
             "topic",
             "difficulty",
+            "shown_difficulty",
+            "community_difficulty",
+            "difficulty_rating_count",
+            "interview_count",
+            "useful_count",
             "kind",
             "sources",
             "has_reference_answer",
@@ -322,11 +345,16 @@ def test_export_questions_writes_json_lines(tmp_path):
     )
     kmeans = Question.objects.get(dedup_key=KMEANS)
     record = next(r for r in records if r["id"] == kmeans.pk)
-    assert record == {
+    expected = {
         "id": kmeans.pk,
         "title": "What is convergence in k-means clustering?",
         "topic": "clustering",
         "difficulty": "unrated",
+        "shown_difficulty": "unrated",
+        "community_difficulty": "unrated",
+        "difficulty_rating_count": 0,
+        "interview_count": 0,
+        "useful_count": 0,
         "kind": "question",
         "sources": [
             {"document": SHIPPED["001"].name, "line": 97},
@@ -337,6 +365,8 @@ def test_export_questions_writes_json_lines(tmp_path):
         "url": kmeans.get_absolute_url(),
         "related": record["related"],  # checked in tests/test_questions_related.py
     }
+    assert {key: record[key] for key in expected} == expected
+    assert (record["shown_difficulty"], record["useful_count"]) == ("unrated", 0)
     kmeans_family = Question.objects.filter(title__icontains="k-means")
     assert set(record["related"]) & set(kmeans_family.values_list("pk", flat=True))
     assert {r["difficulty"] for r in records} == {"easy", "medium", "hard", "unrated"}

@@ -132,6 +132,8 @@ def _make_objects():
         "questions:answer-comment": {"pk": other_answer.pk},
         "questions:comment-edit": {"pk": comment.pk},
         "questions:comment-delete": {"pk": comment.pk},
+        "questions:comment-history": {"pk": comment.pk},
+        "moderation:comment-rollback": {"pk": comment.pk},
         "questions:detail": {"pk": question.pk, "slug": question.slug},
         "questions:topic": {"slug": topic.slug},
         "notification-open": {"pk": notification.pk},

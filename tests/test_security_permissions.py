@@ -93,8 +93,9 @@ from questions.models import (
     Vote,
 )
 from questions.services.answers import answer_create, answer_delete, answer_edit
-from questions.services.comments import comment_create, comment_delete
-from questions.services.questions import question_propose
+from questions.services.comments import comment_create, comment_delete, comment_edit
+from questions.services.curation import question_close
+from questions.services.questions import question_edit, question_propose
 from tests.factories import PASSWORD, TopicFactory, UserFactory
 from tests.module_data import module_data
 from tests.practice_factories import practisable_question
@@ -313,6 +314,25 @@ def _owner_deletes_comment(c):
     comment_delete(comment=c.w.comment, by=c.w.owner)
 
 
+def _question_edited(c):
+    question_edit(
+        question=c.w.question,
+        editor=c.w.moderator,
+        title="How does gradient descent find a minimum?",
+        body="",
+        topic=c.w.topic,
+        difficulty=c.w.question.difficulty,
+    )
+
+
+def _comment_edited(c):
+    comment_edit(comment=c.w.comment, body="See also Adam and AdamW.")
+
+
+def _question_closed(c):
+    question_close(question=c.w.question, by=c.w.moderator, reason="off-topic")
+
+
 def _confirmation_key(c):
     address = EmailAddress.objects.get(user=c.w.unverified)
     return EmailConfirmationHMAC(address).key
@@ -358,6 +378,10 @@ MATRIX = [
     # Hidden by a moderator, a proposal awaiting review: only their author and moderators see them.
     Entry("questions:answer-history", variant="hidden", get=unpublished(OK), post=unpublished(OK), url=lambda c: reverse("questions:answer-history", args=[c.w.hidden_answer.pk])),
     Entry("questions:detail", variant="proposal", get=unpublished(OK), post=unpublished(OK), url=lambda c: c.w.proposal.get_absolute_url()),
+    # The history of a question and of a comment, as an answer's.
+    Entry("questions:question-history", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("questions:question-history", args=[_q(c).pk])),
+    Entry("questions:question-history", variant="proposal", get=unpublished(OK), post=unpublished(OK), url=lambda c: reverse("questions:question-history", args=[c.w.proposal.pk])),
+    Entry("questions:comment-history", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("questions:comment-history", args=[c.w.comment.pk])),
     Entry("accounts:profile", get=everyone(OK), post=everyone(OK), url=lambda c: reverse("accounts:profile", args=[c.w.owner.username])),
     # The API: public and read-only; the personal part opens with a token only, never a session.
     Entry("api:question_list", get=everyone(OK), post=everyone(NOT_ALLOWED)),
@@ -593,6 +617,12 @@ MATRIX = [
         effect=lambda c: Review.objects.filter(user=c.w.owner).exists(),
     ),
     Entry(
+        "practice:set-aside", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.session.get_absolute_url() + "#practice-card")),
+        url=lambda c: reverse("practice:set-aside", args=[c.w.session.pk, c.w.item.pk]),
+        data=lambda c: {"action": "skip"},
+        effect=lambda c: SessionItem.objects.get(pk=c.w.item.pk).skipped_at is not None,
+    ),
+    Entry(
         "practice:undo", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.session.get_absolute_url() + "#practice-card")),
         url=lambda c: reverse("practice:undo", args=[c.w.session.pk]),
         prepare=_grade,
@@ -615,6 +645,19 @@ MATRIX = [
     Entry(
         "practice:card", get=owner_only(OK), post=members(NOT_ALLOWED),
         url=lambda c: reverse("practice:card", args=[c.w.card.pk]),
+    ),
+    # The card browser: everyone sees only their own cards; another's card is "not one of the
+    # choices" (400), never touched.
+    Entry(
+        "practice:cards", get=members(OK), post=owner_only(Go(lambda c: reverse("practice:cards")), others=HTTPStatus.BAD_REQUEST),
+        data=lambda c: {"cards": [c.w.card.pk], "action": "suspend"},
+        effect=lambda c: Card.objects.get(pk=c.w.card.pk).suspended_at is not None,
+    ),
+    Entry(
+        "practice:card-action", get=members(NOT_ALLOWED), post=owner_only(Go(lambda c: c.w.card.get_absolute_url())),
+        url=lambda c: reverse("practice:card-action", args=[c.w.card.pk]),
+        data=lambda c: {"action": "suspend"},
+        effect=lambda c: Card.objects.get(pk=c.w.card.pk).suspended_at is not None,
     ),
     # Lists and notes: a member's own; a public list through its share link for anyone.
     Entry(
@@ -767,6 +810,38 @@ MATRIX = [
         url=lambda c: reverse("moderation:rollback", args=[c.w.answer.pk]),
         data=lambda c: {"number": "1"},
         effect=lambda c: Answer.objects.get(pk=c.w.answer.pk).body == BODY,
+    ),
+    Entry(
+        "moderation:question-rollback", get=everyone(NOT_ALLOWED), post=moderators(Go(lambda c: _q(c).get_absolute_url())),
+        url=lambda c: reverse("moderation:question-rollback", args=[_q(c).pk]),
+        prepare=_question_edited, data=lambda c: {"number": "1"},
+        effect=lambda c: Question.objects.get(pk=_q(c).pk).title == _q(c).title,
+    ),
+    Entry(
+        "moderation:comment-rollback", get=everyone(NOT_ALLOWED), post=moderators(Go(lambda c: c.w.comment.get_absolute_url())),
+        url=lambda c: reverse("moderation:comment-rollback", args=[c.w.comment.pk]),
+        prepare=_comment_edited, data=lambda c: {"number": "1"},
+        effect=lambda c: Comment.objects.get(pk=c.w.comment.pk).body == c.w.comment.body,
+    ),
+    Entry(
+        # GET: the form, which asks for the reason.
+        "moderation:question-close", get=moderators(OK), post=moderators(Go(lambda c: _q(c).get_absolute_url())),
+        url=lambda c: reverse("moderation:question-close", args=[_q(c).pk]),
+        data=lambda c: {"reason": "unclear"},
+        effect=lambda c: Question.objects.get(pk=_q(c).pk).closed_at is not None,
+    ),
+    Entry(
+        "moderation:question-reopen", get=everyone(NOT_ALLOWED), post=moderators(Go(lambda c: _q(c).get_absolute_url())),
+        url=lambda c: reverse("moderation:question-reopen", args=[_q(c).pk]),
+        prepare=_question_closed,
+        effect=lambda c: Question.objects.get(pk=_q(c).pk).closed_at is None,
+    ),
+    Entry(
+        # GET: the form; a POST without `confirm` the confirmation page; with it, the merge.
+        "moderation:question-merge", get=moderators(OK), post=moderators(Go(lambda c: c.w.second_question.get_absolute_url())),
+        url=lambda c: reverse("moderation:question-merge", args=[_q(c).pk]),
+        data=lambda c: {"target": str(c.w.second_question.pk), "confirm": "True"},
+        effect=lambda c: Question.objects.get(pk=_q(c).pk).merged_into_id == c.w.second_question.pk,
     ),
     Entry(
         # The form shows to the author too (the page has no link to it); sending it is refused.
@@ -986,6 +1061,7 @@ def _make_world():
         hidden_answer=hidden_answer,
         comment=comment,
         proposal=proposal,
+        second_question=practisable_question(topic=topic),
         notification=notifications[owner.pk],
         session=session,
         item=session.items.get(),

@@ -4,6 +4,8 @@ from django import template
 
 from caching.html import clock
 
+from ..models import Rating
+
 register = template.Library()
 
 
@@ -28,3 +30,9 @@ def percent(value):
     if value is None or value == "":
         return "–"
     return f"{round(float(value) * 100)}%"
+
+
+@register.filter
+def grade_label(rating):
+    """3 -> "Good" (a review's rating, as the grade buttons say it)."""
+    return Rating(int(rating)).label

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, time, timedelta
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
@@ -12,9 +12,8 @@ from caching import cached_page, page_expires_at
 
 from ..exports import anki_package, csv_lines
 from ..forms import HistoryFilterForm
-from ..models import Card, Review
+from ..models import Review
 from ..progress import progress_context
-from ..scheduling import retrievability
 from ..snapshot import practice_depends_on
 
 HISTORY_PAGE_SIZE = 25
@@ -90,25 +89,3 @@ def anki_export(request):
     )
     response["Content-Disposition"] = 'attachment; filename="mlqa-practice.apkg"'
     return response
-
-
-@login_required
-@require_safe
-def card_detail(request, pk):
-    """One of the user's cards: its FSRS state and every review of it."""
-    card = get_object_or_404(
-        Card.objects.select_related("question__topic"), pk=pk, user=request.user
-    )
-    now = timezone.now()
-    recall = retrievability(card.stability, card.last_review, now, card.decay)
-    return render(
-        request,
-        "practice/card_detail.html",
-        {
-            "card": card,
-            "question": card.question,
-            "reviews": card.reviews.counted().order_by("-reviewed_at", "-id"),
-            "recall_percent": None if recall is None else round(recall * 100),
-            "is_due": card.due <= now,
-        },
-    )

@@ -14,7 +14,13 @@ from accounts.ratelimit import rate_limited
 from caching import LISTS, cached_page, page_depends_on, page_expires_at
 from questions.caching import question_token
 
-from ..forms import AttemptForm, GradeForm, PracticeSettingsForm, StartForm
+from ..forms import (
+    AttemptForm,
+    GradeForm,
+    PracticeSettingsForm,
+    SetAsideForm,
+    StartForm,
+)
 from ..models import Card, PracticeSession, QuestionNote, Rating, SessionItem
 from ..scheduling import format_interval, next_intervals
 from ..selectors import practice_settings, reveal_answers
@@ -23,6 +29,7 @@ from ..services import (
     NothingToPractise,
     PracticeRefused,
     item_reveal,
+    item_set_aside,
     last_undoable_item,
     practice_settings_update,
     review_record,
@@ -97,16 +104,18 @@ def _session_context(request, session, *, now, attempt_form=None, error=""):
     item = None
     if session.ended_at is None:
         item = (
-            session.items.filter(review__isnull=True)
+            session.items.filter(review__isnull=True, skipped_at__isnull=True)
             .select_related("question__topic")
             .order_by("-position")
             .first()
         )
+    last_graded = last_undoable_item(session)
     context = {
         "session": session,
         "item": item,
         "error": error,
-        "can_undo": last_undoable_item(session) is not None,
+        "can_undo": last_graded is not None,
+        "leech": _new_leech(session, last_graded),
     }
     if session.deadline:
         context["seconds_left"] = max(0, int((session.deadline - now).total_seconds()))
@@ -119,6 +128,7 @@ def _session_context(request, session, *, now, attempt_form=None, error=""):
     context["card_number"] = (
         session.items.filter(position__lte=item.position)
         .exclude(reason=SessionItem.Reason.RELEARN)
+        .exclude(skipped_at__isnull=False)
         .count()
     )
     # The card shows the question, and its answers once revealed.
@@ -145,6 +155,18 @@ def _session_context(request, session, *, now, attempt_form=None, error=""):
         for rating in Rating
     ]
     return context
+
+
+def _new_leech(session, last_graded):
+    """The card just failed, if that makes it a leech (forgotten the member's leech threshold
+    times or more) and it is not suspended yet: the page tells them and offers what helps."""
+    if last_graded is None or last_graded.review.rating != Rating.AGAIN:
+        return None
+    card = last_graded.review.card
+    if card.suspended_at is not None or card.lapse_count == 0:
+        return None  # no lapse: no need to read the member's threshold
+    threshold = practice_settings(session.user_id).leech_threshold
+    return card if card.is_leech(threshold) else None
 
 
 def _summary(session):
@@ -225,6 +247,28 @@ def item_grade_view(request, pk, item_pk):
         )
     try:
         review_record(item=item, rating=form.cleaned_data["rating"])
+    except AlreadyGraded:
+        pass  # a double submit: show where the session is now
+    except PracticeRefused as refused:
+        return _render_session(
+            request, session, status=refused.status, error=refused.message
+        )
+    return _done(request, session)
+
+
+@login_required
+@require_POST
+def item_set_aside_view(request, pk, item_pk):
+    """Skip the card in this session, bury it until tomorrow or suspend it; the next follows."""
+    session = _own_session(request, pk)
+    item = get_object_or_404(session.items, pk=item_pk)
+    form = SetAsideForm(request.POST)
+    if not form.is_valid():
+        return _render_session(
+            request, session, status=400, error=form.errors["action"][0]
+        )
+    try:
+        item_set_aside(item=item, action=form.cleaned_data["action"])
     except AlreadyGraded:
         pass  # a double submit: show where the session is now
     except PracticeRefused as refused:

@@ -8,13 +8,16 @@ from .answers import (
 )
 from .bank import (
     AUTHOR_RESTORE_WINDOW,
+    CLOSE_EXPLANATIONS,
     DIFFICULTY_RANK,
+    CloseReason,
     Difficulty,
     Kind,
     Question,
     QuestionQuerySet,
     QuestionRevision,
     QuestionSource,
+    QuestionStatus,
     Source,
     Status,
     Topic,
@@ -41,6 +44,7 @@ from .related import (
     RELATED_SHOWN,
     RelatedQuestion,
     RelatedQuestionQuerySet,
+    SimilaritySnapshot,
 )
 
 __all__ = [
@@ -60,8 +64,11 @@ __all__ = [
     "DIFFICULTY_RANK",
     "RELATED_KEPT",
     "RELATED_SHOWN",
+    "CLOSE_EXPLANATIONS",
     "Answer",
     "AnswerQuerySet",
+    "CloseReason",
+    "QuestionStatus",
     "AnswerRevision",
     "Comment",
     "Difficulty",
@@ -75,6 +82,7 @@ __all__ = [
     "QuestionSource",
     "RelatedQuestion",
     "RelatedQuestionQuerySet",
+    "SimilaritySnapshot",
     "Source",
     "Status",
     "Topic",

@@ -108,6 +108,38 @@ class PostQuerySet(models.QuerySet):
         )
 
 
+class QuestionStatus(models.TextChoices):
+    """A question's states: a post's (Status), plus merged into another question, whose
+    address then redirects there (the row stays, so old links, feeds and practice history
+    still find their way)."""
+
+    PUBLISHED = Status.PUBLISHED.value, Status.PUBLISHED.label
+    PENDING = Status.PENDING.value, Status.PENDING.label
+    HIDDEN = Status.HIDDEN.value, Status.HIDDEN.label
+    REJECTED = Status.REJECTED.value, Status.REJECTED.label
+    MERGED = "merged", "Merged into another question"
+
+
+class CloseReason(models.TextChoices):
+    """Why a moderator closed a question (Stack Exchange's reasons): it takes no new answers."""
+
+    DUPLICATE = "duplicate", "Duplicate"
+    OFF_TOPIC = "off-topic", "Off-topic"
+    UNCLEAR = "unclear", "Needs details or clarity"
+    TOO_BROAD = "too-broad", "Needs more focus"
+    OPINION = "opinion", "Opinion-based"
+
+
+# What the closed banner says for each reason, after "Closed.".
+CLOSE_EXPLANATIONS = {
+    CloseReason.DUPLICATE: "This question has been asked before and already has an answer.",
+    CloseReason.OFF_TOPIC: "This question is not about machine-learning interviews.",
+    CloseReason.UNCLEAR: "This question needs details or clarity.",
+    CloseReason.TOO_BROAD: "This question needs more focus: it asks several things at once.",
+    CloseReason.OPINION: "This question is likely to be answered with opinions rather than facts.",
+}
+
+
 class Kind(models.TextChoices):
     QUESTION = "question", "Question"
     TOPIC = "topic", "Topic to explain"
@@ -143,6 +175,11 @@ class QuestionQuerySet(models.QuerySet):
                 models.Q(status=Status.PUBLISHED) | models.Q(author=user)
             )
         return self.published()
+
+    def merge_target_of(self, pk):
+        """The published question that question `pk` was merged into (merges are re-pointed:
+        one hop), or None when `pk` is no merged question."""
+        return self.published().filter(merged_questions__pk=pk).first()
 
     def with_member_feedback(self, user):
         """Annotated with what this member told of each question: my_useful, my_difficulty_rating
@@ -208,7 +245,59 @@ class Question(models.Model):
         related_name="questions",
     )
     status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PUBLISHED, editable=False
+        max_length=10,
+        choices=QuestionStatus.choices,
+        default=Status.PUBLISHED,
+        editable=False,
+    )
+    # Closed by a moderator (question_close): shown on the page and in lists, no new answers.
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    # db_default: rows written by COPY (devtools' demo data) name only the columns they fill.
+    close_reason = models.CharField(
+        max_length=20,
+        choices=CloseReason.choices,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+    )
+    close_note = models.CharField(
+        max_length=300, blank=True, default="", db_default="", editable=False
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    # Merged into another question (question_merge): everything moved there, and this row
+    # records the merge so its address answers with a permanent redirect.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="merged_questions",
+        editable=False,
+    )
+    merged_at = models.DateTimeField(null=True, blank=True, editable=False)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     sources = models.ManyToManyField(
         Source, through="QuestionSource", related_name="questions"
@@ -247,6 +336,31 @@ class Question(models.Model):
 
     class Meta:
         ordering = ["-last_activity_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closed_at__isnull=True, close_reason="")
+                | (models.Q(closed_at__isnull=False) & ~models.Q(close_reason="")),
+                name="question_closed_with_reason",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duplicate_of__isnull=True)
+                | models.Q(close_reason=CloseReason.DUPLICATE),
+                name="question_duplicate_of_when_duplicate",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(merged_into__isnull=True)
+                    & ~models.Q(status=QuestionStatus.MERGED)
+                )
+                | models.Q(merged_into__isnull=False, status=QuestionStatus.MERGED),
+                name="question_merged_into_when_merged",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(merged_into=models.F("pk"))
+                & ~models.Q(duplicate_of=models.F("pk")),
+                name="question_not_merged_into_itself",
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["-last_activity_at", "-id"], name="question_activity_idx"
@@ -329,6 +443,28 @@ class Question(models.Model):
         if self.kind == Kind.TOPIC:
             return f"Explain: {self.title}"
         return self.title
+
+    @property
+    def is_closed(self):
+        return self.closed_at is not None
+
+    @property
+    def accepts_answers(self):
+        """Closed questions take no new answers (as on Stack Exchange); merged ones neither."""
+        return self.closed_at is None and self.status != QuestionStatus.MERGED
+
+    @property
+    def close_explanation(self):
+        return CLOSE_EXPLANATIONS.get(self.close_reason, "")
+
+    @property
+    def list_suffix(self):
+        """What lists add after the title: "[duplicate]" or "[closed]", as Stack Exchange does."""
+        if self.closed_at is None:
+            return ""
+        return (
+            "[duplicate]" if self.close_reason == CloseReason.DUPLICATE else "[closed]"
+        )
 
     @property
     def needs_answer(self):

@@ -69,3 +69,21 @@ class RelatedQuestion(models.Model):
 
     def __str__(self):
         return f"{self.question_id} → {self.related_id} (#{self.rank})"
+
+
+class SimilaritySnapshot(models.Model):
+    """The similarity index (questions/similarity.py) as the last rebuild of the related lists
+    built it, kept for the proposal form: on a bank too big to index in a request it lists the
+    questions closest to a typed title from this copy. One row (pk 1); derived data."""
+
+    started_at = models.DateTimeField(
+        help_text="When that rebuild began reading the bank."
+    )
+    built_at = models.DateTimeField()
+    question_count = models.PositiveIntegerField()
+    # The code's format of `data`: a copy written by other code is not read.
+    format = models.PositiveSmallIntegerField()
+    data = models.BinaryField(help_text="zlib-compressed pickle of a SimilarityIndex.")
+
+    def __str__(self):
+        return f"Similarity index of {self.question_count} questions ({self.built_at})"

@@ -9,12 +9,20 @@ Pure Python, no Django: ``questions/importer.py`` turns the result into rows.
 - ``TOPICS``: the fixed topic vocabulary.
 """
 
-from .bank import BankQuestion, DocumentStats, SourceRef, build_bank
+from .bank import (
+    REFERENCE_SEPARATOR,
+    BankQuestion,
+    DocumentStats,
+    SourceRef,
+    build_bank,
+    fold_rewordings,
+)
 from .normalize import dedup_key, prompt_for
 from .parsers import SeedFormatError, SeedItem, detect_format, parse_document
 from .topics import TOPICS, Topic
 
 __all__ = [
+    "REFERENCE_SEPARATOR",
     "TOPICS",
     "BankQuestion",
     "DocumentStats",
@@ -23,6 +31,7 @@ __all__ = [
     "SourceRef",
     "Topic",
     "build_bank",
+    "fold_rewordings",
     "dedup_key",
     "detect_format",
     "parse_document",

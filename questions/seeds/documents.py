@@ -7,6 +7,8 @@ from .parsers import SeedFormatError
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed_data"
 METADATA_FILE = SEED_DIR / "sources.json"
+# The reviewed list of reworded duplicates to merge (questions.seeds.bank.fold_rewordings).
+MERGES_FILE = SEED_DIR / "merges.json"
 
 
 def default_paths() -> list[Path]:
@@ -44,3 +46,11 @@ def load_metadata(path: Path = METADATA_FILE) -> dict[str, dict]:
         entry["filename"]: entry
         for entry in json.loads(path.read_text(encoding="utf-8"))
     }
+
+
+def load_merges(path: Path = MERGES_FILE) -> list[dict]:
+    """merges.json's entries: {"keep": member, "merge": [member, ...]}, each member a
+    {"document", "title"} (and the "line" it was read at); none when the file is absent."""
+    if not path.exists():
+        return []
+    return json.loads(path.read_text(encoding="utf-8"))["merges"]

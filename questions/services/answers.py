@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -9,6 +10,7 @@ from ..models import Answer, AnswerRevision, Question, QuestionFollow, Status
 from .counters import question_counters_refresh
 from .edits import delete_recorded, edit_needs_review, edit_queue, edit_recorded
 from .notifications import notify_new_answer
+from .related import related_questions_refresh_later
 
 
 def answer_published(*, answer) -> None:
@@ -17,6 +19,7 @@ def answer_published(*, answer) -> None:
         last_activity_at=timezone.now()
     )
     question_counters_refresh(answer.question_id)
+    related_questions_refresh_later()  # its words count in the related lists
     if answer.author_id:
         User.objects.filter(pk=answer.author_id).update(
             approved_post_count=F("approved_post_count") + 1
@@ -25,13 +28,19 @@ def answer_published(*, answer) -> None:
 
 
 def answer_visibility_changed(*, answer) -> None:
-    """An answer was hidden, restored, rejected or deleted: counters and search follow."""
+    """An answer was hidden, restored, rejected or deleted: counters, search and the related
+    lists follow."""
     question_counters_refresh(answer.question_id)
+    related_questions_refresh_later()
 
 
 @transaction.atomic
 def answer_create(*, question, author, body) -> Answer:
-    """Post a community answer with its first revision. New members' answers wait for review."""
+    """Post a community answer with its first revision. New members' answers wait for review.
+
+    A closed question takes none (the view says so first)."""
+    if not question.accepts_answers:
+        raise ValidationError("This question is closed: it takes no new answers.")
     status = Status.PENDING if post_needs_review(author) else Status.PUBLISHED
     answer = Answer(
         question=question, author=author, body=body, revision_count=1, status=status
@@ -96,6 +105,7 @@ def answer_edit(*, answer, editor, body, audited=True) -> Answer:
         Question.objects.filter(pk=answer.question_id).update(
             last_activity_at=answer.updated_at
         )
+        related_questions_refresh_later()
     return answer
 
 

@@ -57,9 +57,10 @@ def comment_create(*, author, body, answer=None, question=None) -> Comment:
 
 
 @transaction.atomic
-def comment_edit(*, comment, body, editor=None) -> Comment:
+def comment_edit(*, comment, body, editor=None, audited=True) -> Comment:
     """Change a comment's text; every change is kept as a revision. An author whose posts
-    still wait for review stores the edit for a moderator instead (see answer_edit)."""
+    still wait for review stores the edit for a moderator instead (see answer_edit); a
+    rollback writes its own audit entry (audited=False)."""
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if edit_needs_review(post=comment, editor=editor or comment.author):
         comment.edit_pending = edit_queue(
@@ -85,7 +86,7 @@ def comment_edit(*, comment, body, editor=None) -> Comment:
         body=body,
         created_at=comment.updated_at,
     )
-    if editor is not None:
+    if editor is not None and audited:
         edit_recorded(editor=editor, post=comment)
     return comment
 

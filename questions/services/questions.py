@@ -58,8 +58,11 @@ def question_propose(*, author, title, body, topic, difficulty) -> Question:
 
 
 @transaction.atomic
-def question_edit(*, question, editor, title, body, topic, difficulty) -> Question:
-    """Change a question; every change of title or body is kept as a revision."""
+def question_edit(
+    *, question, editor, title, body, topic, difficulty, audited=True
+) -> Question:
+    """Change a question; every change of title or body is kept as a revision (a rollback
+    writes its own audit entry: audited=False)."""
     question = Question.objects.select_for_update().get(pk=question.pk)
     text_changed = (title, body) != (question.title, question.body)
     if text_changed and not question.revisions.exists():
@@ -87,7 +90,8 @@ def question_edit(*, question, editor, title, body, topic, difficulty) -> Questi
         QuestionRevision.objects.create(
             question=question, number=number, editor=editor, title=title, body=body
         )
-    edit_recorded(editor=editor, post=question)
+    if audited:
+        edit_recorded(editor=editor, post=question)
     if question.status == Status.PUBLISHED:
         related_questions_refresh()
     return question

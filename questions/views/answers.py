@@ -1,5 +1,3 @@
-import difflib
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,6 +28,12 @@ def answer_create_view(request, pk):
     question = get_object_or_404(
         Question.objects.published().select_related("topic"), pk=pk
     )
+    if not question.accepts_answers:
+        # Closed while the member wrote: the page says so and gives their text back.
+        form = AnswerForm(request.POST)
+        form.is_valid()
+        context = question_page_context(request, question, answer_form=form)
+        return render(request, "questions/question_detail.html", context, status=403)
     if "preview" in request.POST:
         body = request.POST.get("body", "")[:ANSWER_MAX_LENGTH]
         form = AnswerForm(initial={"body": body})
@@ -183,37 +187,3 @@ def answer_restore_view(request, pk):
     answer_restore(answer=answer)
     messages.success(request, "Your answer is back.")
     return redirect(answer.get_absolute_url())
-
-
-def answer_history(request, pk):
-    """Every revision of an answer, each shown as a line diff against the one before."""
-    answer = get_object_or_404(
-        Answer.objects.visible_to(request.user).select_related("question", "author"),
-        pk=pk,
-    )
-    revisions = list(
-        answer.revisions.shown_to(request.user, answer.author_id).select_related(
-            "editor"
-        )
-    )
-    previous = ""
-    for revision in revisions:
-        revision.diff_lines = _diff_lines(previous, revision.body)
-        previous = revision.body
-    revisions.reverse()
-    return render(
-        request,
-        "questions/answer_history.html",
-        {"answer": answer, "revisions": revisions},
-    )
-
-
-def _diff_lines(old, new):
-    """(kind, text) pairs for a readable unified diff: kind is "add", "del", "hunk" or "same"."""
-    lines = []
-    for line in list(
-        difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=2)
-    )[2:]:
-        kind = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
-        lines.append((kind, line[1:] if kind != "hunk" else "…"))
-    return lines

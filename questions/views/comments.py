@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.permissions import member_can_post_required
 from accounts.ratelimit import limit_message, rate_limit_exceeded, rate_limited
@@ -35,7 +36,37 @@ def _render_thread(request, *, answer=None, question=None, form=None, status=200
     )
 
 
+def _comment_form(request, *, answer=None, question=None):
+    """The form to comment with, asked for by the card's "Add a comment" link: in place (htmx)
+    or as its own page (without JavaScript)."""
+    target = answer or question
+    if request.htmx:
+        kind = "answer" if answer else "question"
+        url_name = (
+            "questions:answer-comment" if answer else "questions:question-comment"
+        )
+        return render(
+            request,
+            "questions/includes/comments.html#comment-form",
+            {
+                "answer": answer,
+                "question": question,
+                "comment_form": CommentForm(),
+                "comment_url": reverse(url_name, args=[target.pk]),
+                "target_kind": kind,
+                "target_id": target.pk,
+            },
+        )
+    return render(
+        request,
+        "questions/comment_form.html",
+        {"form": CommentForm(), "target": target, "answer": answer},
+    )
+
+
 def _comment_on(request, *, answer=None, question=None):
+    if request.method != "POST":
+        return _comment_form(request, answer=answer, question=question)
     form = CommentForm(request.POST)
     target = answer or question
     if not form.is_valid():
@@ -65,7 +96,7 @@ def _comment_on(request, *, answer=None, question=None):
     return redirect(comment.get_absolute_url())
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @member_can_post_required
 @rate_limited("comment")
 def answer_comment_create(request, pk):
@@ -75,7 +106,7 @@ def answer_comment_create(request, pk):
     return _comment_on(request, answer=answer)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @member_can_post_required
 @rate_limited("comment")
 def question_comment_create(request, pk):

@@ -7,7 +7,8 @@ from django.db.models import (
     Value,
     prefetch_related_objects,
 )
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 
 from caching import BANK, cached_fragments, cached_page
@@ -165,6 +166,14 @@ def _attach_cached_question_body(user, question):
         question.fragment_key, question.cached_fragment = found[question.pk]
 
 
+def merged_target(pk):
+    """The question a merged question went into; a 404 when `pk` is no merged question."""
+    target = Question.objects.merge_target_of(pk)
+    if target is None:
+        raise Http404("No such question.")
+    return target
+
+
 # A member's page shows their votes, follow and own posts: theirs alone.
 @cached_page(lambda request, pk, slug=None: [question_token(pk)], members="private")
 def question_detail(request, pk, slug=None):
@@ -174,8 +183,11 @@ def question_detail(request, pk, slug=None):
         .with_member_feedback(
             request.user
         )  # their mark, vote and rating: no query more
-        .select_related("topic", "author")  # the author: for the page's JSON-LD
-        .defer("search_vector")
+        # The author: for the page's JSON-LD; who closed it and what it duplicates: its notice.
+        .select_related("topic", "author", "closed_by", "duplicate_of")
+        .defer(
+            "search_vector", "duplicate_of__search_vector", "duplicate_of__body_html"
+        )
     )
     if request.user.is_authenticated:  # read with the question: fewer queries
         questions = questions.annotate(
@@ -192,7 +204,10 @@ def question_detail(request, pk, slug=None):
                 )
             ),
         )
-    question = get_object_or_404(questions, pk=pk)
+    question = questions.filter(pk=pk).first()
+    if question is None or question.merged_into_id:
+        # A merged question's address lives on as a permanent redirect to where it went.
+        return redirect(merged_target(pk), permanent=True)
     if slug != question.slug:
         return redirect(question, permanent=True)
     return render(

@@ -7,6 +7,7 @@ from accounts.permissions import member_can_post_required
 from accounts.ratelimit import rate_limited
 from caching import BANK, LISTS, cached_value
 
+from ..counts import topic_question_counts
 from ..forms import QuestionForm, QuestionProposalForm, SimilarQuestionsForm
 from ..models import Question, Status
 from ..services.questions import question_edit, question_propose
@@ -14,6 +15,7 @@ from ..services.related import (
     REBUILD_ON_SAVE_LIMIT,
     similar_questions,
     similarity_index,
+    stored_similarity_index,
 )
 
 PROPOSAL_FIELDS = ("title", "body", "topic", "difficulty")
@@ -21,9 +23,10 @@ PROPOSAL_FIELDS = ("title", "body", "topic", "difficulty")
 
 def _bank_index():
     # Built from every published question's text: kept until a question or answer changes.
-    # Not in a request on a big bank: similar_questions then lists nothing (REBUILD_ON_SAVE_LIMIT).
-    if Question.objects.published().count() > REBUILD_ON_SAVE_LIMIT:
-        return None
+    # Never built in a request on a big bank: the copy the last rebuild stored is read instead
+    # (REBUILD_ON_SAVE_LIMIT; None when there is none yet: nothing is listed).
+    if sum(topic_question_counts().values()) > REBUILD_ON_SAVE_LIMIT:
+        return stored_similarity_index()
     return cached_value("similarity-index", [LISTS, BANK], similarity_index)
 
 

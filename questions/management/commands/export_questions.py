@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from questions.export import export_lines
-from questions.models import Question
+from questions.models import Question, QuestionStatus
 
 
 class Command(BaseCommand):
@@ -26,4 +26,5 @@ class Command(BaseCommand):
             if stream:
                 stream.close()
         if output:
-            self.stderr.write(f"Wrote {Question.objects.count()} questions to {output}")
+            count = Question.objects.exclude(status=QuestionStatus.MERGED).count()
+            self.stderr.write(f"Wrote {count} questions to {output}")
