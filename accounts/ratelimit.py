@@ -29,6 +29,7 @@ LIMITS = {
         3600,
         "You can change your lists and notes at most 200 times an hour.",
     ),
+    "deck_import": (20, 3600, "You can import at most 20 files an hour."),
     "plan": (60, 3600, "You can change study plans at most 60 times an hour."),
     # Interview marks, useful votes and difficulty ratings of questions, together.
     "feedback": (

@@ -18,6 +18,8 @@ Use `cached_page` (exported by the package) on a view; its tokens are declared n
 what replaces them in the apps' `caching.py` (see the package's docstring).
 """
 
+import gzip
+import re
 import secrets
 from functools import wraps
 from urllib.parse import urlencode
@@ -29,6 +31,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from . import html as compiled
 from .members import member_values_depends_on
@@ -105,6 +108,25 @@ def _page_key(request, variant):
     return hashed_key("page", request.path, query, variant)
 
 
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# Pages shorter than this are sent as they are (GZipMiddleware's own threshold).
+_COMPRESS_MIN_BYTES = 200
+
+
+def accepts_gzip(request) -> bool:
+    return bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+
+
+def _compressed(content: bytes) -> bytes | None:
+    """A visitor's page compressed once, when it is stored, at the best level (1-2 ms for a
+    question page of 80 KB, to about 12 %): every hit sends these bytes as they are. Visitors'
+    pages hold no secret (no CSRF token, no session), so BREACH has nothing to find in them;
+    members' pages are compressed per response by GZipMiddleware, which pads against it."""
+    if len(content) < _COMPRESS_MIN_BYTES:
+        return None
+    return gzip.compress(content, compresslevel=9, mtime=0)
+
+
 def anonymous_page_cache(depends_on):
     """Cache the view's page for anonymous visitors; `depends_on(request, **kwargs)` names its tokens."""
 
@@ -118,8 +140,14 @@ def anonymous_page_cache(depends_on):
             current, tokens = lookup({key: names})
             cached = current.get(key)
             if cached is not None:
-                content, content_type = cached
-                response = HttpResponse(content, content_type=content_type)
+                content, content_type, compressed = cached
+                if compressed is not None and accepts_gzip(request):
+                    response = HttpResponse(compressed, content_type=content_type)
+                    response["Content-Encoding"] = "gzip"
+                else:
+                    response = HttpResponse(content, content_type=content_type)
+                # What GZipMiddleware says of every page it may compress.
+                patch_vary_headers(response, ("Accept-Encoding",))
                 response[HIT_HEADER] = "hit"
                 return response
             response = view(request, *args, **kwargs)
@@ -135,7 +163,11 @@ def anonymous_page_cache(depends_on):
                 store(
                     key,
                     tokens[key],
-                    (response.content, response["Content-Type"]),
+                    (
+                        response.content,
+                        response["Content-Type"],
+                        _compressed(response.content),
+                    ),
                     settings.PAGE_CACHE_SECONDS,
                 )
                 response[HIT_HEADER] = "miss"

@@ -126,6 +126,9 @@ MIDDLEWARE = [
     # First: a NUL in the address or a body in another charset than UTF-8 is a 400 before
     # anything reads the request (mlqa/middleware.py).
     "mlqa.middleware.RequestShapeMiddleware",
+    # Pages compressed on the wire (BREACH-padded). Visitors' cached pages are stored compressed
+    # and sent as they are (caching.pages): they pass through here untouched.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Outside the session middleware, to see the cookie it sets.
     "caching.middleware.PrivatePagesMiddleware",

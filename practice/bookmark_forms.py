@@ -6,6 +6,7 @@ from accounts.permissions import posting_refusal
 
 from .bookmarks import MAX_NOTE_LENGTH, QuestionList, StudyPlan
 from .forms import _clean_text
+from .own_deck import MAX_UPLOAD_BYTES, DeckFileError, parse_deck_file
 
 
 def _may_publish(form, user):
@@ -130,3 +131,44 @@ class PlanItemForm(forms.Form):
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["section"].queryset = plan.sections.all()
+
+
+class DeckImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV or Anki deck (.apkg)",
+        help_text=(
+            "CSV: two columns, front and back, UTF-8. Anki: the first field of each note is the "
+            "front, the second the back (formatting and images are dropped). At most 5 MB and "
+            "1,000 cards."
+        ),
+    )
+    topic = forms.ModelChoiceField(
+        queryset=None,
+        empty_label=None,
+        help_text="Your cards count towards this topic on your progress page.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from questions.models import Topic
+
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = Topic.objects.all()
+
+    def clean(self):
+
+        data = super().clean()
+        upload = data.get("file")
+        if upload is not None:
+            if upload.size > MAX_UPLOAD_BYTES:
+                self.add_error(
+                    "file",
+                    f"The file is larger than {MAX_UPLOAD_BYTES // 1024 // 1024} MB.",
+                )
+                return data
+            try:
+                data["cards"] = parse_deck_file(
+                    upload.name, upload.read(MAX_UPLOAD_BYTES + 1)
+                )
+            except DeckFileError as error:
+                self.add_error("file", str(error))
+        return data

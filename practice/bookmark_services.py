@@ -136,3 +136,45 @@ def plan_item_add(*, section, question) -> PlanItem:
 def plan_item_remove(*, plan, item_id) -> None:
     for item in PlanItem.objects.filter(section__plan=plan, pk=item_id):
         item.delete()
+
+
+@transaction.atomic
+def own_cards_import(*, user, topic, cards) -> int:
+    """Add imported cards to the member's own deck as private questions, each back as their
+    note; a card already in the deck (the same front) is skipped. How many were added."""
+    from questions.models import Question, QuestionStatus
+
+    from .own_deck import MAX_OWN_CARDS, own_dedup_key
+
+    keys = {own_dedup_key(user.pk, card.front): card for card in cards}
+    existing = set(
+        Question.objects.filter(dedup_key__in=keys).values_list("dedup_key", flat=True)
+    )
+    fresh = {key: card for key, card in keys.items() if key not in existing}
+    owned = Question.objects.filter(author=user, status=QuestionStatus.PRIVATE).count()
+    if owned + len(fresh) > MAX_OWN_CARDS:
+        raise PracticeRefused(
+            f"Your own deck can hold at most {MAX_OWN_CARDS:,} cards ({owned:,} now)."
+        )
+    for key, card in fresh.items():
+        question = Question(
+            title=card.front,
+            topic=topic,
+            author=user,
+            status=QuestionStatus.PRIVATE,
+            dedup_key=key,
+        )
+        question.full_clean()
+        question.save()
+        QuestionNote.objects.create(user=user, question=question, body=card.back)
+    return len(fresh)
+
+
+@transaction.atomic
+def own_card_delete(*, user, question_id) -> None:
+    from questions.models import Question, QuestionStatus
+
+    for question in Question.objects.filter(
+        pk=question_id, author=user, status=QuestionStatus.PRIVATE
+    ):
+        question.delete()  # its card, reviews and note go with it

@@ -5,8 +5,10 @@ whatever time due reviews leave over (which let one weak topic found early eat t
 
 - **a guaranteed share**: in a due-reviews session, at least NEW_SHARE of the cards shown so far
   are new (while new questions are left and the day's allowance lasts), due reviews fill the rest;
-- **a daily allowance** of NEW_PER_DAY new questions (as Anki's "new cards per day"), so that a
-  month of practice does not bury the member in reviews;
+- **a daily allowance** of NEW_PER_DAY new questions (as Anki's "new cards per day"; the member's
+  `new_per_day` setting), so that a month of practice does not bury the member in reviews, and
+  of due reviews (Anki's "maximum reviews per day", the member's `reviews_per_day`), counted in
+  the member's day (their time zone);
 - **where it helps most**: first the *diagnostic* (placement): topics with fewer than
   DIAGNOSTIC_QUESTIONS questions tried, fewest first, so a member's first sessions sample every
   topic; then topics whose judgement is undecided (not judged yet, or a fair chance of being
@@ -45,6 +47,13 @@ def new_allowance_left(*, created_today: int, pending: int, limit=NEW_PER_DAY) -
     """New questions still allowed today: the limit less the cards first graded today and the
     new questions shown in this session and not graded yet."""
     return max(0, limit - created_today - pending)
+
+
+def review_allowance_left(*, reviewed_today: int, pending: int, limit) -> int:
+    """Due reviews still allowed today (the member's "reviews per day"): the limit less the
+    cards reviewed today that were not new today and the due cards shown in this session and not
+    graded yet. Cards failed in a session (relearning) come back whatever is left."""
+    return max(0, limit - reviewed_today - pending)
 
 
 def new_topic(mastery, counts, tried, *, rng=random) -> tuple[int | None, str]:

@@ -156,9 +156,31 @@ class PracticeSettingsForm(forms.ModelForm):
         widget=forms.NumberInput(attrs={"min": 1, "max": 99}),
     )
 
+    new_per_day = forms.IntegerField(
+        required=False,
+        label="New questions per day",
+        min_value=0,
+        max_value=999,
+        help_text=PracticeSettings._meta.get_field("new_per_day").help_text,
+    )
+    reviews_per_day = forms.IntegerField(
+        required=False,
+        label="Reviews per day",
+        min_value=0,
+        max_value=9999,
+        help_text=PracticeSettings._meta.get_field("reviews_per_day").help_text,
+    )
+
     class Meta:
         model = PracticeSettings
-        fields = ["desired_retention", "session_size", "time_zone", "leech_threshold"]
+        fields = [
+            "desired_retention",
+            "session_size",
+            "new_per_day",
+            "reviews_per_day",
+            "time_zone",
+            "leech_threshold",
+        ]
         labels = {"desired_retention": "Desired retention"}
         widgets = {
             "desired_retention": forms.NumberInput(
@@ -177,6 +199,14 @@ class PracticeSettingsForm(forms.ModelForm):
 
     def clean_time_zone(self):
         return self.cleaned_data["time_zone"] or self.instance.time_zone
+
+    def clean_new_per_day(self):
+        value = self.cleaned_data["new_per_day"]
+        return self.instance.new_per_day if value is None else value
+
+    def clean_reviews_per_day(self):
+        value = self.cleaned_data["reviews_per_day"]
+        return self.instance.reviews_per_day if value is None else value
 
     def clean_leech_threshold(self):
         value = self.cleaned_data["leech_threshold"]

@@ -31,6 +31,8 @@ MIN_RETENTION = 0.70
 MAX_RETENTION = 0.97
 MAX_ATTEMPT_LENGTH = 10_000
 DEFAULT_LEECH_THRESHOLD = 8
+DEFAULT_NEW_PER_DAY = 20  # practice.exposure.NEW_PER_DAY
+DEFAULT_REVIEWS_PER_DAY = 200  # Anki's default
 # FSRS's forgetting-curve decay (w20) of its default parameters: a card's until a fit's.
 DEFAULT_DECAY = DEFAULT_PARAMETERS[20]
 
@@ -83,11 +85,31 @@ class PracticeSettings(models.Model):
             "its canonical answer, a note or suspending it (Anki: 8)."
         ),
     )
+    # Anki's two daily limits; they set the exposure policy's allowances (practice.exposure).
+    new_per_day = models.PositiveSmallIntegerField(
+        default=DEFAULT_NEW_PER_DAY,
+        help_text=(
+            "At most this many questions new to you a day in due-review sessions "
+            "(0–999; the new-questions mode has no limit)."
+        ),
+    )
+    reviews_per_day = models.PositiveSmallIntegerField(
+        default=DEFAULT_REVIEWS_PER_DAY,
+        help_text="At most this many due reviews a day (0–9999; cards you just failed still come back).",
+    )
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name_plural = "practice settings"
         constraints = [
+            models.CheckConstraint(
+                condition=Q(new_per_day__lte=999),
+                name="practicesettings_new_per_day_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(reviews_per_day__lte=9999),
+                name="practicesettings_reviews_per_day_range",
+            ),
             models.CheckConstraint(
                 condition=Q(leech_threshold__gte=1) & Q(leech_threshold__lte=99),
                 name="practicesettings_leech_threshold_range",

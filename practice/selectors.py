@@ -8,17 +8,17 @@ card reads the database only; the pages' figures read these rows through `practi
 import random
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC
 
 from django.db.models import Count, Exists, F, OuterRef, Q
 
-from questions.models import Answer, Question
+from questions.models import Answer, Question, QuestionStatus, Status
 
 from .exposure import (
     new_allowance_left,
     new_card_due,
     new_topic,
     relearning_due,
+    review_allowance_left,
 )
 from .mastery import topic_mastery, weak_topics
 from .models import (
@@ -53,18 +53,29 @@ def current_parameters(user) -> FsrsParameters | None:
     return FsrsParameters.objects.filter(user_id=user_id).order_by("-version").first()
 
 
-def practisable_questions():
-    """Published questions with at least one answer to compare an attempt with."""
-    return Question.objects.published().filter(
+def practisable_questions(*, owner=None):
+    """Published questions with at least one answer to compare an attempt with; and with
+    `owner` (a user id), that member's private cards (their own deck: the back is their note)."""
+    answered = Q(status=Status.PUBLISHED) & (
         Q(answer_count__gt=0) | Q(has_reference_answer=True)
     )
+    if owner is None:
+        return Question.objects.filter(answered)
+    return Question.objects.filter(answered | own_cards_condition(owner))
+
+
+def own_cards_condition(owner) -> Q:
+    """A member's private cards (`owner`: a user id, or an OuterRef to one)."""
+    return Q(status=QuestionStatus.PRIVATE, author_id=owner)
 
 
 def card_rows(user) -> list[dict]:
     """All the user's cards with what scheduling and mastery need, in one query.
 
     `live`, `topic_id` and `level` follow the bank (the `bank` token), nothing else."""
-    published = Question.objects.published().filter(pk=OuterRef("question_id"))
+    published = Question.objects.filter(pk=OuterRef("question_id")).filter(
+        Q(status=Status.PUBLISHED) | own_cards_condition(OuterRef("user_id"))
+    )
     # Suspended cards are out of practice and of its figures until unsuspended.
     return list(
         Card.objects.practised()
@@ -258,11 +269,26 @@ def _fresh_pick(session, rows, items, seen, topic_ids, now, position) -> Pick | 
 
     new_reasons = (SessionItem.Reason.WEAK, SessionItem.Reason.NEW)
     carded = {row["question_id"] for row in rows}
-    day_start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    settings = practice_settings(session.user_id)
+    day_start = settings.day_start(now)
     allowance = new_allowance_left(
         created_today=sum(1 for row in rows if row["created_at"] >= day_start),
         pending=sum(1 for q, r, _, _ in items if r in new_reasons and q not in carded),
+        limit=settings.new_per_day,
     )
+    reviews_left = review_allowance_left(
+        reviewed_today=sum(
+            1
+            for row in rows
+            if row["last_review"] >= day_start and row["created_at"] < day_start
+        ),
+        pending=sum(
+            1 for _, r, _, review in items if r == SessionItem.Reason.DUE and not review
+        ),
+        limit=settings.reviews_per_day,
+    )
+    if not reviews_left:
+        due = []
     new_so_far = sum(1 for _, r, _, _ in items if r in new_reasons)
     # The share counts the session's cards, not the failed ones shown again.
     fresh = 1 + sum(1 for _, r, _, _ in items if r != SessionItem.Reason.RELEARN)
@@ -315,7 +341,7 @@ def _filters(session, topic_ids) -> Q:
 def _new_questions(session, topic_ids, seen, now):
     """Practisable questions matching the session's options that the user has never graded."""
     return (
-        practisable_questions()
+        practisable_questions(owner=session.user_id)
         .filter(_filters(session, topic_ids))
         .exclude(
             pk__in=Card.objects.taken(now)

@@ -11,7 +11,7 @@ rows on every request. Choosing the next card (practice.selectors) never reads w
 from django.db.models import Exists, OuterRef
 
 from caching import BANK, LISTS, SITE, cached_value
-from questions.models import Topic
+from questions.models import Question, Topic
 
 from .caching import practice_token
 from .mastery import topic_mastery, weak_topics
@@ -20,6 +20,7 @@ from .selectors import (
     card_rows,
     is_buried,
     next_due_at,
+    own_cards_condition,
     practice_settings,
     practisable_questions,
 )
@@ -69,7 +70,10 @@ def new_question_count(user) -> int:
             [BANK, LISTS],
             lambda: practisable_questions().count(),
         )
-        practisable = practisable_questions().filter(pk=OuterRef("question_id"))
+        total += Question.objects.filter(own_cards_condition(user_id)).count()
+        practisable = practisable_questions(owner=user_id).filter(
+            pk=OuterRef("question_id")
+        )
         practised = (
             Card.objects.taken().filter(user_id=user_id).filter(Exists(practisable))
         )

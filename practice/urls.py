@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import cards, lists, plans, progress, session
+from .views import cards, deck, lists, plans, progress, session
 
 app_name = "practice"
 
@@ -43,6 +43,9 @@ urlpatterns = [
         name="list-remove",
     ),
     path("lists/shared/<str:token>/", lists.list_shared, name="list-shared"),
+    path("deck/", deck.own_deck, name="deck"),
+    path("deck/<int:pk>/delete/", deck.own_card_delete_view, name="deck-delete"),
+    path("deck/<int:pk>/propose/", deck.own_card_propose, name="deck-propose"),
     path("plans/", plans.plan_index, name="plans"),
     path("plans/<slug:slug>/", plans.plan_detail, name="plan"),
     path("plans/<slug:slug>/join/", plans.plan_join_view, name="plan-join"),

@@ -68,9 +68,11 @@ def export_queryset(questions=None):
     """Questions with what `question_record` reads, a fixed number of queries per chunk.
 
     Not the records of merges (a question merged into another): the question it went into
-    lists their sources, answers and all."""
+    lists their sources, answers and all. Never members' private cards."""
     if questions is None:
-        questions = Question.objects.exclude(status=QuestionStatus.MERGED)
+        questions = Question.objects.exclude(
+            status__in=[QuestionStatus.MERGED, QuestionStatus.PRIVATE]
+        )
     return (
         questions.select_related("topic")
         .defer("search_vector", "body_html")

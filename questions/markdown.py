@@ -51,6 +51,8 @@ from pygments.lexers import get_lexer_by_name
 from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
+from .mathml import tex_to_mathml, with_mathml
+
 LINK_REL = "nofollow ugc noopener"
 URL_SCHEMES = {"http", "https", "mailto"}
 
@@ -89,8 +91,11 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     return None if tag == "img" and attribute == "src" and not absolute else value
 
 
-def render_markdown(text: str) -> str:
-    """Render user Markdown, with math and code, to HTML that is safe to mark safe."""
+def render_markdown(text: str, *, mathml: bool = True) -> str:
+    """Render user Markdown, with math and code, to HTML that is safe to mark safe.
+
+    Formulas are MathML where it can (questions/mathml.py); `mathml=False` leaves them all as
+    TeX in arithmatex spans and divs, the stage before (what the tests of math parsing read)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     # The private-use characters that mark set-aside math can't come from the member.
     text = text.translate(_MARKERS_OUT)
@@ -98,7 +103,7 @@ def render_markdown(text: str) -> str:
     text = _set_display_math_aside(text, maths)
     text = _set_inline_math_aside(text, maths)
     writer = _HtmlWriter(maths)
-    return nh3.clean(
+    sanitised = nh3.clean(
         writer.write(pyromark.events(text, options=_OPTIONS)),
         tags=_TAGS,
         attributes=_ATTRIBUTES,
@@ -108,6 +113,9 @@ def render_markdown(text: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
     )
+    # After sanitising: the MathML is sanitised on its own allow-list, which members' raw HTML
+    # never gets.
+    return with_mathml(sanitised) if mathml else sanitised
 
 
 # Math set aside: each formula becomes a marker (private-use characters around its number) that
@@ -682,14 +690,17 @@ def math_as_text(text: str) -> str:
 
 
 def math_spans(text: str) -> str:
-    """One line of plain text (a question title) as escaped HTML in which each formula is a
-    span that static/js/math.js typesets, as in rendered Markdown; without JavaScript the
-    TeX stays readable."""
+    """One line of plain text (a question title) as escaped HTML in which each formula is
+    MathML (questions.mathml), or where MathML falls short a span that static/js/math.js
+    typesets, as in rendered Markdown; without JavaScript that TeX stays readable."""
     parts, end = [], 0
     for match in _TEXT_MATH_RE.finditer(text):
         parts.append(html.escape(text[end : match.start()]))
         tex = next(g for g in match.groups() if g is not None)
-        parts.append(f'<span class="arithmatex">\\({html.escape(tex)}\\)</span>')
+        parts.append(
+            tex_to_mathml(tex.strip(), False)
+            or f'<span class="arithmatex">\\({html.escape(tex)}\\)</span>'
+        )
         end = match.end()
     parts.append(html.escape(text[end:]))
     return "".join(parts)

@@ -260,6 +260,25 @@ def rendered_pages(world: World) -> dict[str, str]:
     world.post("member", save_url, {"lists": [onsite.pk]}, HTTPStatus.FOUND)
     page("practice-list", "member", onsite.get_absolute_url())
     page("shared-list", "visitor", onsite.get_share_url())
+    # The member's own deck, after an import and after a refused one.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    world.post(
+        "member",
+        reverse("practice:deck"),
+        {
+            "file": SimpleUploadedFile("mine.csv", b"My own front?,My own back\n"),
+            "topic": world.topic.pk,
+        },
+        HTTPStatus.FOUND,
+    )
+    page("practice-deck", "member", reverse("practice:deck"))
+    pages["member-practice-deck-errors"] = world.post(
+        "member",
+        reverse("practice:deck"),
+        {"file": SimpleUploadedFile("notes.pdf", b"%PDF"), "topic": world.topic.pk},
+        HTTPStatus.BAD_REQUEST,
+    )
     # Study plans: a shipped one (as a visitor and a member who follows it), the index.
     plan = StudyPlan.objects.create(
         slug="onsite", title="Deep learning onsite", is_public=True

@@ -59,8 +59,8 @@ def test_phone_header_list_and_filters(browser, live_server, bank):
     first_row = page.locator(".question-row").first
     expect(first_row).to_be_in_viewport()
     assert first_row.bounding_box()["y"] < PHONE["height"] / 2
-    # The title's TeX is typeset, in the list and on its page.
-    expect(page.locator(".question-title .katex").first).to_be_visible()
+    # The title's TeX is MathML, in the list and on its page.
+    expect(page.locator(".question-title math").first).to_be_visible()
     assert_accessible(page)
     screenshots(page, "list")
 
@@ -80,13 +80,13 @@ def test_phone_header_list_and_filters(browser, live_server, bank):
     screenshots(page, "header-menu-open")
 
     page.goto(live_server.url + tex.get_absolute_url())
-    expect(page.locator("h1 .katex").first).to_be_visible()
+    expect(page.locator("h1 math").first).to_be_visible()
     assert "\\(" not in page.title()
     # The wide code block and the display formula scroll in their own box, reached by Tab.
     code = page.locator(".answer .prose pre").first
     assert code.evaluate("el => el.scrollWidth > el.clientWidth")
     expect(code).to_have_attribute("tabindex", "0")
-    formula = page.locator(".answer .katex-display").first
+    formula = page.locator(".answer .math-display").first
     expect(formula).to_have_attribute("tabindex", "0")
     assert_accessible(page)
     screenshots(page, "question-tex")

@@ -60,15 +60,15 @@ def test_search_answer_vote_and_comment(page, live_server, viewport):
     )
     assert_accessible(page)
 
-    # Live preview, then post: code is highlighted and math rendered by KaTeX.
+    # Live preview, then post: code is highlighted and math as MathML.
     page.get_by_role("textbox", name="Your answer").fill(ANSWER)
     expect(page.locator("#answer-preview .highlight")).to_be_visible()
-    expect(page.locator("#answer-preview .katex").first).to_be_visible()
+    expect(page.locator("#answer-preview math").first).to_be_visible()
     page.get_by_role("button", name="Post your answer").click()
     mine = Answer.objects.get(author=me)
     card = page.locator(f"#answer-{mine.pk}")
     expect(card.locator(".highlight")).to_contain_text("def sgd_step")
-    expect(card.locator(".katex").first).to_be_visible()
+    expect(card.locator("math").first).to_be_visible()
     expect(page.locator(".messages")).to_contain_text("posted")
 
     # Vote on the other answer without a page reload.

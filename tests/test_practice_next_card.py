@@ -27,8 +27,9 @@ from tests.practice_factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Items, topics, cards, then new questions counted per topic and one taken at a random offset.
-NEXT_PICK_QUERIES = 5
+# Items, topics, cards, the member's settings (daily limits, time zone), then new questions
+# counted per topic and one taken at a random offset.
+NEXT_PICK_QUERIES = 6
 W, N, D = SessionItem.Reason.WEAK, SessionItem.Reason.NEW, SessionItem.Reason.DUE
 
 

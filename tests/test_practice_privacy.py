@@ -32,6 +32,7 @@ PRIVATE_GETS = [
     "practice:anki-export",
     "practice:settings",
     "practice:lists",
+    "practice:deck",
 ]
 
 

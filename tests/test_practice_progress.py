@@ -29,8 +29,8 @@ HISTORY_QUERIES = 7
 HOME_QUERIES = 7
 SESSION_PAGE_QUERIES = 8  # one for "is there a grade to undo"
 # The next card may be new (its topic counted, then one drawn: two more than a due card), and
-# the card shown next asks whether there is a grade to undo.
-GRADE_QUERIES = 26
+# the card shown next asks whether there is a grade to undo; the member's daily limits are read.
+GRADE_QUERIES = 27
 
 
 def test_streaks_count_consecutive_days():

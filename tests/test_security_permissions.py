@@ -52,6 +52,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -88,6 +89,7 @@ from questions.models import (
     Notification,
     Question,
     QuestionFollow,
+    QuestionStatus,
     Status,
     UsefulVote,
     Vote,
@@ -755,6 +757,24 @@ MATRIX = [
         url=lambda c: reverse("practice:plan-item-remove", args=[c.w.plan.slug, c.w.plan_item.pk]),
         effect=lambda c: not PlanItem.objects.filter(pk=c.w.plan_item.pk).exists(),
     ),
+    # A member's own deck: private cards, a 404 to everyone else (moderators too).
+    Entry(
+        "practice:deck", get=members(OK), post=members(Go("practice:deck")),
+        data=lambda c: {"file": SimpleUploadedFile("mine.csv", b"A front of my own?,A back\n"), "topic": c.w.topic.pk},
+        effect=lambda c: Question.objects.filter(author=c.user, status=QuestionStatus.PRIVATE, title="A front of my own?").exists(),
+    ),
+    Entry(
+        "practice:deck-delete", get=members(NOT_ALLOWED), post=owner_only(Go("practice:deck")),
+        url=lambda c: reverse("practice:deck-delete", args=[c.w.own_card.pk]),
+        effect=lambda c: not Question.objects.filter(pk=c.w.own_card.pk).exists(),
+    ),
+    Entry(
+        "practice:deck-propose",
+        get=(LOGIN, NOT_ALLOWED, FORBIDDEN, FORBIDDEN, NOT_ALLOWED, NOT_ALLOWED),
+        post=(LOGIN, NOT_FOUND, FORBIDDEN, FORBIDDEN, Go(lambda c: Question.objects.filter(author=c.user, status=Status.PENDING).latest("pk").get_absolute_url()), NOT_FOUND),
+        url=lambda c: reverse("practice:deck-propose", args=[c.w.own_card.pk]),
+        effect=lambda c: Question.objects.filter(author=c.user, status=Status.PENDING, title=c.w.own_card.title).exists(),
+    ),
     # --- moderation (the rows of tests/test_moderation_permissions.py, with all six roles) --------
     Entry("moderation:queue", get=moderators(OK), post=moderators(OK)),
     Entry("moderation:log", get=moderators(OK), post=moderators(OK)),
@@ -1036,6 +1056,13 @@ def _make_world():
     plan = StudyPlan.objects.create(slug="shipped", title="Shipped", is_public=True)
     section = PlanSection.objects.create(plan=plan, title="One", position=1)
     plan_item = PlanItem.objects.create(section=section, question=question, position=1)
+    own_card = Question.objects.create(
+        title="A card of the owner's own deck, for the matrix?",
+        topic=topic,
+        author=owner,
+        status=QuestionStatus.PRIVATE,
+        dedup_key="own:matrix",
+    )
     own_plan = StudyPlan.objects.create(slug="owners", title="Owner's", author=owner)
     PlanSection.objects.create(plan=own_plan, title="One", position=1)
     token, _key = token_create(user=owner, name="A script")
@@ -1070,6 +1097,7 @@ def _make_world():
         plan=plan,
         plan_item=plan_item,
         own_plan=own_plan,
+        own_card=own_card,
         token=token,
     )
 

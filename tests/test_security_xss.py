@@ -42,6 +42,7 @@ from django.test import Client, override_settings
 from pygments.token import STANDARD_TYPES
 
 from moderation.models import FLAGS_PER_DAY, Flag
+from questions.mathml import MATHML_ATTRIBUTES, MATHML_TAGS
 from questions.models import Answer, Comment, Question
 from questions.services.answers import answer_create
 from questions.services.comments import comment_create
@@ -88,6 +89,7 @@ USER_TAGS = {
     "p", "br", "hr", "blockquote", "pre", "code", "span", "div", "h3", "h4", "h5", "h6",
     "ul", "ol", "li", "a", "img", "em", "strong", "del", "sup", "sub", "table", "thead",
     "tbody", "tr", "th", "td", "mark",
+    *MATHML_TAGS,  # formulas as MathML, written by the server from the TeX (questions/mathml.py)
 }  # fmt: skip
 # nh3 keeps `lang` and `title` on every tag (ammonia's generic attributes): plain text, harmless.
 GENERIC_USER_ATTRIBUTES = {"lang", "title"}
@@ -102,12 +104,14 @@ USER_ATTRIBUTES = {
     "code": {"class"},
     # Added when the page is rendered (presentation.markdown_html): scrollable blocks take focus.
     "pre": {"tabindex"},
+    **MATHML_ATTRIBUTES,
 }
 # Math and code (Pygments' short token classes), and the diff lines of an answer's history.
 USER_CLASSES = {
     "arithmatex",
     "highlight",
     "scroll-x",  # a table's scrolling box, added when the page is rendered
+    "math-display",  # a display formula's box (questions/mathml.py)
     *filter(None, STANDARD_TYPES.values()),
     *(f"diff-{kind}" for kind in ("add", "del", "hunk", "same")),
 }

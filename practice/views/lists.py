@@ -11,7 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.ratelimit import rate_limited
-from questions.models import Question
+from questions.models import Question, QuestionStatus, Status
 
 from ..bookmark_forms import NoteForm, QuestionListForm, SaveToListsForm
 from ..bookmark_services import (
@@ -218,12 +218,27 @@ def question_save(request, pk):
 @require_POST
 @rate_limited("bookmark")
 def question_note(request, pk):
-    """Keep (or, emptied, delete) the member's private note on a question."""
-    question = get_object_or_404(Question.objects.published(), pk=pk)
+    """Keep (or, emptied, delete) the member's private note on a question (or the back of a
+    card of their own deck)."""
+    notable = Question.objects.filter(
+        Q(status=Status.PUBLISHED)
+        | Q(status=QuestionStatus.PRIVATE, author=request.user)
+    )
+    question = get_object_or_404(notable, pk=pk)
     form = NoteForm(request.POST)
     if not form.is_valid():
+        if question.status == QuestionStatus.PRIVATE:
+            messages.error(request, form.errors["body"][0])
+            return redirect(_safe_next(request, reverse("practice:deck")))
         return _save_page(request, question, note_form=form, status=400)
     note_save(user=request.user, question=question, body=form.cleaned_data["body"])
     messages.success(request, "Your note was saved.")
-    fallback = reverse("practice:question-save", args=[question.pk])
+    fallback = reverse(
+        "practice:deck"
+        if question.status == QuestionStatus.PRIVATE
+        else "practice:question-save",
+        **(
+            {} if question.status == QuestionStatus.PRIVATE else {"args": [question.pk]}
+        ),
+    )
     return redirect(_safe_next(request, fallback))

@@ -118,6 +118,9 @@ class QuestionStatus(models.TextChoices):
     HIDDEN = Status.HIDDEN.value, Status.HIDDEN.label
     REJECTED = Status.REJECTED.value, Status.REJECTED.label
     MERGED = "merged", "Merged into another question"
+    # A member's own card, imported into their practice deck (practice.own_deck): never in the
+    # bank, never a question page, for anyone (its owner practises it at /practice/deck/).
+    PRIVATE = "private", "Private card"
 
 
 class CloseReason(models.TextChoices):
@@ -167,11 +170,13 @@ class QuestionQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED)
 
     def visible_to(self, user):
-        """Published questions, plus a member's own proposals; moderators see everything."""
+        """Published questions, plus a member's own proposals; moderators see everything but
+        members' private cards (which are nobody's question page)."""
+        questions = self.exclude(status=QuestionStatus.PRIVATE)
         if getattr(user, "is_moderator", False):
-            return self.all()
+            return questions
         if user.is_authenticated:
-            return self.filter(
+            return questions.filter(
                 models.Q(status=Status.PUBLISHED) | models.Q(author=user)
             )
         return self.published()

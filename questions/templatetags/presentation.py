@@ -43,7 +43,8 @@ def description_text(markup):
 
 @register.filter
 def with_math(text):
-    """A question title as HTML: its formulas typeset by KaTeX in the browser (lists, headings)."""
+    """A question title as HTML: its formulas as MathML, else typeset by KaTeX in the browser
+    (lists, headings)."""
     return mark_safe(math_spans(str(text)))
 
 
@@ -55,7 +56,7 @@ register.filter(
 @register.filter(is_safe=True)
 def markdown_html(stored):
     """Stored Markdown HTML (already sanitised by questions.markdown) as a page shows it: code
-    blocks and tables that scroll sideways on a narrow screen take the keyboard focus, so they
+    blocks, tables and display formulas that scroll sideways on a narrow screen take the keyboard focus, so they
     can be scrolled without a mouse. The sanitiser leaves these tags bare, so the plain string
     is the tag (the same text typed by a user is escaped)."""
     return mark_safe(
@@ -63,4 +64,7 @@ def markdown_html(stored):
         .replace("<pre>", '<pre tabindex="0">')
         .replace("<table>", '<div class="scroll-x" tabindex="0"><table>')
         .replace("</table>", "</table></div>")
+        .replace(
+            '<div class="math-display">', '<div class="math-display" tabindex="0">'
+        )
     )

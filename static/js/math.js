@@ -12,9 +12,13 @@
  * renderToString output into innerHTML would put style="" attributes in
  * markup, which the CSP's style-src blocks.
  *
- * Include it with:
- *   <script src="{% static 'vendor/katex/katex.min.js' %}" defer></script>
- *   <script src="{% static 'js/math.js' %}" defer></script>
+ * Most math comes from the server as MathML (questions/mathml.py), which the
+ * browser draws itself: KaTeX is only for the formulas MathML falls short on,
+ * which stay as TeX in .arithmatex elements. So KaTeX's script and style sheet
+ * are loaded only when a page (or an htmx swap, such as the answer preview)
+ * has such an element; their fingerprinted addresses come from this script's
+ * data attributes. base.html includes it with:
+ *   <script src="{% static 'js/math.js' %}" data-katex-js="..." data-katex-css="..." defer></script>
  */
 (function () {
   "use strict";
@@ -73,14 +77,44 @@
     });
   }
 
+  var script = document.currentScript;
+  var loading = false;
+
+  function pending() {
+    return document.querySelector(".arithmatex:not([" + DONE + "])");
+  }
+
+  // KaTeX's files, once, when the first formula needs them; then typeset.
+  function typeset() {
+    if (!pending()) {
+      return;
+    }
+    if (typeof window.katex !== "undefined") {
+      renderMath(document);
+      return;
+    }
+    if (loading || !script) {
+      return;
+    }
+    loading = true;
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = script.getAttribute("data-katex-css");
+    document.head.appendChild(css);
+    var js = document.createElement("script");
+    js.src = script.getAttribute("data-katex-js");
+    js.onload = function () {
+      renderMath(document);
+    };
+    document.head.appendChild(js);
+  }
+
   function start() {
-    renderMath(document);
+    typeset();
     // htmx may not be on the page; the listener just never fires then. The
     // whole document is scanned again because with an outerHTML swap,
     // event.target is the element that was replaced.
-    document.body.addEventListener("htmx:afterSwap", function () {
-      renderMath(document);
-    });
+    document.body.addEventListener("htmx:afterSwap", typeset);
   }
 
   if (document.readyState === "loading") {
