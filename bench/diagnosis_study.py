@@ -5,6 +5,15 @@ the practice services the views call, the clock moved with time-machine (as the 
     .venv/bin/python bench/diagnosis_study.py --learners 1     # a quick look while developing
     .venv/bin/python bench/diagnosis_study.py --out bench/results/2026-12-03-diagnosis.md
 
+On a busy machine, run parts in parallel and pool them (the bound's threshold is set over each
+cohort's learners, so parts are pooled before the table is made):
+
+    for c in steady forgetful noisy; do for w in 0 1 3 5; do
+      .venv/bin/python bench/diagnosis_study.py --cohorts $c --weak-counts $w \
+          --records /tmp/study-$c-$w.pickle &
+    done; done; wait
+    .venv/bin/python bench/diagnosis_study.py --combine /tmp/study-*.pickle --out ...
+
 It builds its own SQLite database (a temporary file: migrate, then the seed bank with
 import_seeds), unless DATABASE_URL is set. Each learner practises one 20-card session a day in the
 default mode (due reviews) for 30 days: `session_start`, then for each card `item_reveal` and
@@ -31,6 +40,7 @@ alarm rate than this likelihood-ratio test (Neyman-Pearson), up to the noise in 
 import argparse
 import math
 import os
+import pickle
 import random
 import sys
 import tempfile
@@ -394,6 +404,33 @@ def table(rows):
     return "\n".join(lines)
 
 
+def combine(args):
+    # The records hold practice.mastery's estimates: unpickling them imports the app.
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlqa.settings")
+    import django
+
+    django.setup()
+    records, parts = [], []
+    for path in args.combine:
+        with open(path, "rb") as saved:
+            part, topic_ids, sizes, options = pickle.load(saved)
+        records.extend(part)
+        parts.append(
+            f"{options['cohorts']}/{options['weak_counts']} x{options['learners']}"
+        )
+    text = table(figures(records, topic_ids, sizes))
+    load = os.getloadavg()
+    footer = (
+        f"\nPooled from {len(parts)} parts (cohort/weak counts x learners each: "
+        f"{', '.join(sorted(parts))}); {DAYS} days of {CARDS_PER_DAY}-card sessions; "
+        f"load average when pooled {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}."
+    )
+    print(text)
+    print(footer)
+    if args.out:
+        Path(args.out).write_text(text + "\n" + footer + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -407,9 +444,23 @@ def main():
     )
     parser.add_argument("--weak-counts", default=",".join(map(str, WEAK_COUNTS)))
     parser.add_argument("--out", help="also write the table (Markdown) to this file")
+    parser.add_argument(
+        "--records", help="also save this run's records (a pickle) for --combine"
+    )
+    parser.add_argument(
+        "--combine",
+        nargs="+",
+        metavar="PICKLE",
+        help="no simulation: pool the records of parts run with --records",
+    )
     args = parser.parse_args()
     started = time.monotonic()
+    if args.combine:
+        return combine(args)
     records, topic_ids, sizes = run(args)
+    if args.records:
+        with open(args.records, "wb") as saved:
+            pickle.dump((records, topic_ids, sizes, vars(args)), saved)
     rows = figures(records, topic_ids, sizes)
     text = table(rows)
     elapsed = time.monotonic() - started

@@ -9,9 +9,11 @@ whatever time due reviews leave over (which let one weak topic found early eat t
   `new_per_day` setting), so that a month of practice does not bury the member in reviews, and
   of due reviews (Anki's "maximum reviews per day", the member's `reviews_per_day`), counted in
   the member's day (their time zone);
-- **where it helps most**: first the *diagnostic* (placement): topics with fewer than
-  DIAGNOSTIC_QUESTIONS questions tried, fewest first, so a member's first sessions sample every
-  topic; then topics whose judgement is undecided (not judged yet, or a fair chance of being
+- **a placement**: while some topic with new questions left has fewer than DIAGNOSTIC_QUESTIONS
+  questions tried (as many as a topic needs to be judged, practice.mastery.MIN_TRIALS), a
+  due-reviews session shows new questions only (within the day's allowance), due reviews
+  waiting: a member's first sessions sample every topic, fewest tried first;
+- **where it helps most**: first the placement's topics; then topics whose judgement is undecided (not judged yet, or a fair chance of being
   weak), least evidence first; then half the time a weak topic (remediation), else any question;
 - **same-session relearning**: a card failed in this session (back at the first learning or
   relearning step) comes back in it once that step (FSRS's 1 or 10 minutes) has passed, at most
@@ -28,7 +30,7 @@ from .models import CardState
 
 NEW_SHARE = 0.5
 NEW_PER_DAY = 20
-DIAGNOSTIC_QUESTIONS = 2
+DIAGNOSTIC_QUESTIONS = 3
 REMEDIATION_SHARE = 0.5
 MAX_SHOWINGS = 3
 
@@ -41,6 +43,12 @@ PHASE_ANY = "any"
 def new_card_due(*, position: int, new_so_far: int) -> bool:
     """Whether the card at `position` (1-based) must be new to keep the guaranteed share."""
     return new_so_far < math.floor(NEW_SHARE * position)
+
+
+def in_placement(counts, tried) -> bool:
+    """Whether some topic with new questions left (`counts`) has fewer than DIAGNOSTIC_QUESTIONS
+    questions tried (`tried`): then sessions show new questions before due ones."""
+    return any(tried.get(t, 0) < DIAGNOSTIC_QUESTIONS for t in counts)
 
 
 def new_allowance_left(*, created_today: int, pending: int, limit=NEW_PER_DAY) -> int:

@@ -41,6 +41,7 @@ CERTAINTY = 0.7
 MIN_TRIALS = 3
 FIRST_SIGHT_PRIOR = 0.7  # the share of first sights passed before we know the member
 LEVEL_CAP = 4  # reviews a topic weighs at most in FSRS's calibration for the member
+MAX_TO_SETTLE = 30  # "passes_to_settle" looks this far ahead
 
 STATUS_WEAK = "weak"
 STATUS_FINE = "fine"
@@ -181,6 +182,20 @@ class TopicMastery:
         return not self.has_enough_data or (
             not self.is_weak and self.weak_probability >= 1 - CERTAINTY
         )
+
+    @property
+    def passes_to_settle(self) -> int | None:
+        """For a topic judged fine with a fair chance of being weak (`is_undecided`): how many
+        more trials passed, each expected to fail at the member's own rate, would make it
+        surely fine (P(weak) under 1 - CERTAINTY); None otherwise, or beyond MAX_TO_SETTLE."""
+        if not self.has_enough_data or self.is_weak or not self.is_undecided:
+            return None
+        per_trial = self.expected_failures / self.trials
+        for more in range(1, MAX_TO_SETTLE + 1):
+            rate = self.rate + more * per_trial
+            if gamma_sf(self.shape, rate * LAMBDA_WEAK) < 1 - CERTAINTY:
+                return more
+        return None
 
     @property
     def gap(self) -> float:

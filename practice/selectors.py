@@ -14,6 +14,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from questions.models import Answer, Question, QuestionStatus, Status
 
 from .exposure import (
+    in_placement,
     new_allowance_left,
     new_card_due,
     new_topic,
@@ -296,8 +297,15 @@ def _fresh_pick(session, rows, items, seen, topic_ids, now, position) -> Pick | 
         allowance > 0
         and (not due or new_card_due(position=fresh, new_so_far=new_so_far))
     )
+    counts = None
+    if not wants_new and allowance > 0:
+        # The placement: new questions before due ones until every topic has been sampled.
+        counts = topic_counts(new_questions)
+        wants_new = in_placement(counts, _tried(rows, items))
     if wants_new:
-        pick = _new_pick(new_questions, rows, items, dr=dr, now=now, position=position)
+        pick = _new_pick(
+            new_questions, rows, items, dr=dr, now=now, position=position, counts=counts
+        )
         if pick is not None:
             return pick
     return _due_pick(due, now, position) if due else None
@@ -308,16 +316,25 @@ def _due_pick(due, now, position) -> Pick:
     return Pick(row["question_id"], SessionItem.Reason.DUE, position)
 
 
-def _new_pick(new_questions, rows, items, *, dr, now, position) -> Pick | None:
-    """A new question from the topic the exposure policy chooses (two queries)."""
-    counts = topic_counts(new_questions)
-    if not counts:
-        return None
-    mastery = topic_mastery(rows, desired_retention=dr, now=now)
+def _tried(rows, items) -> Counter:
+    """Questions graded or shown in this session, per topic."""
     tried = Counter(row["topic_id"] for row in rows)
     carded = {row["question_id"] for row in rows}
     tried.update(topic for q, _, topic, _ in items if q not in carded)
-    topic_id, _phase = new_topic(mastery, counts, tried)
+    return tried
+
+
+def _new_pick(
+    new_questions, rows, items, *, dr, now, position, counts=None
+) -> Pick | None:
+    """A new question from the topic the exposure policy chooses (two queries, one if the
+    topics' `counts` of new questions are given)."""
+    if counts is None:
+        counts = topic_counts(new_questions)
+    if not counts:
+        return None
+    mastery = topic_mastery(rows, desired_retention=dr, now=now)
+    topic_id, _phase = new_topic(mastery, counts, _tried(rows, items))
     if topic_id is None:
         row = _uniform_in_topics(new_questions, counts)
     else:

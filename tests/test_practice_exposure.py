@@ -52,12 +52,31 @@ def topic_of(pick):
     return Question.objects.get(pk=pick.question_id).topic_id
 
 
+def graded_per_topic(user, topics, count, at):
+    for topic in topics:
+        for question in Question.objects.filter(topic=topic).order_by("pk")[:count]:
+            grade(user, question, 4, at)
+
+
 def test_a_due_session_keeps_half_its_cards_new(user):
-    bank(topics=4, per_topic=5)
-    for question in Question.objects.all()[:12]:
-        grade(user, question, 4, NOW - timedelta(days=60))  # due now
+    topics = bank(topics=4, per_topic=5)
+    # Every topic placed (DIAGNOSTIC_QUESTIONS tried), all of them due now.
+    graded_per_topic(user, topics, DIAGNOSTIC_QUESTIONS, NOW - timedelta(days=60))
     picks = take(new_session(user, size=10), 10)
     assert [p.reason for p in picks] == [D, N] * 5
+
+
+def test_the_placement_shows_new_questions_before_due_ones(user):
+    topics = bank(topics=4, per_topic=6)
+    graded_per_topic(user, topics[:3], DIAGNOSTIC_QUESTIONS, NOW - timedelta(days=60))
+    graded_per_topic(user, topics[3:], 1, NOW - timedelta(days=60))
+    picks = take(new_session(user, size=8), 8)
+    # The last topic lacks DIAGNOSTIC_QUESTIONS - 1 questions: they come first; then at least
+    # half the session's cards are new.
+    placement = DIAGNOSTIC_QUESTIONS - 1
+    assert placement == 2
+    assert [topic_of(p) for p in picks[:placement]] == [topics[3].pk] * placement
+    assert [p.reason for p in picks] == [N, N, D, D, D, N, D, N]
 
 
 def test_the_daily_allowance_of_new_cards(user):

@@ -229,3 +229,33 @@ def test_home_summary_counts_topics_not_judged_yet(user):
     assert [topic.pk for topic, _ in summary["weak_topics"]] == [weak.pk]
     assert summary["unknown_topic_count"] == 2
     assert summary["threshold_percent"] == 90
+
+
+def test_an_undecided_fine_topic_says_what_would_settle_it(user):
+    strong_topics(user)
+    # Two first-sight failures of four questions, then all recalled: fine, with doubt.
+    doubtful = topic_with_history(
+        user, [A, G, G], questions=2, start=NOW - timedelta(days=9)
+    )
+    for _ in range(2):
+        history(
+            user,
+            practisable_question(topic=doubtful),
+            [G, G],
+            start=NOW - timedelta(days=5),
+        )
+    m = mastery_of(user, doubtful)
+    assert m.status == STATUS_FINE and m.is_undecided
+    needed = m.passes_to_settle
+    assert needed is not None and needed >= 1
+    # That many more passed trials (each adding the member's expected failures) settle it.
+    per_trial = m.expected_failures / m.trials
+    assert (
+        gamma_sf(m.shape, (m.rate + needed * per_trial) * LAMBDA_WEAK) < 1 - CERTAINTY
+    )
+    assert (
+        gamma_sf(m.shape, (m.rate + (needed - 1) * per_trial) * LAMBDA_WEAK)
+        >= 1 - CERTAINTY
+    )
+    # A surely fine topic needs nothing more.
+    assert mastery_of(user, strong_topics(user, count=1)[0]).passes_to_settle is None

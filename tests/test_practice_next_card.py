@@ -92,10 +92,11 @@ def test_due_cards_lowest_recall_first_and_new_ones_in_between(user):
     oldest, older, recent = make_due_cards(user)
     fresh = practisable_question()
     picks = take(new_session(user), 10)
-    # Half the cards are new (the second, fourth...): due, new, due.
+    # The new question's topic has not been placed yet (practice.exposure): it comes first;
+    # then the due cards, lowest recall first (the share of new ones: test_practice_exposure).
     assert [(p.question_id, p.reason) for p in picks] == [
-        (oldest.pk, D),
         (fresh.pk, N),
+        (oldest.pk, D),
         (older.pk, D),
     ]  # the card not yet due is not offered
 
@@ -143,7 +144,8 @@ def test_topic_and_difficulty_filters_apply_to_due_and_new_cards(user):
     hard_new = practisable_question(topic=chosen, difficulty="hard")
     easy_new = practisable_question(topic=chosen, difficulty="easy")
     session = new_session(user, topics=[chosen], difficulty="easy")
-    assert [p.question_id for p in take(session, 5)] == [easy_due.pk, easy_new.pk]
+    # The chosen topic is still in its placement: its new question first.
+    assert [p.question_id for p in take(session, 5)] == [easy_new.pk, easy_due.pk]
     assert hard_new.pk and oldest.pk  # filtered out
 
 

@@ -134,7 +134,11 @@ def test_only_a_cards_latest_grade_can_be_undone(user, bank):
     later = NOW + timedelta(minutes=20)
     second = session_start(user=user, mode="due", size=3, now=later)
     again = current_item(second)
-    assert again.question_id == item.question_id
+    # The placement (practice.exposure) shows the topic's untried questions first.
+    while again.question_id != item.question_id:
+        item_reveal(item=again, now=later)
+        review_record(item=again, rating=3, now=later + timedelta(seconds=1))
+        again = current_item(second)
     item_reveal(item=again, now=later)
     review_record(item=again, rating=3, now=later + timedelta(seconds=5))
     from practice.services import PracticeRefused, review_undo
