@@ -164,6 +164,7 @@ def rendered_pages(world: World) -> dict[str, str]:
     page("password-change", "member", reverse("account_change_password"))
     page("notifications", "member", reverse("notifications"))
     page("mail-settings", "member", reverse("notifications:preferences"))
+    page("connected-accounts", "member", reverse("socialaccount_connections"))
     unsubscribe = reverse(
         "notifications:unsubscribe",
         args=[unsubscribe_token(world.member.pk, "comment")],
