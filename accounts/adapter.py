@@ -13,8 +13,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.sites.shortcuts import get_current_site
+from django.http import Http404
 
 from .site import site_url
 
@@ -92,3 +96,21 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_reset_password_from_key_url(self, key):
         return on_public_site(super().get_reset_password_from_key_url(key))
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def pre_social_login(self, request, sociallogin):
+        """Connecting a provider saves the member, on the provider's GET callback: a GET's
+        member is the cached copy, which must not be written back (accounts.models.User.save);
+        the row is read afresh for it."""
+        if getattr(request.user, "read_from_cache", False):
+            request.user = get_user_model().objects.get(pk=request.user.pk)
+        super().pre_social_login(request, sociallogin)
+
+    def get_app(self, request, provider, client_id=None):
+        """A provider without credentials (GITHUB_CLIENT_ID... unset) is off: its sign-in URLs
+        are a 404, not allauth's error for a missing app."""
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise Http404("Signing in with this provider is not set up here.") from None

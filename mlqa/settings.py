@@ -99,6 +99,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    # Sign in with GitHub or Google: installed always (their tables and URLs exist), offered only
+    # when configured (GITHUB_CLIENT_ID..., below); otherwise their URLs are a 404.
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.google",
     "django_filters",
     "django_htmx",
     "ninja",
@@ -256,6 +261,39 @@ ACCOUNT_USERNAME_BLACKLIST = [
     "root",
 ]
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+# Social sign-in, off until an OAuth app's id and secret are in the environment. The callback
+# URLs to register with the provider: <SITE_URL>/accounts/github/login/callback/ and
+# <SITE_URL>/accounts/google/login/callback/ (README, *Accounts*).
+SOCIALACCOUNT_PROVIDERS = {}
+# Where the browser goes after the POST that starts a sign-in: CSP's form-action must allow it.
+SOCIAL_SIGN_IN_ORIGINS = []
+if os.environ.get("GITHUB_CLIENT_ID") and os.environ.get("GITHUB_CLIENT_SECRET"):
+    SOCIALACCOUNT_PROVIDERS["github"] = {
+        "APP": {
+            "client_id": os.environ["GITHUB_CLIENT_ID"],
+            "secret": os.environ["GITHUB_CLIENT_SECRET"],
+        },
+        # The member's addresses, to know which one GitHub has verified.
+        "SCOPE": ["user:email"],
+    }
+    SOCIAL_SIGN_IN_ORIGINS.append("https://github.com")
+if os.environ.get("GOOGLE_CLIENT_ID") and os.environ.get("GOOGLE_CLIENT_SECRET"):
+    SOCIALACCOUNT_PROVIDERS["google"] = {
+        "APP": {
+            "client_id": os.environ["GOOGLE_CLIENT_ID"],
+            "secret": os.environ["GOOGLE_CLIENT_SECRET"],
+        },
+        "SCOPE": ["profile", "email"],
+        "AUTH_PARAMS": {"access_type": "online"},
+        "OAUTH_PKCE_ENABLED": True,
+    }
+    SOCIAL_SIGN_IN_ORIGINS.append("https://accounts.google.com")
+# An address the provider has verified needs no confirmation mail (one it has not gets one, as
+# at sign-up). An address that belongs to an existing member is never taken over: they sign in
+# the usual way and connect the provider from their settings.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a POST (with its CSRF token) starts a sign-in
 # allauth's rate limits (sign-up, confirmation mails, password reset) use the cache above, per
 # address (see TRUSTED_PROXIES) and per account. Log-in failures slow an account down instead of
 # locking its owner out: 5 a minute and 20 an hour for one account, 10 a minute from one address.
@@ -334,7 +372,7 @@ SECURE_CSP = {
     "img-src": [CSP.SELF, "data:", "https:"],
     "font-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    "form-action": [CSP.SELF, *SOCIAL_SIGN_IN_ORIGINS],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],

@@ -15,9 +15,16 @@ from django.db.models import OuterRef, Subquery
 from django.utils.html import escape, format_html, linebreaks
 from pygments.formatters import HtmlFormatter
 
-from questions.models import Answer
+from questions.models import Answer, QuestionStatus
 
-from .models import Card, CardState, FsrsParameters, Rating, Review
+from .models import (
+    Card,
+    CardState,
+    FsrsParameters,
+    QuestionNote,
+    Rating,
+    Review,
+)
 from .scheduling import apply_review, replayed_reviews
 from .selectors import best_answer
 
@@ -149,20 +156,32 @@ def anki_notes(user, *, site_url):
         question_id__in=[c.question_id for c in cards]
     ):
         answers.setdefault(answer.question_id, []).append(answer)
+    # The cards of the member's own deck: the back is their note; no page on the site.
+    backs = dict(
+        QuestionNote.objects.filter(
+            user=user, question__status=QuestionStatus.PRIVATE
+        ).values_list("question_id", "body")
+    )
     for card in cards:
         question = card.question
         answer = best_answer(answers.get(question.pk, []))
+        if question.status == QuestionStatus.PRIVATE:
+            back = linebreaks(backs.get(question.pk, ""), autoescape=True)
+        elif answer:
+            back = absolute_links(answer.body_html, site_url)
+        else:
+            back = "<p><em>No answer yet.</em></p>"
         yield genanki.Note(
             model=ANKI_MODEL,
             fields=[
                 escape(question.prompt),
-                absolute_links(answer.body_html, site_url)
-                if answer
-                else "<p><em>No answer yet.</em></p>",
+                back,
                 linebreaks(card.last_attempt, autoescape=True)
                 if card.last_attempt
                 else "",
-                format_html(
+                ""
+                if question.status == QuestionStatus.PRIVATE
+                else format_html(
                     '<a href="{}">{}</a>',
                     site_url + question.get_absolute_url(),
                     "Open on MLQA",

@@ -22,6 +22,7 @@ from questions.models import Answer
 from questions.services.answers import answer_create
 from questions.services.comments import comment_create
 from questions.services.curation import question_close
+from questions.services.feedback import difficulty_rate, interview_mark_set
 from tests.factories import (
     AnswerFactory,
     TopicFactory,
@@ -131,6 +132,20 @@ def rendered_pages(world: World) -> dict[str, str]:
     page("list-filtered", "visitor", f"{lists}?topic=deep-learning&difficulty=medium")
     page("list-search", "visitor", f"{lists}?q=backpropagation")
     page("list-bad-filter", "visitor", f"{lists}?difficulty=nope&page=x")
+    # What members told of a question (issue 18): the box with totals and the member's own mark,
+    # the lists by them, and the box's error without JavaScript (a year out of range).
+    interview_mark_set(
+        user=world.member, question=q, role="ml-engineer", company="Acme", year=2025
+    )
+    difficulty_rate(user=world.other, question=q, difficulty="hard")
+    page("question-with-signals", "member", q.get_absolute_url())
+    page("list-asked", "visitor", f"{lists}?sort=asked&asked=ml-engineer")
+    pages["member-interview-mark-error"] = world.post(
+        "member",
+        reverse("questions:interview-mark", args=[q.pk]),
+        {"role": "ml-engineer", "company": "Acme", "year": "1700"},
+        HTTPStatus.BAD_REQUEST,
+    )
     page("topic", "visitor", world.topic.get_absolute_url())
     page("topics", "visitor", reverse("questions:topics"))
     page("missing", "visitor", "/no-such-page/", HTTPStatus.NOT_FOUND)
@@ -149,6 +164,7 @@ def rendered_pages(world: World) -> dict[str, str]:
     page("password-change", "member", reverse("account_change_password"))
     page("notifications", "member", reverse("notifications"))
     page("mail-settings", "member", reverse("notifications:preferences"))
+    page("connected-accounts", "member", reverse("socialaccount_connections"))
     unsubscribe = reverse(
         "notifications:unsubscribe",
         args=[unsubscribe_token(world.member.pk, "comment")],

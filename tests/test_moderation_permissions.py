@@ -126,6 +126,7 @@ MATRIX = [
     # Mail: one's own settings; an unsubscribe link works for whoever holds it (its POST, which
     # changes only the member's preferences, is tested in tests/test_notifications_mail.py).
     Row("mail", "notifications:preferences", "get", MEMBERS),
+    Row("connected", "socialaccount_connections", "get", MEMBERS),
     Row("unsubscribe", "notifications:unsubscribe", "get", EVERYONE, args=lambda w: [unsubscribe_token(w.author.pk, "digest")]),
 ]  # fmt: skip
 

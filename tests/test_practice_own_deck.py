@@ -266,3 +266,16 @@ def test_deleting_a_private_card_deletes_its_card_and_note(
     user_client.post(reverse("practice:deck-delete", args=[private_card.pk]))
     assert not Question.objects.filter(pk=private_card.pk).exists()
     assert not QuestionNote.objects.exists()
+
+
+def test_own_cards_go_to_anki_with_their_back_and_no_link(user, private_card):
+    from practice.exports import anki_package
+    from tests.practice_factories import grade
+
+    grade(user, private_card, 3, private_card.created_at)
+    archive = zipfile.ZipFile(io.BytesIO(anki_package(user, site_url="https://x.org")))
+    connection = sqlite3.connect(":memory:")
+    connection.deserialize(archive.read("collection.anki2"))
+    (fields,) = connection.execute("SELECT flds FROM notes").fetchone()
+    front, back, _attempt, link = fields.split("\x1f")
+    assert SECRET in front and back == "<p>My private back.</p>" and link == ""

@@ -63,6 +63,8 @@ from api.models import AccessToken
 from api.services import token_create
 from moderation import services as moderation
 from moderation.models import Flag
+from notifications.models import MailPreferences
+from notifications.unsubscribe import unsubscribe_token
 from practice.models import (
     Card,
     ListEntry,
@@ -137,6 +139,14 @@ class Go:
     def url(self, case):
         return self.to(case) if callable(self.to) else reverse(self.to)
 
+
+# allauth's social pages moved from /accounts/social/ to /accounts/3rdparty/ (connections: its root).
+OLD_SOCIAL_PATH = Go(
+    lambda c: c.url.replace("/accounts/social/", "/accounts/3rdparty/").replace(
+        "connections/", ""
+    ),
+    status=HTTPStatus.MOVED_PERMANENTLY,
+)
 
 # The admin's log-in sends visitors to the site's, back to the admin after.
 ADMIN_SITE_LOGIN = Go(lambda c: reverse("account_login") + "?next=%2Fadmin%2F")
@@ -397,6 +407,33 @@ MATRIX = [
         "tokens:revoke", get=members(NOT_ALLOWED), post=owner_only(Go("tokens:list")),
         url=lambda c: reverse("tokens:revoke", args=[c.w.token.pk]),
         effect=lambda c: AccessToken.objects.get(pk=c.w.token.pk).revoked_at is not None,
+    ),
+    # --- mail settings and one-click unsubscribe (notifications/) -----------------------------
+    # One's own settings, whatever one may post; the unsubscribe link works for whoever holds it
+    # (it is signed for one member and one mail, and can only turn that mail off).
+    Entry(
+        "notifications:preferences", get=members(OK), post=members(Go("notifications:preferences")),
+        data=lambda c: {"answers": "off", "comments": "weekly", "canonical": "immediate", "moderation": "daily", "hour": "9", "time_zone": "Europe/Paris"},
+        effect=lambda c: MailPreferences.objects.filter(user=c.user, answers="off", hour=9).exists(),
+    ),
+    Entry(
+        "notifications:unsubscribe", get=everyone(OK), post=everyone(OK),
+        url=lambda c: reverse("notifications:unsubscribe", args=[unsubscribe_token(c.w.owner.pk, "comment")]),
+        effect=lambda c: MailPreferences.objects.get(user=c.w.owner).comments == "off",
+    ),
+    # --- sign in with GitHub or Google (allauth's social accounts): off here, not configured ----
+    Entry("socialaccount_connections", get=members(OK), post=members(OK)),
+    Entry("socialaccount_signup", get=everyone(Go("account_login")), post=everyone(Go("account_login"))),
+    Entry("socialaccount_login_cancelled", get=everyone(OK), post=everyone(NOT_ALLOWED)),
+    Entry("socialaccount_login_error", get=everyone(HTTPStatus.UNAUTHORIZED), post=everyone(NOT_ALLOWED)),
+    Entry(
+        # allauth's former addresses, moved permanently to /accounts/3rdparty/.
+        "allauth's older social paths", get=everyone(OLD_SOCIAL_PATH), post=everyone(OLD_SOCIAL_PATH),
+        matches=lambda name, text: not name and text.startswith("accounts/social/"),
+    ),
+    Entry(
+        "providers' sign-in URLs (a 404 until configured)", get=everyone(NOT_FOUND), post=everyone(NOT_FOUND),
+        matches=lambda name, text: name in ("github_login", "github_callback", "google_login", "google_callback", "google_login_by_token"),
     ),
     # For search engines: public, read-only.
     Entry("robots", get=everyone(OK), post=everyone(NOT_ALLOWED)),
