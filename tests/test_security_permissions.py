@@ -485,13 +485,14 @@ MATRIX = [
         effect=lambda c: Vote.objects.filter(user=c.user, answer=c.w.answer, value=1).exists(),
     ),
     Entry(
-        "questions:answer-comment", get=everyone(NOT_ALLOWED), post=posters(Go(_comment_url)),
+        # GET: the comment form on its own page (answer cards link to it; htmx brings it in place).
+        "questions:answer-comment", get=posters(OK), post=posters(Go(_comment_url)),
         url=lambda c: reverse("questions:answer-comment", args=[c.w.answer.pk]),
         data=lambda c: {"body": "See also Adam."},
         effect=lambda c: Comment.objects.filter(author=c.user, answer=c.w.answer).exists(),
     ),
     Entry(
-        "questions:question-comment", get=everyone(NOT_ALLOWED), post=posters(Go(_comment_url)),
+        "questions:question-comment", get=posters(OK), post=posters(Go(_comment_url)),
         url=lambda c: reverse("questions:question-comment", args=[_q(c).pk]),
         data=lambda c: {"body": "See also Adam."},
         effect=lambda c: Comment.objects.filter(author=c.user, question=_q(c)).exists(),
