@@ -278,6 +278,7 @@ def write_schedules(connection, user, *, timestamp) -> None:
         if anki_id is None or not kept:
             continue  # new in MLQA (never graded, or forgotten): new in Anki
         replayed = Card(
+            pk=card.pk,  # the fuzz is seeded by the card's key
             user_id=card.user_id,
             question_id=card.question_id,
             due=card.reset_at or card.created_at,
@@ -291,6 +292,9 @@ def write_schedules(connection, user, *, timestamp) -> None:
                 reviewed_at=review.reviewed_at,
                 desired_retention=review.desired_retention,
                 weights=weights.get(review.parameters_id),
+                fuzz=review.fuzzed,
+                learning_steps=review.learning_steps,
+                relearning_steps=review.relearning_steps,
             )
             interval = anki_interval(replayed.due, review.reviewed_at)
             revlog_id = int(review.reviewed_at.timestamp() * 1000)

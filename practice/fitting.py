@@ -27,7 +27,15 @@ from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 from fsrs_rs_python import DEFAULT_PARAMETERS as RS_DEFAULT_PARAMETERS
 from fsrs_rs_python import FSRS, FSRSItem, FSRSReview
 
-from .models import Card, CardState, FsrsParameters, Rating, Review
+from .models import (
+    DEFAULT_LEARNING_STEPS,
+    DEFAULT_RELEARNING_STEPS,
+    Card,
+    CardState,
+    FsrsParameters,
+    Rating,
+    Review,
+)
 from .scheduling import PARAMETERS, apply_review
 
 MIN_REVIEWS = 300
@@ -50,6 +58,8 @@ class LoggedReview:
     reviewed_at: object
     desired_retention: float
     parameters_id: int | None
+    learning_steps: str = DEFAULT_LEARNING_STEPS
+    relearning_steps: str = DEFAULT_RELEARNING_STEPS
 
 
 def review_histories(user_id) -> dict[int, list[LoggedReview]]:
@@ -62,7 +72,13 @@ def review_histories(user_id) -> dict[int, list[LoggedReview]]:
         .filter(Q(card__reset_at__isnull=True) | Q(reviewed_at__gt=F("card__reset_at")))
         .order_by("card_id", "reviewed_at", "pk")
         .values_list(
-            "card_id", "rating", "reviewed_at", "desired_retention", "parameters_id"
+            "card_id",
+            "rating",
+            "reviewed_at",
+            "desired_retention",
+            "parameters_id",
+            "learning_steps",
+            "relearning_steps",
         )
     )
     histories = defaultdict(list)
@@ -104,6 +120,8 @@ def predictions(histories, weights_of) -> list[tuple[float, bool]]:
                 reviewed_at=review.reviewed_at,
                 desired_retention=review.desired_retention,
                 weights=weights_of(review),
+                learning_steps=review.learning_steps,
+                relearning_steps=review.relearning_steps,
             )
             if in_review and before is not None:
                 found.append((before, review.rating >= Rating.HARD))

@@ -14,6 +14,7 @@ from .models import (
     PracticeSettings,
     Rating,
 )
+from .scheduling import normal_steps
 from .services import CardAction, SetAside
 
 TIME_ZONES = frozenset(available_timezones()) | {"UTC"}
@@ -181,6 +182,8 @@ class PracticeSettingsForm(forms.ModelForm):
             "time_zone",
             "leech_threshold",
             "interval_fuzz",
+            "learning_steps",
+            "relearning_steps",
         ]
         labels = {"desired_retention": "Desired retention"}
         widgets = {
@@ -197,6 +200,21 @@ class PracticeSettingsForm(forms.ModelForm):
                 f"Choose a value from {MIN_RETENTION:.2f} to {MAX_RETENTION:.2f} (0.90 is a good start)."
             )
         return round(value, 3)
+
+    def _clean_steps(self, name):
+        if self.add_prefix(name) not in self.data:
+            # Not sent at all (an older form): keep the member's steps. Sent empty: no steps.
+            return getattr(self.instance, name)
+        try:
+            return normal_steps(self.cleaned_data[name])
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+    def clean_learning_steps(self):
+        return self._clean_steps("learning_steps")
+
+    def clean_relearning_steps(self):
+        return self._clean_steps("relearning_steps")
 
     def clean_time_zone(self):
         return self.cleaned_data["time_zone"] or self.instance.time_zone

@@ -33,6 +33,9 @@ MAX_ATTEMPT_LENGTH = 10_000
 DEFAULT_LEECH_THRESHOLD = 8
 DEFAULT_NEW_PER_DAY = 20  # practice.exposure.NEW_PER_DAY
 DEFAULT_REVIEWS_PER_DAY = 200  # Anki's default
+# Anki's (and py-fsrs's) learning and relearning steps; practice.scheduling.parse_steps reads them.
+DEFAULT_LEARNING_STEPS = "1m 10m"
+DEFAULT_RELEARNING_STEPS = "10m"
 # FSRS's forgetting-curve decay (w20) of its default parameters: a card's until a fit's.
 DEFAULT_DECAY = DEFAULT_PARAMETERS[20]
 
@@ -103,6 +106,25 @@ class PracticeSettings(models.Model):
             "Spread review intervals by a few percent, as Anki does, so that cards learnt "
             "together do not stay due together (drawn from the card and the review: a replay "
             "of your history gives the same dates)."
+        ),
+    )
+    learning_steps = models.CharField(
+        max_length=100,
+        blank=True,
+        default=DEFAULT_LEARNING_STEPS,
+        help_text=(
+            "When you first learn a card, it comes back after these delays before its first "
+            "review in days: whole numbers with s, m, h or d, e.g. “1m 10m” (Anki's default); "
+            "empty: straight to reviews."
+        ),
+    )
+    relearning_steps = models.CharField(
+        max_length=100,
+        blank=True,
+        default=DEFAULT_RELEARNING_STEPS,
+        help_text=(
+            "When you forget a card, it comes back after these delays, e.g. “10m” (Anki's "
+            "default); empty: its next review is in days."
         ),
     )
     updated_at = models.DateTimeField(default=timezone.now)
@@ -340,6 +362,13 @@ class Review(models.Model):
     voided_at = models.DateTimeField(null=True, blank=True)
     # Needed to replay the log too: this review's interval was fuzzed (the member's setting then).
     fuzzed = models.BooleanField(default=False)
+    # And the steps (practice.scheduling.parse_steps) the member had set then.
+    learning_steps = models.CharField(
+        max_length=100, blank=True, default=DEFAULT_LEARNING_STEPS
+    )
+    relearning_steps = models.CharField(
+        max_length=100, blank=True, default=DEFAULT_RELEARNING_STEPS
+    )
 
     objects = ReviewQuerySet.as_manager()
 

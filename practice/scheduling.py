@@ -17,7 +17,14 @@ from fsrs import Rating as FsrsRating
 from fsrs import Scheduler, State
 from fsrs.scheduler import DEFAULT_PARAMETERS, FUZZ_RANGES
 
-from .models import Card, CardState, FsrsParameters, Rating
+from .models import (
+    DEFAULT_LEARNING_STEPS,
+    DEFAULT_RELEARNING_STEPS,
+    Card,
+    CardState,
+    FsrsParameters,
+    Rating,
+)
 
 PARAMETERS = tuple(DEFAULT_PARAMETERS)
 # R(t) = (1 + FACTOR * t / S) ** -DECAY, with DECAY = w20: R is 0.9 when t equals S.
@@ -27,11 +34,49 @@ RECENCY_HALF_LIFE_DAYS = 30
 SECONDS_PER_DAY = 86_400
 
 
+STEP_UNITS = {"s": 1, "m": 60, "h": 3600, "d": SECONDS_PER_DAY}
+MAX_STEPS = 10
+MAX_STEP_SECONDS = 30 * SECONDS_PER_DAY
+
+
+@lru_cache(maxsize=256)
+def parse_steps(text: str) -> tuple[int, ...]:
+    """Anki's step list ("1m 10m", "30s 1h 1d"; empty: none) as seconds; ValueError, with a
+    message for the member, when it is not one."""
+    steps = []
+    for word in text.split():
+        number, unit = word[:-1], word[-1:].lower()
+        if unit not in STEP_UNITS or not number.isdigit():
+            raise ValueError(
+                f"“{word}” is not a step: write a whole number and a unit, s, m, h or d (e.g. 10m)."
+            )
+        seconds = int(number) * STEP_UNITS[unit]
+        if not 1 <= seconds <= MAX_STEP_SECONDS:
+            raise ValueError(f"“{word}”: each step is from 1s to 30d.")
+        steps.append(seconds)
+    if len(steps) > MAX_STEPS:
+        raise ValueError(f"At most {MAX_STEPS} steps.")
+    return tuple(steps)
+
+
+def normal_steps(text: str) -> str:
+    """The stored spelling of a valid step list: lower case, single spaces."""
+    parse_steps(text)
+    return " ".join(text.lower().split())
+
+
 @lru_cache(maxsize=64)
-def scheduler_for(desired_retention: float, weights=PARAMETERS) -> Scheduler:
+def scheduler_for(
+    desired_retention: float,
+    weights=PARAMETERS,
+    learning_steps: str = DEFAULT_LEARNING_STEPS,
+    relearning_steps: str = DEFAULT_RELEARNING_STEPS,
+) -> Scheduler:
     return Scheduler(
         parameters=weights,
         desired_retention=desired_retention,
+        learning_steps=[timedelta(seconds=s) for s in parse_steps(learning_steps)],
+        relearning_steps=[timedelta(seconds=s) for s in parse_steps(relearning_steps)],
         enable_fuzzing=False,
     )
 
@@ -92,13 +137,22 @@ def fuzzed_interval(interval: timedelta, *, seed: str) -> timedelta:
 
 
 def apply_review(
-    card: Card, *, rating, reviewed_at, desired_retention, weights=None, fuzz=False
+    card: Card,
+    *,
+    rating,
+    reviewed_at,
+    desired_retention,
+    weights=None,
+    fuzz=False,
+    learning_steps=DEFAULT_LEARNING_STEPS,
+    relearning_steps=DEFAULT_RELEARNING_STEPS,
 ) -> float | None:
     """Move `card` (unsaved) through one review; return the retrievability just before it.
 
     `weights`: the FSRS parameters to schedule with (a member's fitted set), None for FSRS's
     defaults. `fuzz`: spread a review interval the way Anki does, deterministically
-    (`fuzzed_interval`, seeded by the card's key and the review's time)."""
+    (`fuzzed_interval`, seeded by the card's key and the review's time). `learning_steps`,
+    `relearning_steps`: Anki's step lists ("1m 10m", "10m"), the member's setting then."""
     rating = Rating(rating)
     reviewed_at = as_utc(reviewed_at)
     weights = tuple(weights) if weights else PARAMETERS
@@ -111,7 +165,10 @@ def apply_review(
         factor = recency_factor(card.last_review, reviewed_at)
         card.recent_weight *= factor
         card.recent_pass_weight *= factor
-    scheduled, _log = scheduler_for(desired_retention, weights).review_card(
+    scheduler = scheduler_for(
+        desired_retention, weights, learning_steps, relearning_steps
+    )
+    scheduled, _log = scheduler.review_card(
         _to_fsrs(card), FsrsRating(int(rating)), review_datetime=reviewed_at
     )
     card.decay = weights[20]
@@ -163,7 +220,7 @@ def replayed_reviews(card: Card, reviews) -> list:
 
 def rebuild_card(card: Card, reviews) -> Card:
     """A new, unsaved Card equal to what replaying `reviews` (any order) from scratch gives,
-    each review with the desired retention and FSRS parameters it was scheduled with (one
+    each review with the desired retention, FSRS parameters and steps it was scheduled with (one
     query for the parameter sets, none when every review used the defaults).
 
     Undone reviews and those before the card's last reset are skipped (`replayed_reviews`); a
@@ -192,6 +249,8 @@ def rebuild_card(card: Card, reviews) -> Card:
             desired_retention=review.desired_retention,
             weights=weights.get(review.parameters_id),
             fuzz=review.fuzzed,
+            learning_steps=review.learning_steps,
+            relearning_steps=review.relearning_steps,
         )
     if (
         card.due_set_at is not None
@@ -203,13 +262,22 @@ def rebuild_card(card: Card, reviews) -> Card:
 
 
 def next_intervals(
-    card: Card | None, *, now, desired_retention, weights=None
+    card: Card | None,
+    *,
+    now,
+    desired_retention,
+    weights=None,
+    learning_steps=DEFAULT_LEARNING_STEPS,
+    relearning_steps=DEFAULT_RELEARNING_STEPS,
 ) -> dict[int, timedelta]:
     """For each rating, how long until the card would be due again: shown on the grade buttons."""
     now = as_utc(now)
     fsrs_card = _to_fsrs(card) if card is not None else FsrsCard(card_id=0, due=now)
     scheduler = scheduler_for(
-        desired_retention, tuple(weights) if weights else PARAMETERS
+        desired_retention,
+        tuple(weights) if weights else PARAMETERS,
+        learning_steps,
+        relearning_steps,
     )
     intervals = {}
     for rating in Rating:

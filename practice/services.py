@@ -146,11 +146,14 @@ def review_record(*, item: SessionItem, rating, now=None) -> Review:
         # Replaying the log starts strictly after the reset (scheduling.replayed_reviews).
         now = card.reset_at + RESET_GAP
     parameters = session.parameters
-    fuzz = practice_settings(session.user_id).interval_fuzz
+    member = practice_settings(session.user_id)
+    fuzz = member.interval_fuzz
     before = apply_review(
         card,
         rating=rating,
         fuzz=fuzz,
+        learning_steps=member.learning_steps,
+        relearning_steps=member.relearning_steps,
         reviewed_at=now,
         desired_retention=session.desired_retention,
         weights=parameters.weights_tuple if parameters else None,
@@ -169,6 +172,8 @@ def review_record(*, item: SessionItem, rating, now=None) -> Review:
         parameters=parameters,
         attempt=item.attempt,
         fuzzed=fuzz,
+        learning_steps=member.learning_steps,
+        relearning_steps=member.relearning_steps,
     )
     review.full_clean(exclude=["user", "card"])
     review.save()

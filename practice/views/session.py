@@ -144,11 +144,14 @@ def _session_context(request, session, *, now, attempt_form=None, error=""):
     card = Card.objects.filter(
         user_id=session.user_id, question_id=item.question_id
     ).first()
+    member = practice_settings(session.user_id)
     intervals = next_intervals(
         card,
         now=now,
         desired_retention=session.desired_retention,
         weights=session.parameters.weights_tuple if session.parameters_id else None,
+        learning_steps=member.learning_steps,
+        relearning_steps=member.relearning_steps,
     )
     context["grades"] = [
         (rating, format_interval(intervals[rating]), SHORTCUT_KEYS[rating])
