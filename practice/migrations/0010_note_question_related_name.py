@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("practice", "0008_interval_fuzz"),
+        ("practice", "0009_learning_steps"),
         ("questions", "0014_private_cards"),
     ]
 
