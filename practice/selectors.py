@@ -55,9 +55,13 @@ def current_parameters(user) -> FsrsParameters | None:
 
 
 def practisable_questions(*, owner=None):
-    """Published questions with at least one answer to compare an attempt with; and with
-    `owner` (a user id), that member's private cards (their own deck: the back is their note)."""
-    answered = Q(status=Status.PUBLISHED) & (
+    """Published, open questions with at least one answer to compare an attempt with; and with
+    `owner` (a user id), that member's private cards (their own deck: the back is their note).
+
+    The questions practice may draw as new. A closed question (off-topic, a duplicate, unclear:
+    moderation's close) is drawn no more, but a card on it stays a card: due reviews come from
+    the member's cards (`card_rows`), which follow only whether the question is published."""
+    answered = Q(status=Status.PUBLISHED, closed_at__isnull=True) & (
         Q(answer_count__gt=0) | Q(has_reference_answer=True)
     )
     if owner is None:
@@ -207,19 +211,20 @@ def _collection_pick(session, rows, seen, now, position) -> Pick | None:
     its new questions in the list's or plan's order (no daily allowance: the member chose
     them), then early reviews of its other cards, lowest recall first. Two queries."""
     ordered = collection_question_ids(session)
-    practisable = set(
-        practisable_questions().filter(pk__in=ordered).values_list("pk", flat=True)
-    )
-    wanted = [q for q in ordered if q in practisable and q not in seen]
+    wanted = [q for q in ordered if q not in seen]
     if not wanted:
         return None
     wanted_set = set(wanted)
+    # Cards already made stay reviewable (a closed question's too); new ones only practisable.
     carded = [row for row in rows if row["question_id"] in wanted_set and row["live"]]
     due = [row for row in carded if row["due"] <= now]
     if due:
         return _due_pick(due, now, position)
     has_card = {row["question_id"] for row in rows}
-    fresh = next((q for q in wanted if q not in has_card), None)
+    practisable = set(
+        practisable_questions().filter(pk__in=wanted).values_list("pk", flat=True)
+    )
+    fresh = next((q for q in wanted if q in practisable and q not in has_card), None)
     if fresh is not None:
         return Pick(fresh, SessionItem.Reason.NEW, position)
     if carded:

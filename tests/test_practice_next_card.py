@@ -247,3 +247,29 @@ def test_new_questions_are_drawn_uniformly_despite_gaps_in_the_keys(user):
     assert 0.04 < after_gap < 0.11  # 1 in 14 is 0.071
     by_topic = sum(firsts[q.pk] for q in questions[:7]) / draws
     assert 0.45 < by_topic < 0.55  # two topics of 7 questions each: half each
+
+
+def test_a_closed_question_is_never_drawn_new_but_its_card_stays_reviewable(
+    user, moderator
+):
+    from questions.services.curation import question_close
+
+    due_closed, _, _ = make_due_cards(user)  # the oldest: due, lowest recall
+    never_seen = practisable_question()
+    open_one = practisable_question()
+    for question in (due_closed, never_seen):
+        question_close(question=question, by=moderator, reason="off-topic")
+    shown = {p.question_id: p.reason for p in take(new_session(user, size=20), 20)}
+    assert never_seen.pk not in shown
+    assert shown[open_one.pk] == N and shown[due_closed.pk] == D
+    assert never_seen.pk not in {
+        p.question_id for p in take(new_session(user, mode=Mode.MOCK), 10)
+    }
+    # From a list: its closed question's card is reviewed; a closed one is never new.
+    session = new_session(user, mode=Mode.LIST, size=10)
+    session.question_list = QuestionList.objects.create(user=user, name="Mine")
+    session.save()
+    for question in (due_closed, never_seen, open_one):
+        ListEntry.objects.create(question_list=session.question_list, question=question)
+    shown = {p.question_id: p.reason for p in take(session, 10)}
+    assert shown == {due_closed.pk: D, open_one.pk: N}
