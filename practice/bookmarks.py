@@ -78,14 +78,19 @@ class ListEntry(models.Model):
 
 
 class QuestionNote(models.Model):
-    """A member's private note on a question, shown on the practice card after the reveal."""
+    """A member's private note on a question, shown to them alone: on the practice card after the
+    reveal and on the question's page."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="question_notes",
     )
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    # The question page reads its member's note with the question (FilteredRelation, no query
+    # more), through this name: the questions app imports nothing from practice.
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="member_notes"
+    )
     body = models.TextField(max_length=MAX_NOTE_LENGTH)
     updated_at = models.DateTimeField(default=timezone.now)
 

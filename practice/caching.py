@@ -3,7 +3,7 @@ cards, reviews, sessions, session items, settings and fitted FSRS parameters), u
 and session pages and the cached practice snapshot are stored. Every save and delete of one of
 those rows replaces it (the services, the admin, factories, an account deletion)."""
 
-from caching import feeds
+from caching import feeds, member_token
 
 from .models import (
     Card,
@@ -26,10 +26,16 @@ def practice_token(user_id) -> str:
 @feeds(PracticeSession)
 @feeds(PracticeSettings)
 @feeds(FsrsParameters)
-@feeds(QuestionNote)  # shown on the practice card after the reveal
 @feeds(QuestionList)  # the session page names the list it practises
 def member_practice_rows(row):
     return [practice_token(row.user_id)]
+
+
+@feeds(QuestionNote)
+def note_rows(note):
+    # Shown on the practice card after the reveal, and on the member's own (private) cached page
+    # of the question, which is stored under their member token: never another reader's.
+    return [practice_token(note.user_id), member_token(note.user_id)]
 
 
 @feeds(SessionItem)

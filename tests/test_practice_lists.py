@@ -246,3 +246,37 @@ def test_deleting_the_account_deletes_lists_and_notes(user, bank):
     QuestionNote.objects.create(user=user, question=bank[0], body="note")
     user_delete(user=user)
     assert not QuestionList.objects.exists() and not QuestionNote.objects.exists()
+
+
+@pytest.mark.usefixtures("production_caches")
+def test_the_note_shows_on_its_authors_question_page_alone_and_follows_edits():
+    from caching.pages import HIT_HEADER
+    from tests.factories import signed_in_client
+
+    question = QuestionFactory()
+    url = question.get_absolute_url()
+    author, other, visitor = signed_in_client(), signed_in_client(), Client()
+
+    def page(client):
+        client.get(url)
+        response = client.get(url)  # the second from the cache
+        assert response.status_code == HTTPStatus.OK
+        assert response[HIT_HEADER] == "hit"
+        return response.content.decode()
+
+    for client in (author, other, visitor):
+        assert "Your note" not in page(client)  # each one's page in the cache first
+    author.post(note_url(question), {"body": "MARKER: bias-variance, say it aloud"})
+    assert "MARKER: bias-variance" in page(author)
+    assert "Your note" in page(author)
+    for client in (other, visitor):
+        assert "MARKER" not in page(client)
+    author.post(note_url(question), {"body": "EDITED: start from the loss"})
+    mine = page(author)
+    assert "EDITED: start from the loss" in mine and "MARKER" not in mine
+    author.post(note_url(question), {"body": ""})  # deleted
+    assert "EDITED" not in page(author)
+    assert "Your note" not in page(author)
+    # Another member's note on the same question never shows on the author's page.
+    QuestionNote.objects.create(user=other.member, question=question, body="OTHERS")
+    assert "OTHERS" not in page(author) and "OTHERS" in page(other)

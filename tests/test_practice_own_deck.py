@@ -279,3 +279,25 @@ def test_own_cards_go_to_anki_with_their_back_and_no_link(user, private_card):
     (fields,) = connection.execute("SELECT flds FROM notes").fetchone()
     front, back, _attempt, link = fields.split("\x1f")
     assert SECRET in front and back == "<p>My private back.</p>" and link == ""
+
+
+def test_pages_of_a_private_card_link_its_card_page_never_its_missing_question_page(
+    user_client, user, private_card
+):
+    user_client.post(reverse("practice:start"), {"mode": "new", "size": 2})
+    session = PracticeSession.objects.get(user=user)
+    for _ in range(2):
+        reveal_url, grade_url = urls_for(current_item(session))
+        user_client.post(reveal_url, {"thought": "on"})
+        user_client.post(grade_url, {"rating": "3"})
+    card = private_card.practice_cards.get()
+    question_page = f'href="{private_card.get_absolute_url()}'
+    assert user_client.get(private_card.get_absolute_url()).status_code == 404
+    summary = user_client.get(session.get_absolute_url()).content.decode()
+    history = user_client.get(reverse("practice:history")).content.decode()
+    detail = user_client.get(card.get_absolute_url()).content.decode()
+    for page in (summary, history):
+        assert f'href="{card.get_absolute_url()}"' in page
+    for page in (summary, history, detail):
+        assert question_page not in page
+    assert "Your own card" in detail

@@ -1,7 +1,10 @@
 from django.db.models import (
     Exists,
+    F,
+    FilteredRelation,
     OuterRef,
     Prefetch,
+    Q,
     SmallIntegerField,
     Subquery,
     Value,
@@ -203,6 +206,11 @@ def question_detail(request, pk, slug=None):
                     deleted_at__isnull=True,
                 )
             ),
+            # Their private note (practice's; one per member and question): a join, no query.
+            my_note_row=FilteredRelation(
+                "member_notes", condition=Q(member_notes__user=request.user)
+            ),
+            my_note=F("my_note_row__body"),
         )
     question = questions.filter(pk=pk).first()
     if question is None or question.merged_into_id:
