@@ -258,13 +258,19 @@ def _fresh_pick(session, rows, items, seen, topic_ids, now, position) -> Pick | 
             due = [row for row in due if row["topic_id"] in targets]
             candidates = [row for row in candidates if row["topic_id"] in targets]
             new_questions = new_questions.filter(topic_id__in=targets)
-        if due:
+        # The daily limits hold here too (it draws on the whole deck, as the due mode does);
+        # early reviews, beyond what is due, are extra study and count against neither.
+        allowance, reviews_left = _allowances(session, rows, items, now)
+        if due and reviews_left:
             return _due_pick(due, now, position)
-        row = _random_pick(new_questions)
+        row = _random_pick(new_questions) if allowance else None
         if row:
             reason = SessionItem.Reason.WEAK if targets else SessionItem.Reason.NEW
             return Pick(row[0], reason, position)
-        # Nothing due or new in the focus topics: review the shakiest cards early.
+        # Nothing due or new in the focus topics: review the shakiest cards early (not a due
+        # card held back by the review limit).
+        if not reviews_left:
+            candidates = [row for row in candidates if row["due"] > now]
         if candidates:
             return Pick(
                 _lowest_recall(candidates, now)["question_id"],
@@ -274,25 +280,7 @@ def _fresh_pick(session, rows, items, seen, topic_ids, now, position) -> Pick | 
         return None
 
     new_reasons = (SessionItem.Reason.WEAK, SessionItem.Reason.NEW)
-    carded = {row["question_id"] for row in rows}
-    settings = practice_settings(session.user_id)
-    day_start = settings.day_start(now)
-    allowance = new_allowance_left(
-        created_today=sum(1 for row in rows if row["created_at"] >= day_start),
-        pending=sum(1 for q, r, _, _ in items if r in new_reasons and q not in carded),
-        limit=settings.new_per_day,
-    )
-    reviews_left = review_allowance_left(
-        reviewed_today=sum(
-            1
-            for row in rows
-            if row["last_review"] >= day_start and row["created_at"] < day_start
-        ),
-        pending=sum(
-            1 for _, r, _, review in items if r == SessionItem.Reason.DUE and not review
-        ),
-        limit=settings.reviews_per_day,
-    )
+    allowance, reviews_left = _allowances(session, rows, items, now)
     if not reviews_left:
         due = []
     new_so_far = sum(1 for _, r, _, _ in items if r in new_reasons)
@@ -314,6 +302,32 @@ def _fresh_pick(session, rows, items, seen, topic_ids, now, position) -> Pick | 
         if pick is not None:
             return pick
     return _due_pick(due, now, position) if due else None
+
+
+def _allowances(session, rows, items, now) -> tuple[int, int]:
+    """The member's daily limits left (new questions, due reviews), counted in their day over
+    every session, whatever its mode (one query: the settings)."""
+    new_reasons = (SessionItem.Reason.WEAK, SessionItem.Reason.NEW)
+    carded = {row["question_id"] for row in rows}
+    settings = practice_settings(session.user_id)
+    day_start = settings.day_start(now)
+    allowance = new_allowance_left(
+        created_today=sum(1 for row in rows if row["created_at"] >= day_start),
+        pending=sum(1 for q, r, _, _ in items if r in new_reasons and q not in carded),
+        limit=settings.new_per_day,
+    )
+    reviews_left = review_allowance_left(
+        reviewed_today=sum(
+            1
+            for row in rows
+            if row["last_review"] >= day_start and row["created_at"] < day_start
+        ),
+        pending=sum(
+            1 for _, r, _, review in items if r == SessionItem.Reason.DUE and not review
+        ),
+        limit=settings.reviews_per_day,
+    )
+    return allowance, reviews_left
 
 
 def _due_pick(due, now, position) -> Pick:

@@ -7,7 +7,7 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from practice.models import PracticeSettings, SessionItem
+from practice.models import Card, PracticeSettings, SessionItem
 from practice.services import (
     NothingToPractise,
     item_reveal,
@@ -21,10 +21,11 @@ pytestmark = pytest.mark.django_db
 MORNING = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 
-def run_session(user, now, size=10):
-    """Start a due-reviews session at `now` and grade every card Easy; the reasons shown."""
+def run_session(user, now, size=10, mode="due"):
+    """Start a session (due reviews by default) at `now` and grade every card Easy; the reasons
+    shown."""
     try:
-        session = session_start(user=user, mode="due", size=size, now=now)
+        session = session_start(user=user, mode=mode, size=size, now=now)
     except NothingToPractise:
         return []
     reasons = []
@@ -54,6 +55,24 @@ def test_limits_hold_across_sessions_in_one_day(user):
     tomorrow = run_session(user, MORNING + timedelta(days=1), size=10)
     assert tomorrow.count(SessionItem.Reason.DUE) == 4
     assert sum(r != SessionItem.Reason.DUE for r in tomorrow) == 3
+
+
+def test_focus_mode_shares_the_days_limits_with_due_sessions(user):
+    PracticeSettings.objects.create(user=user, new_per_day=3, reviews_per_day=4)
+    for _ in range(10):
+        practisable_question()
+    for question in [practisable_question() for _ in range(8)]:  # due this morning
+        grade(user, question, 4, MORNING - timedelta(days=90))
+    shown = []
+    for hour, mode in enumerate(("weak", "due", "weak", "weak", "weak")):
+        shown += run_session(user, MORNING + timedelta(hours=hour), size=3, mode=mode)
+    new = [r for r in shown if r in (SessionItem.Reason.NEW, SessionItem.Reason.WEAK)]
+    assert len(new) == 3 and shown.count(SessionItem.Reason.DUE) == 4
+    # Beyond both limits, focus offers only early reviews of cards not due yet (extra study).
+    assert SessionItem.Reason.EARLY in shown
+    assert len(shown) == 7 + shown.count(SessionItem.Reason.EARLY)
+    held_back = Card.objects.filter(user=user, due__lte=MORNING + timedelta(hours=6))
+    assert held_back.count() == 4  # due cards past the review limit wait for tomorrow
 
 
 def test_the_day_is_the_members_day(user):
@@ -99,7 +118,6 @@ def test_limits_are_settings(user_client, user):
 
 
 def test_interval_fuzz_is_deterministic_so_the_log_still_rebuilds_the_card(user):
-    from practice.models import Card
     from practice.scheduling import next_intervals, rebuild_card
 
     PracticeSettings.objects.create(user=user, interval_fuzz=True)
