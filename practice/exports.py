@@ -223,6 +223,10 @@ def anki_package(user, *, site_url, deck_name="MLQA practice") -> bytes:
 # read by Anki 23.10+ with FSRS on), and one revlog row per review of the log.
 ANKI_NEW, ANKI_LEARNING, ANKI_REVIEW, ANKI_RELEARNING = 0, 1, 2, 3  # cards.type
 QUEUE_LEARNING, QUEUE_REVIEW = 1, 2  # cards.queue (0 is new)
+QUEUE_SUSPENDED, QUEUE_BURIED = (
+    -1,
+    -3,
+)  # Anki's "manually buried": unburied when the day passes
 REVLOG_LEARN, REVLOG_REVIEW, REVLOG_RELEARN = 0, 1, 2  # revlog.type
 ANKI_MAX_ANSWER_MS = 60_000
 SECONDS_PER_DAY = 86_400  # Anki's own cap on the time a review took
@@ -254,6 +258,16 @@ def anki_interval(due, at) -> int:
     return -max(1, round(seconds))
 
 
+def set_aside_queue(card, timestamp) -> int | None:
+    """cards.queue of a card the member set aside (suspended, or buried until a time after the
+    export's `timestamp`), else None: the card's schedule is kept, out of the study queues."""
+    if card.suspended_at is not None:
+        return QUEUE_SUSPENDED
+    if card.buried_until is not None and card.buried_until.timestamp() > timestamp:
+        return QUEUE_BURIED
+    return None
+
+
 def write_schedules(connection, user, *, timestamp) -> None:
     """Give the collection's cards the schedule and review history of the member's cards."""
     created = connection.execute("SELECT crt FROM col").fetchone()[0]
@@ -275,8 +289,14 @@ def write_schedules(connection, user, *, timestamp) -> None:
     for card in Card.objects.filter(user=user):
         anki_id = card_ids.get(genanki.guid_for("mlqa-question", card.question_id))
         kept = replayed_reviews(card, reviews.get(card.pk, []))
-        if anki_id is None or not kept:
-            continue  # new in MLQA (never graded, or forgotten): new in Anki
+        if anki_id is None:
+            continue
+        if not kept:  # new in MLQA (never graded, or forgotten): new in Anki
+            if (aside := set_aside_queue(card, timestamp)) is not None:
+                connection.execute(
+                    "UPDATE cards SET queue = ? WHERE id = ?", (aside, anki_id)
+                )
+            continue
         replayed = Card(
             pk=card.pk,  # the fuzz is seeded by the card's key
             user_id=card.user_id,
@@ -336,7 +356,9 @@ def write_schedules(connection, user, *, timestamp) -> None:
             " lapses = ?, left = ?, mod = ?, data = ? WHERE id = ?",
             (
                 card_type,
-                queue,
+                aside
+                if (aside := set_aside_queue(card, timestamp)) is not None
+                else queue,
                 due,
                 interval,
                 anki_ease(card.difficulty),

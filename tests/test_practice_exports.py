@@ -274,3 +274,58 @@ def test_anki_cards_keep_code_readable(user, practised):
     assert ".highlight .k" in css  # Pygments' keyword colour, as on the site
     assert ".nightMode .highlight" in css
     assert "white-space: pre" in css
+
+
+def test_anki_package_keeps_cards_set_aside_out_of_the_queues(user, practised):
+    """A suspended card arrives suspended (queue -1), one buried until a later time buried (-3,
+    Anki unburies it when the day passes), one whose burial is over in its normal queue; their
+    schedules stay."""
+    from practice.models import Card
+
+    sgd, bias = practised
+    now = timezone.now()
+    Card.objects.filter(user=user, question=sgd).update(suspended_at=now)
+    Card.objects.filter(user=user, question=bias).update(
+        buried_until=now + timedelta(hours=5)
+    )
+    connection = open_collection(anki_package(user, site_url=SITE))
+    cards = anki_cards(connection)
+    suspended = cards["What does momentum do in SGD?"]
+    assert (suspended["type"], suspended["queue"]) == (2, -1)
+    assert suspended["ivl"] >= 1  # still a review card with its interval
+    assert cards["What is the bias–variance trade-off?"]["queue"] == -3
+    connection.close()
+
+    Card.objects.filter(user=user, question=bias).update(
+        buried_until=now - timedelta(minutes=1)
+    )
+    connection = open_collection(anki_package(user, site_url=SITE))
+    assert anki_cards(connection)["What is the bias–variance trade-off?"]["queue"] in (
+        1,
+        2,
+    )
+    connection.close()
+
+
+def test_anki_revlog_replays_fuzzed_intervals(user):
+    """With interval fuzz on, each revlog interval is the fuzzed one the card got (the replay
+    passes each review's fuzz flag), so the last one equals the card's interval."""
+    from practice.models import PracticeSettings
+    from practice.services import item_reveal, review_record, session_start
+    from tests.practice_factories import current_item
+
+    PracticeSettings.objects.create(user=user, interval_fuzz=True)
+    for number in range(6):
+        practisable_question(title=f"Question number {number} about fuzz?")
+    moment = timezone.now() - timedelta(hours=1)
+    session = session_start(user=user, mode="new", size=6, now=moment)
+    while (item := current_item(session)) is not None:
+        moment += timedelta(seconds=10)
+        item_reveal(item=item, thought_through=True, now=moment)
+        review_record(item=item, rating=4, now=moment)  # Easy: days, fuzzed
+    connection = open_collection(anki_package(user, site_url=SITE))
+    cards = anki_cards(connection)
+    revlog = dict(connection.execute("SELECT cid, ivl FROM revlog").fetchall())
+    connection.close()
+    assert len(cards) == 6
+    assert all(revlog[row["id"]] == row["ivl"] for row in cards.values())
