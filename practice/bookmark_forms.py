@@ -56,7 +56,7 @@ class NoteForm(forms.Form):
         required=False,
         max_length=MAX_NOTE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_NOTE_LENGTH}),
-        help_text="Private: only you see it, on this question's practice card. Empty it to delete it.",
+        help_text="Private: only you see it. Empty it to delete it.",
     )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 

@@ -91,3 +91,22 @@ def test_a_list_a_note_a_plan_and_an_own_deck(browser, live_server, javascript):
     expect(page.locator(".saved-questions li")).to_have_count(2)
     check(page, f"practice-deck-{variant}")
     context.close()
+
+
+def test_the_progress_page_shows_the_members_memory_model(page, live_server):
+    from practice.fitting import MIN_REVIEWS, parameters_fit
+    from tests.test_practice_fitting import simulated_log
+
+    me = UserFactory(username="fitted")
+    simulated_log(me, [practisable_question() for _ in range(40)], reviews=MIN_REVIEWS)
+    assert parameters_fit(user=me) is not None
+    log_in(page, live_server, me)
+    page.goto(live_server.url + "/practice/progress/")
+    expect(page.locator("#memory-model-heading")).to_have_text("Your memory model")
+    check(page, "practice-progress-memory-model")
+    from tests.browser import SCREENSHOT_DIR
+
+    section = page.locator("#memory-model-heading").locator("xpath=..")
+    for width in (390, 1280):  # the section alone, for a reviewer (the page is long)
+        page.set_viewport_size({"width": width, "height": 900})
+        section.screenshot(path=SCREENSHOT_DIR / f"practice-memory-model-{width}.png")
