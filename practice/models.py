@@ -361,13 +361,20 @@ class Review(models.Model):
     # rebuilt without it (practice.scheduling.rebuild_card) and no figure counts it.
     voided_at = models.DateTimeField(null=True, blank=True)
     # Needed to replay the log too: this review's interval was fuzzed (the member's setting then).
-    fuzzed = models.BooleanField(default=False)
+    # db_default: rows written by COPY (devtools' demo data) name only the columns they fill.
+    fuzzed = models.BooleanField(default=False, db_default=False)
     # And the steps (practice.scheduling.parse_steps) the member had set then.
     learning_steps = models.CharField(
-        max_length=100, blank=True, default=DEFAULT_LEARNING_STEPS
+        max_length=100,
+        blank=True,
+        default=DEFAULT_LEARNING_STEPS,
+        db_default=DEFAULT_LEARNING_STEPS,
     )
     relearning_steps = models.CharField(
-        max_length=100, blank=True, default=DEFAULT_RELEARNING_STEPS
+        max_length=100,
+        blank=True,
+        default=DEFAULT_RELEARNING_STEPS,
+        db_default=DEFAULT_RELEARNING_STEPS,
     )
 
     objects = ReviewQuerySet.as_manager()
