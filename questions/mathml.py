@@ -56,6 +56,25 @@ _FORMULA_RE = re.compile(
 )
 
 
+# Spacing a formula may ask for (\\hspace, \\rule, \\kern...): a member's formula must not stretch
+# over the page or cover it, so longer lengths are dropped (the browser's default spacing stays).
+_LENGTH_ATTRIBUTES = {"width", "height", "depth", "lspace", "rspace", "voffset"}
+_LENGTH_RE = re.compile(r"\s*([+-]?)(\d{1,4}(?:\.\d*)?|\.\d+)\s*([a-z%]*)\s*\Z")
+_MAX_LENGTH = {"": 10, "em": 10, "ex": 20, "mu": 180, "pt": 100, "px": 150}
+
+
+def _bounded_lengths(tag, attribute, value):
+    """nh3's attribute filter: a length attribute only when it is a small, plain length."""
+    if attribute not in _LENGTH_ATTRIBUTES:
+        return value
+    found = _LENGTH_RE.match(value)
+    if found is None or found.group(3) not in _MAX_LENGTH:
+        return None
+    if float(found.group(2)) > _MAX_LENGTH[found.group(3)]:
+        return None
+    return value
+
+
 @lru_cache(maxsize=4096)
 def tex_to_mathml(tex: str, display: bool) -> str | None:
     """Sanitised MathML for one formula's TeX, or None where MathML falls short."""
@@ -70,7 +89,11 @@ def tex_to_mathml(tex: str, display: bool) -> str | None:
     if any(name.lower() not in MATHML_TAGS for name in _TAG_NAME_RE.findall(raw)):
         return None
     cleaned = nh3.clean(
-        raw, tags=MATHML_TAGS, attributes=MATHML_ATTRIBUTES, link_rel=None
+        raw,
+        tags=MATHML_TAGS,
+        attributes=MATHML_ATTRIBUTES,
+        link_rel=None,
+        attribute_filter=_bounded_lengths,
     )
     if not display:  # inline is MathML's default: fewer bytes
         cleaned = cleaned.replace('<math display="inline">', "<math>", 1)

@@ -77,3 +77,11 @@ def test_titles_get_mathml_and_keep_tex_where_it_falls_short():
 def test_a_display_formula_box_takes_the_keyboard_focus_on_the_page():
     stored = render_markdown("$$ a + b $$")
     assert '<div class="math-display" tabindex="0">' in markdown_html(stored)
+
+
+def test_a_formula_cannot_stretch_over_the_page():
+    """Spacing past a few em (\\hspace{10000em}) is dropped; ordinary spacing stays."""
+    huge = tex_to_mathml(r"\hspace{10000em} x", False)
+    assert huge is not None and "10000" not in huge and "width" not in huge
+    small = tex_to_mathml(r"a \hspace{2em} b", False)
+    assert 'width="2em"' in small
