@@ -42,6 +42,7 @@ import math
 import os
 import pickle
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -147,8 +148,9 @@ class Learner:
         return stability * self.cohort.growth if recalled else max(0.05, stability / 3)
 
 
-def setup_django():
+def setup_django(template=None):
     own_database = not os.environ.get("DATABASE_URL")
+    ready = False
     if own_database:
         # In memory-backed /dev/shm when there is one: the study commits tens of thousands of
         # small transactions, and a throw-away database need not reach the disk.
@@ -156,7 +158,11 @@ def setup_django():
         folder = tempfile.mkdtemp(
             prefix="mlqa-study-", dir=shm if shm.is_dir() else None
         )
-        os.environ["DATABASE_URL"] = f"sqlite:///{Path(folder) / 'study.sqlite3'}"
+        database = Path(folder) / "study.sqlite3"
+        if template and Path(template).exists():
+            shutil.copyfile(template, database)
+            ready = True
+        os.environ["DATABASE_URL"] = f"sqlite:///{database}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlqa.settings")
     os.environ.pop("REDIS_URL", None)  # each run its own cache
     import django
@@ -173,8 +179,11 @@ def setup_django():
 
         connection_created.connect(no_sync, weak=False)
 
-    call_command("migrate", verbosity=0)
-    call_command("import_seeds", verbosity=0)
+    if not ready:
+        call_command("migrate", verbosity=0)
+        call_command("import_seeds", verbosity=0)
+        if own_database and template:
+            shutil.copyfile(database, template)
 
 
 def simulate(learner, user, bank_topics, on_check, days=DAYS):
@@ -233,11 +242,11 @@ def judge(user, now):
 
 def run(args):
     started = time.monotonic()
-    setup_django()
+    setup_django(args.template)
     print(f"database ready in {time.monotonic() - started:.0f} s", file=sys.stderr)
     from django.contrib.auth import get_user_model
 
-    from practice.selectors import practisable_questions
+    from practice.selectors import practice_settings, practisable_questions
     from questions.models import Topic
 
     topic_ids = list(Topic.objects.order_by("pk").values_list("pk", flat=True))
@@ -284,6 +293,12 @@ def run(args):
                             "llr": dict(learner.llr),
                             "tried": tried,
                             "cards": len(rows),
+                            # The raw evidence, to judge again offline (--rejudge).
+                            "rows": rows,
+                            "now": now,
+                            "desired_retention": practice_settings(
+                                user
+                            ).desired_retention,
                             "reasons": Counter(stats),
                         }
                     )
@@ -404,25 +419,63 @@ def table(rows):
     return "\n".join(lines)
 
 
+def verdict(rows):
+    """Issue 14's targets, cohort by cohort: which hold, with the figure and the bound."""
+    lines = [
+        "",
+        "| cohort | recall day 14 >= 0.85 (bound) | top-3 precision day 30 >= 0.90 "
+        "| strong flagged <= 3 % (worst day) | flags, no weak topic <= 0.2 (worst day) "
+        "| every topic tried in week 1 |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for cohort in sorted({r["cohort"] for r in rows}):
+        mine = {r["day"]: r for r in rows if r["cohort"] == cohort}
+
+        def mark(ok):
+            return "yes" if ok else "**no**"
+
+        day14, day30, day7 = mine.get(14), mine.get(max(mine)), mine.get(7)
+        recall = day14 and day14["recall"]
+        top3 = day30 and day30["top3"]
+        alarms = max(r["false_alarms"] for r in mine.values())
+        cleans = [r["clean"] for r in mine.values() if r["clean"] is not None]
+        clean = max(cleans) if cleans else None
+        tried = day7 and day7["tried_all_first_week"]
+        lines.append(
+            f"| {cohort} "
+            f"| {fmt(recall)} ({fmt(day14 and day14['bound'])}): "
+            f"{mark(recall is not None and recall >= 0.85)} "
+            f"| {fmt(top3)}: {mark(top3 is not None and top3 >= 0.9)} "
+            f"| {alarms:.1%}: {mark(alarms <= 0.03)} "
+            f"| {fmt(clean)}: {mark(clean is not None and clean <= 0.2)} "
+            f"| {fmt(tried, '{:.0%}')}: {mark(tried == 1)} |"
+        )
+    return "\n".join(lines)
+
+
 def combine(args):
     # The records hold practice.mastery's estimates: unpickling them imports the app.
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mlqa.settings")
     import django
 
     django.setup()
-    records, parts = [], []
+    records, parts, days, seeds = [], [], set(), set()
     for path in args.combine:
         with open(path, "rb") as saved:
             part, topic_ids, sizes, options = pickle.load(saved)
         records.extend(part)
+        days.add(options["days"])
+        seeds.add(options["seed"])
         parts.append(
             f"{options['cohorts']}/{options['weak_counts']} x{options['learners']}"
         )
-    text = table(figures(records, topic_ids, sizes))
+    rows = figures(records, topic_ids, sizes)
+    text = table(rows) + "\n" + verdict(rows)
     load = os.getloadavg()
     footer = (
         f"\nPooled from {len(parts)} parts (cohort/weak counts x learners each: "
-        f"{', '.join(sorted(parts))}); {DAYS} days of {CARDS_PER_DAY}-card sessions; "
+        f"{', '.join(sorted(parts))}); {'/'.join(map(str, sorted(days)))} days of "
+        f"{CARDS_PER_DAY}-card sessions, seed {'/'.join(map(str, sorted(seeds)))}; "
         f"load average when pooled {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}."
     )
     print(text)
@@ -448,6 +501,11 @@ def main():
         "--records", help="also save this run's records (a pickle) for --combine"
     )
     parser.add_argument(
+        "--template",
+        help="a migrated, seeded SQLite file to copy (made here, once, if missing): parts "
+        "started together skip the 30-90 s of migrate and import_seeds",
+    )
+    parser.add_argument(
         "--combine",
         nargs="+",
         metavar="PICKLE",
@@ -462,7 +520,7 @@ def main():
         with open(args.records, "wb") as saved:
             pickle.dump((records, topic_ids, sizes, vars(args)), saved)
     rows = figures(records, topic_ids, sizes)
-    text = table(rows)
+    text = table(rows) + "\n" + verdict(rows)
     elapsed = time.monotonic() - started
     print(text)
     load = os.getloadavg()

@@ -13,8 +13,13 @@ whatever time due reviews leave over (which let one weak topic found early eat t
   questions tried (as many as a topic needs to be judged, practice.mastery.MIN_TRIALS), a
   due-reviews session shows new questions only (within the day's allowance), due reviews
   waiting: a member's first sessions sample every topic, fewest tried first;
-- **where it helps most**: first the placement's topics; then topics whose judgement is undecided (not judged yet, or a fair chance of being
-  weak), least evidence first; then half the time a weak topic (remediation), else any question;
+- **where it helps most**: first the placement's topics; then the topic whose judgement is
+  likeliest wrong (a topic judged fine is missed with probability P(weak), one flagged weak is a
+  false alarm with probability 1 - P(weak)), among topics not settled yet (flagged weak ones
+  until practice.mastery.SURELY_WEAK sure, the others until P(weak) <= SURELY_FINE), least
+  evidence first among near-equals: a sequential test, which gives a suspect topic the
+  questions that confirm or clear it and spends little on topics already clear; once every
+  topic is settled, half the time a weak topic (remediation), else any question;
 - **same-session relearning**: a card failed in this session (back at the first learning or
   relearning step) comes back in it once that step (FSRS's 1 or 10 minutes) has passed, at most
   MAX_SHOWINGS times in all, instead of flooding the next day. (A session that is full or
@@ -33,6 +38,8 @@ NEW_PER_DAY = 20
 DIAGNOSTIC_QUESTIONS = 3
 REMEDIATION_SHARE = 0.5
 MAX_SHOWINGS = 3
+# Doubts this close count as equal: the least evidence among them goes first.
+DOUBT_TIE = 0.02
 
 PHASE_DIAGNOSTIC = "diagnostic"
 PHASE_UNDECIDED = "undecided"
@@ -80,16 +87,30 @@ def new_topic(mastery, counts, tried, *, rng=random) -> tuple[int | None, str]:
         return rng.choice(
             [t for t in untried if tried.get(t, 0) == fewest]
         ), PHASE_DIAGNOSTIC
-    undecided = [t for t in topics if t not in mastery or mastery[t].is_undecided]
-    if undecided:
-        least = min(_trials(mastery, t) for t in undecided)
+    # Where one more first sight most reduces the doubt: the topic whose judgement is likeliest
+    # wrong (a miss, P(weak), for one judged fine; a false alarm, 1 - P(weak), for one flagged
+    # weak), among topics not settled yet; the least evidence first among near-equals.
+    unsettled = [t for t in topics if t not in mastery or not mastery[t].is_settled]
+    if unsettled:
+        worst = max(_doubt(mastery, t) for t in unsettled)
+        closest = [t for t in unsettled if _doubt(mastery, t) >= worst - DOUBT_TIE]
+        least = min(_trials(mastery, t) for t in closest)
         return rng.choice(
-            [t for t in undecided if _trials(mastery, t) == least]
+            [t for t in closest if _trials(mastery, t) == least]
         ), PHASE_UNDECIDED
     weak = [t for t in topics if mastery[t].is_weak]
     if weak and rng.random() < REMEDIATION_SHARE:
         return rng.choice(weak), PHASE_REMEDIATION
     return None, PHASE_ANY
+
+
+def _doubt(mastery, topic_id) -> float:
+    """The chance that the topic's judgement is wrong (1 while it is not judged)."""
+    estimate = mastery.get(topic_id)
+    if estimate is None or not estimate.has_enough_data:
+        return 1.0
+    p = estimate.weak_probability
+    return 1 - p if estimate.is_weak else p
 
 
 def _trials(mastery, topic_id) -> int:

@@ -30,6 +30,7 @@ from .fitting import BUCKETS
 from .fitting import MIN_REVIEWS as FIT_MIN_REVIEWS
 from .mastery import (
     CERTAINTY,
+    MIN_TRIALS,
     STATUS_FINE,
     STATUS_UNKNOWN,
     STATUS_WEAK,
@@ -222,6 +223,7 @@ def progress_context(user, *, now) -> dict:
         "settings": settings,
         "threshold_percent": round(dr * 100),
         "certainty_percent": round(CERTAINTY * 100),
+        "min_trials": MIN_TRIALS,
         "topics": topics,
         "weak_count": sum(1 for _, m in topics if m.status == STATUS_WEAK),
         "card_count": len(rows),

@@ -105,7 +105,8 @@ def test_the_first_sessions_sample_every_topic(user):
     assert first_round == {t.pk for t in topics}  # every topic once before any twice
 
 
-def estimate(topic_id, *, failures, expected, trials):
+def estimate(topic_id, *, failures, trials, expected=0.3):
+    """A topic's estimate from first sights alone, `expected` the member's failure rate."""
     return TopicMastery(
         topic_id=topic_id,
         questions=trials,
@@ -113,26 +114,48 @@ def estimate(topic_id, *, failures, expected, trials):
         first_sight_failures=failures,
         retention_reviews=0,
         lapses=0,
-        expected_failures=expected,
+        first_sight_expected=expected,
+        review_expected=0.1,
         recall_now=0.9,
         desired_retention=0.9,
     )
 
 
-def test_new_cards_go_to_untried_then_undecided_then_weak_topics():
+def test_new_cards_go_to_untried_then_doubtful_then_weak_topics():
     rng = random.Random(7)
-    counts = {1: 5, 2: 5, 3: 5}
-    tried = {1: 3, 2: 3, 3: 1}
-    sure_fine = estimate(1, failures=0, expected=2, trials=6)
-    sure_weak = estimate(2, failures=6, expected=1.5, trials=6)
-    undecided = estimate(3, failures=2, expected=1.2, trials=3)
-    assert sure_fine.status == "fine" and not sure_fine.is_undecided
-    assert sure_weak.is_weak and undecided.is_undecided
-    mastery = {1: sure_fine, 2: sure_weak, 3: undecided}
+    counts = {1: 5, 2: 5, 3: 5, 4: 5}
+    tried = {1: 8, 2: 8, 3: 1, 4: 6}
+    sure_fine = estimate(1, failures=0, trials=8)
+    sure_weak = estimate(2, failures=8, trials=8)
+    assert sure_fine.status == "fine" and sure_fine.is_settled
+    assert sure_weak.is_weak and sure_weak.is_settled
+    leaning_fine = estimate(4, failures=2, trials=6)  # P(weak) about 0.18
+    mastery = {
+        1: sure_fine,
+        2: sure_weak,
+        3: estimate(3, failures=1, trials=1),
+        4: leaning_fine,
+    }
+    # Placement: a topic with fewer than 3 questions tried comes first.
     assert new_topic(mastery, counts, tried, rng=rng) == (3, PHASE_DIAGNOSTIC)
     tried[3] = 3
+    # Then the topic whose judgement is likeliest wrong: a suspect judged fine (a miss with
+    # probability P(weak), about 0.76) before one leaning fine (about 0.18) ...
+    mastery[3] = estimate(3, failures=3, trials=3)
+    assert not mastery[3].is_weak and not mastery[3].is_settled
+    assert not leaning_fine.is_settled and not leaning_fine.is_weak
     assert new_topic(mastery, counts, tried, rng=rng) == (3, PHASE_UNDECIDED)
-    mastery[3] = estimate(3, failures=0, expected=2, trials=6)
+    # ... and a topic flagged weak, not sure yet (a false alarm with probability about 0.07),
+    # after the one leaning fine, but before topics settled either way.
+    mastery[3] = estimate(3, failures=7, trials=8)
+    assert mastery[3].is_weak and not mastery[3].is_settled
+    assert new_topic(mastery, counts, tried, rng=rng) == (4, PHASE_UNDECIDED)
+    del counts[4]  # no new question left in topic 4
+    assert new_topic(mastery, counts, tried, rng=rng) == (3, PHASE_UNDECIDED)
+    # Once every topic is settled: half the time a weak topic (remediation), else any.
+    counts[4] = 5
+    mastery[3] = estimate(3, failures=0, trials=8)
+    mastery[4] = estimate(4, failures=0, trials=8)
     phases = Counter(new_topic(mastery, counts, tried, rng=rng) for _ in range(400))
     assert set(phases) == {(2, PHASE_REMEDIATION), (None, PHASE_ANY)}
     assert 150 < phases[(2, PHASE_REMEDIATION)] < 250  # half the time

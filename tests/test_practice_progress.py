@@ -144,7 +144,7 @@ def test_progress_page_shows_mastery_activity_and_streaks(user_client, user):
     assert response.context["topics"][0][0] == weak  # weak topics first
     assert topics["Trees"].status == "fine"
     assert (
-        "Not judged yet: 2 more reviews needed" in page
+        "Not judged yet: 2 more grades needed" in page
         and '<strong class="status-weak">Weak</strong>: 3 questions, ' in page
     )
     assert 'class="bar-weak"' in page and "<table" in page
