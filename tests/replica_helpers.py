@@ -1,0 +1,63 @@
+"""A replica alias for the tests: `replica1`, added to the connections after the test databases
+exist (a mirror of `default`: reads the test database, is never created nor flushed), with the
+router and the read-your-writes middleware switched on for the test."""
+
+import copy
+import urllib.parse
+from contextlib import contextmanager
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.test.utils import CaptureQueriesContext
+
+from replicas import health
+
+ALIAS = "replica1"
+MIDDLEWARE = "replicas.middleware.ReadYourWritesMiddleware"
+
+
+def add_replica(url=None) -> str:
+    """`replica1`: the test database on the server at `url` (host and port used), or the
+    primary's own server when None."""
+    config = copy.deepcopy(connections[DEFAULT_DB_ALIAS].settings_dict)
+    if url:
+        parsed = urllib.parse.urlsplit(url)
+        config["HOST"], config["PORT"] = parsed.hostname, parsed.port or 5432
+        config.setdefault("OPTIONS", {})["connect_timeout"] = 2
+    config["TEST"] = {**config.get("TEST", {}), "MIRROR": DEFAULT_DB_ALIAS}
+    connections.settings[ALIAS] = config
+    health.forget()
+    return ALIAS
+
+
+def remove_replica() -> None:
+    connections[ALIAS].close()
+    del connections[ALIAS]
+    del connections.settings[ALIAS]
+    health.forget()
+
+
+def use_replicas(settings, *, max_lag=5, check_seconds=3600, window=10) -> None:
+    """The router and middleware on, as mlqa/settings.py wires them; checks only when a test
+    asks (`health.check(wait=True)`) unless `check_seconds` says otherwise."""
+    settings.DATABASE_ROUTERS = ["replicas.router.ReplicaRouter"]
+    middleware = list(settings.MIDDLEWARE)
+    middleware.insert(
+        middleware.index("caching.middleware.PrivatePagesMiddleware") + 1, MIDDLEWARE
+    )
+    settings.MIDDLEWARE = middleware
+    settings.DATABASE_REPLICA_MAX_LAG = max_lag
+    settings.DATABASE_REPLICA_CHECK_SECONDS = check_seconds
+    settings.DATABASE_READ_YOUR_WRITES_SECONDS = window
+
+
+@contextmanager
+def queries_by_server():
+    """{alias: [sql, ...]} of the queries sent to the primary and the replica meanwhile."""
+    found = {}
+    with (
+        CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as primary,
+        CaptureQueriesContext(connections[ALIAS]) as replica,
+    ):
+        yield found
+    found["default"] = [q["sql"] for q in primary.captured_queries]
+    found[ALIAS] = [q["sql"] for q in replica.captured_queries]
