@@ -17,12 +17,13 @@ A topic's trials are Bernoulli: a first sight fails with probability sigmoid(log
 theta_t), a review with sigmoid(logit(c * mean(1 - R)) + theta_t), where theta_t, the topic's
 shift in log-odds of failing (0: the member's own level), has a Normal(0, PRIOR_SD^2) prior. Its
 posterior is taken as Normal at its mode (Laplace's approximation, a few Newton steps). Reviews
-weigh REVIEW_WEIGHT each: FSRS's recall of a card a few days old is near 1 whether the topic is
-weak or not, so a review says much less than a first sight, and counting reviews fully let a
-weak topic's many easy reviews pull its estimate back to the member's level (the study).
+weigh REVIEW_WEIGHT each: FSRS follows each card's own history (a card failed gets a shorter
+interval), so its predicted recall already carries most of a topic's weakness and a review says
+little more about the topic than about the scheduler; counted fully, a weak topic's many
+reviews pulled its estimate back to the member's level as the month went on (the study).
 
 A topic is **weak** when it is credibly below the member's own level and the target:
-P(theta_t > THETA_WEAK) >= CERTAINTY (failing at twice the member's own odds or worse), and
+P(theta_t > THETA_WEAK) >= CERTAINTY (failing at 1.75 times the member's own odds or worse), and
 its estimated pass rate is below the desired retention. The page says how sure (that
 probability) and on what evidence (questions and reviews). A topic with fewer than MIN_TRIALS
 trials is not judged yet. Small topics are judged like the others, with the wide posterior their
@@ -44,10 +45,10 @@ from .scheduling import DECAY, retrievability
 PRIOR_SD = (
     1.0  # theta's prior: a topic's odds of failing within e^(+-1) of the member's own
 )
-# Weak: odds of failing twice the member's own (or worse).
-THETA_WEAK = math.log(2)
-CERTAINTY = 0.85
-REVIEW_WEIGHT = 0.5
+# Weak: odds of failing at least 1.75 times the member's own.
+THETA_WEAK = math.log(1.75)
+CERTAINTY = 0.8
+REVIEW_WEIGHT = 0.1
 MIN_TRIALS = 3
 # The exposure policy gathers evidence on a topic until its P(weak) is this sure either way.
 SURELY_WEAK = 0.97
@@ -55,8 +56,8 @@ SURELY_FINE = 0.1
 FIRST_SIGHT_PRIOR = 0.7  # the share of first sights passed before we know the member
 LEVEL_CAP = 4  # reviews a topic weighs at most in FSRS's calibration for the member
 LEVEL_FIRST_SIGHTS = 8  # first sights a topic weighs at most in the member's level
-# A topic more likely weak than not on its first sights alone is left out of the member's level.
-LEVEL_SUSPECT = 0.5
+# A topic this likely weak on its first sights alone is left out of the member's level.
+LEVEL_SUSPECT = 0.85
 MAX_TO_SETTLE = 30  # "passes_to_settle" looks this far ahead
 NEWTON_STEPS = 25
 
@@ -302,7 +303,7 @@ def member_level(cards) -> MemberLevel:
     let drag the member's level down to theirs): the first-sight pass rate pooled over the
     topics not suspected weak (each topic weighing at most LEVEL_FIRST_SIGHTS first sights;
     a topic is suspected when, judged on its first sights against the pooled rate of all
-    topics, it is more likely weak than not), smoothed towards FIRST_SIGHT_PRIOR by one trial;
+    topics, it is at least LEVEL_SUSPECT likely weak), smoothed towards FIRST_SIGHT_PRIOR by one trial;
     and FSRS's calibration with each topic weighing at most LEVEL_CAP reviews."""
     per_topic = defaultdict(
         lambda: [0, 0, 0, 0, 0.0]
