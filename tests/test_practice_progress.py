@@ -127,15 +127,17 @@ def test_progress_page_shows_mastery_activity_and_streaks(user_client, user):
             start=now - timedelta(days=5),
             every=timedelta(days=1),
         )
-    strong = TopicFactory(name="Trees", slug="trees")
-    for _ in range(4):
-        history(
-            user,
-            practisable_question(topic=strong),
-            [3, 3, 3, 3],
-            start=now - timedelta(days=5),
-            every=timedelta(days=1),
-        )
+    # Two topics at the member's level: weak is judged against it.
+    for name in ("Trees", "Kernels"):
+        strong = TopicFactory(name=name, slug=name.lower())
+        for _ in range(4):
+            history(
+                user,
+                practisable_question(topic=strong),
+                [3, 3, 3, 3],
+                start=now - timedelta(days=5),
+                every=timedelta(days=1),
+            )
     thin = TopicFactory(name="Clustering", slug="clustering")
     grade(user, practisable_question(topic=thin), 1, now - timedelta(hours=1))
     response = user_client.get(reverse("practice:progress"))
@@ -151,9 +153,9 @@ def test_progress_page_shows_mastery_activity_and_streaks(user_client, user):
         and '<strong class="status-weak">Weak</strong>: 3 questions, ' in page
     )
     assert 'class="bar-weak"' in page and "<table" in page
-    assert response.context["review_total"] == 35
+    assert response.context["review_total"] == 51
     assert response.context["current_streak"] == 6
-    assert "35 reviews on 6 days in the last year" in page
+    assert "51 reviews on 6 days in the last year" in page
     assert "style=" not in page  # the CSP blocks style attributes
 
 
