@@ -10,8 +10,9 @@ from http import HTTPStatus
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import strip_tags
 
-from questions import sitemaps
+from questions import sitemaps, structured_data
 from questions.models import Source, Status
 from tests.factories import AnswerFactory, QuestionFactory, TopicFactory, UserFactory
 
@@ -245,3 +246,21 @@ def test_json_ld_cannot_be_closed_by_what_members_write(client):
     data = json.loads(block)
     assert payload in data["mainEntity"]["name"]
     assert_valid_qa_page(data)
+
+
+TRICKY_BODIES = [
+    'A [link](https://example.com/a?b=1&c=2 "a title with > and < inside") and ![alt > text](https://example.com/i.png)',
+    "Code `a < b && c > d` and a block:\n\n```python\nif a < b > c:\n    print('<p>')\n```",
+    "Math \\(a < b\\) and $$\\frac{x}{y} > 0$$ with &amp; &lt;tag&gt; &#169; and <b>bold</b> <script>x</script>",
+    "| a > b | c |\n| --- | --- |\n| <i>1</i> | 2 |",
+]
+
+
+@pytest.mark.parametrize("body", TRICKY_BODIES)
+def test_json_ld_text_is_the_stored_html_without_its_tags(body):
+    """structured_data strips tags with a pattern, not strip_tags' HTML parser: the same text
+    for whatever the sanitiser stores."""
+    answer = AnswerFactory(body=body)
+    assert (
+        structured_data._text(answer.body_html) == strip_tags(answer.body_html).strip()
+    )
