@@ -38,6 +38,7 @@ from . import schemas
 from .auth import PersonalAccessToken
 
 PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
 MAX_PAGE = 10**6
 
 api = NinjaAPI(
@@ -80,6 +81,16 @@ def _cached(request, depends_on, compute):
         compute,
         timeout=settings.PAGE_CACHE_SECONDS,
     )
+
+
+def _check_paging(filters):
+    """422 with a sentence for a page or page size out of range (Ninja already refuses non-numbers)."""
+    if not 1 <= filters.page <= MAX_PAGE:
+        raise HttpError(422, "page must be a whole number from 1 up.")
+    if not 1 <= filters.page_size <= MAX_PAGE_SIZE:
+        raise HttpError(
+            422, f"page_size must be a whole number from 1 to {MAX_PAGE_SIZE}."
+        )
 
 
 def _page(request, paginator, number):
@@ -135,21 +146,22 @@ class QuestionFilters(Schema):
     difficulty: Difficulty | None = None
     q: str | None = None
     page: int = 1
+    page_size: int = PAGE_SIZE
 
 
 @api.get("/questions", response=schemas.QuestionPage, tags=["questions"])
 @rate_limited
 def question_list(request, filters: Query[QuestionFilters]):
-    """Published questions, most recently active first (by relevance when searching), 25 a page.
-    `topic` is a topic's slug, `q` searches titles, details and answers."""
-    if not 1 <= filters.page <= MAX_PAGE:
-        raise HttpError(422, "page must be a whole number from 1 up.")
+    """Published questions, most recently active first (by relevance when searching), 25 a page
+    unless `page_size` asks for another number (1 to 100). `topic` is a topic's slug, `q`
+    searches titles, details and answers."""
+    _check_paging(filters)
 
     def compute():
         data = {
             key: value
             for key, value in filters.dict().items()
-            if value is not None and key != "page"
+            if value is not None and key not in ("page", "page_size")
         }
         filterset = QuestionFilter(
             data, queryset=Question.objects.published().with_list_data()
@@ -158,7 +170,7 @@ def question_list(request, filters: Query[QuestionFilters]):
             raise HttpError(422, _form_errors(filterset.errors))
         paginator = CachedCountPaginator(
             filterset.qs,
-            PAGE_SIZE,
+            filters.page_size,
             depends_on=list_count_depends_on(filterset),
             known_count=filterset.search_count,
         )
@@ -280,21 +292,22 @@ def member_profile(request, username: str):
 
 class ReviewFilters(Schema):
     page: int = 1
+    page_size: int = PAGE_SIZE
 
 
 @api.get("/me/reviews", response=schemas.ReviewPage, auth=token, tags=["me"])
 @rate_limited
 def my_reviews(request, filters: Query[ReviewFilters]):
-    """Your practice history, newest review first, 25 a page."""
-    if not 1 <= filters.page <= MAX_PAGE:
-        raise HttpError(422, "page must be a whole number from 1 up.")
+    """Your practice history, newest review first, 25 a page unless `page_size` asks for
+    another number (1 to 100)."""
+    _check_paging(filters)
     reviews = (
         Review.objects.counted()
         .filter(user_id=request.auth.user_id)
         .select_related("card__question__topic")
         .order_by("-reviewed_at", "-id")
     )
-    page, result = _page(request, Paginator(reviews, PAGE_SIZE), filters.page)
+    page, result = _page(request, Paginator(reviews, filters.page_size), filters.page)
     result["results"] = [
         {
             "id": review.pk,

@@ -416,6 +416,18 @@ def main():
         help='measure only this row (repeatable), e.g. --only trivial --only "vote POST"',
     )
     parser.add_argument(
+        "--replica-url",
+        default="",
+        help="DATABASE_REPLICA_URLS for the server: reads of GET requests from this streaming "
+        "replica of the bench database's server (devtools/pg_replica makes one)",
+    )
+    parser.add_argument(
+        "--redis-db",
+        type=int,
+        default=REDIS_DB,
+        help=f"the bench's Redis database, flushed first (default {REDIS_DB})",
+    )
+    parser.add_argument(
         "--page-cache-seconds",
         type=int,
         default=None,
@@ -427,10 +439,10 @@ def main():
     ensure_wrk()
     ensure_redis()
     static_root = Path(args.tmp) / "static"
-    env = server_env(f"{PG}/{args.database}", REDIS_DB, "bench-only-", static_root)
+    env = server_env(f"{PG}/{args.database}", args.redis_db, "bench-only-", static_root)
     if args.page_cache_seconds is not None:
         env["MLQA_PAGE_CACHE_SECONDS"] = str(args.page_cache_seconds)
-    sh("redis-cli", "-n", str(REDIS_DB), "flushdb", capture=True)
+    sh("redis-cli", "-n", str(args.redis_db), "flushdb", capture=True)
     memory = {} if args.skip_generate else prepare_database(args, env)
     sh(PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
     data_path = Path(args.tmp) / "setup.json"
@@ -448,6 +460,9 @@ def main():
     per_page = json.loads(queries_path.read_text())
     info = machine()
     access_log = str(Path(args.tmp) / "access.log") if args.single else None
+    if args.replica_url:
+        # The server only: the preparation and the query counts read the primary, as before.
+        env["DATABASE_REPLICA_URLS"] = f"{args.replica_url.rstrip('/')}/{args.database}"
     server = Server(env, access_log=access_log, workers=args.workers)
     try:
         reader_cookie = (
@@ -574,7 +589,13 @@ def write_results(args, info, report, memory, total):
         f"- load average (1/5/15 min) before: {info['load']}; after: {loadavg()} (other work on the "
         "machine competes with the server: compare runs with similar load)",
         f"- server: gunicorn, {args.workers} sync workers, 127.0.0.1, DEBUG off, manifest static files (whitenoise), "
-        "PostgreSQL 127.0.0.1:5432, Redis cache and sessions read from it; page caches (visitors' pages, "
+        "PostgreSQL 127.0.0.1:5432"
+        + (
+            f" plus a streaming replica ({args.replica_url}) for GET requests' reads"
+            if args.replica_url
+            else ""
+        )
+        + ", Redis cache and sessions read from it; page caches (visitors' pages, "
         "members' parts and layouts) "
         + ("off (every page rendered)" if args.page_cache_seconds == 0 else "on"),
         "- SQL/req: queries of a rendered page (not a cached one), second request, in-process",
@@ -602,6 +623,7 @@ def write_results(args, info, report, memory, total):
         ("-single" if args.single else "")
         + ("-nocache" if args.page_cache_seconds == 0 else "")
         + (f"-{args.workers}workers" if args.workers != 2 else "")
+        + ("-replica" if args.replica_url else "")
     )
     path = results / f"{date}-{args.scale}-{info['commit']}{suffix}.md"
     path.write_text(text)

@@ -11,11 +11,12 @@ class CachingConfig(AppConfig):
         from django.contrib.auth import get_user_model
         from django.contrib.auth.models import Group, Permission
         from django.contrib.auth.signals import user_logged_in
+        from django.core.signals import request_started
 
         from . import checks as caching_checks
         from .declarations import feeds
         from .sessions import session_key_with_member_id
-        from .tokens import PERMISSIONS, member_token
+        from .tokens import PERMISSIONS, member_token, start_reading
 
         User = get_user_model()
 
@@ -36,6 +37,8 @@ class CachingConfig(AppConfig):
         user_logged_in.connect(
             session_key_with_member_id, dispatch_uid="caching:session-key"
         )
+        # Which tokens a request read, and how new its rows are, start afresh with it.
+        request_started.connect(start_reading, dispatch_uid="caching:start-reading")
         checks.register(caching_checks.borrowed_from_django)
         # Every app's caching.py: which of its rows feed which tokens.
         autodiscover_modules("caching")

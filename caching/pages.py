@@ -19,6 +19,7 @@ what replaces them in the apps' `caching.py` (see the package's docstring).
 """
 
 import gzip
+import hashlib
 import re
 import secrets
 from functools import wraps
@@ -31,7 +32,8 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import parse_http_date_safe
 
 from . import html as compiled
 from .members import member_values_depends_on
@@ -127,6 +129,34 @@ def _compressed(content: bytes) -> bytes | None:
     return gzip.compress(content, compresslevel=9, mtime=0)
 
 
+# Headers a view sets that a cached copy must send again: a feed's Last-Modified (Django's
+# syndication view sets it from the newest entry), which feed readers send back as
+# If-Modified-Since to be told "304, nothing new" instead of fetching the whole feed again.
+# Such a page also gets an ETag of its content when it is stored: Last-Modified counts whole
+# seconds, so an entry added in the second of the reader's last fetch would otherwise be missed
+# (If-None-Match, which readers send too, wins over If-Modified-Since). Weak, since the same
+# tag is sent with the gzip-compressed and the plain copy.
+KEPT_HEADERS = ("Last-Modified", "ETag")
+
+
+def _with_etag(response):
+    if response.has_header("Last-Modified") and not response.has_header("ETag"):
+        response["ETag"] = f'W/"{hashlib.md5(response.content).hexdigest()}"'
+
+
+def _not_modified_or(request, response):
+    """304 when the reader already has this version (If-None-Match, else If-Modified-Since)."""
+    last_modified = parse_http_date_safe(response.get("Last-Modified", ""))
+    if last_modified is None:
+        return response
+    return get_conditional_response(
+        request,
+        etag=response.get("ETag"),
+        last_modified=last_modified,
+        response=response,
+    )
+
+
 def anonymous_page_cache(depends_on):
     """Cache the view's page for anonymous visitors; `depends_on(request, **kwargs)` names its tokens."""
 
@@ -140,7 +170,8 @@ def anonymous_page_cache(depends_on):
             current, tokens = lookup({key: names})
             cached = current.get(key)
             if cached is not None:
-                content, content_type, compressed = cached
+                # Entries stored before KEPT_HEADERS existed have three items.
+                content, content_type, compressed, *rest = cached
                 if compressed is not None and accepts_gzip(request):
                     response = HttpResponse(compressed, content_type=content_type)
                     response["Content-Encoding"] = "gzip"
@@ -148,8 +179,10 @@ def anonymous_page_cache(depends_on):
                     response = HttpResponse(content, content_type=content_type)
                 # What GZipMiddleware says of every page it may compress.
                 patch_vary_headers(response, ("Accept-Encoding",))
+                for name, value in (rest[0] if rest else {}).items():
+                    response[name] = value
                 response[HIT_HEADER] = "hit"
-                return response
+                return _not_modified_or(request, response)
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
@@ -160,6 +193,7 @@ def anonymous_page_cache(depends_on):
                     response.content = compiled.collapse_whitespace(
                         response.content.decode()
                     )
+                _with_etag(response)
                 store(
                     key,
                     tokens[key],
@@ -167,10 +201,16 @@ def anonymous_page_cache(depends_on):
                         response.content,
                         response["Content-Type"],
                         _compressed(response.content),
+                        {
+                            name: response[name]
+                            for name in KEPT_HEADERS
+                            if response.has_header(name)
+                        },
                     ),
                     settings.PAGE_CACHE_SECONDS,
                 )
                 response[HIT_HEADER] = "miss"
+                return _not_modified_or(request, response)
             return response
 
         return wrapper

@@ -8,7 +8,11 @@ transaction commits* (`transaction.on_commit`), so:
   but with the old token, which no longer matches;
 - a reader who reads the new token renders from committed rows.
 Tokens are random (not counters), so a token evicted from the cache and made again can never
-match an old entry. Entries and tokens are read in one round trip (`lookup`); big entries that
+match an old entry. Each also carries the moment it was made (`token_made_at`): with read
+replicas (replicas/), rows read after a token must be at least as new as it. This context
+remembers the newest token it read (`newest_token_read`, from the start of each request), so a
+replica that may not have that moment's rows yet is not read from; and an entry whose rows came
+from a server that may be older than one of its tokens (`rows_read_as_of`) is not stored. Entries and tokens are read in one round trip (`lookup`); big entries that
 this process keeps a copy of (caching.nearcache) cost only their tokens.
 
 The layer's own tokens (the rest are named by the apps' `caching.py`):
@@ -19,8 +23,10 @@ The layer's own tokens (the rest are named by the apps' `caching.py`):
 """
 
 import hashlib
+import math
 import secrets
 import time
+from contextvars import ContextVar
 
 from django.core.cache import cache
 from django.db import transaction
@@ -44,9 +50,49 @@ def _version_key(name):
     return f"pagecache:t:{name}"
 
 
+# A token: the milliseconds since the epoch when it was made (42 bits, until the year 2109),
+# then 21 random bits. An integer: Django's Redis cache stores those as they are, unpickled.
+_RANDOM_BITS = 21
+
+
 def _new_token():
-    # An integer: Django's Redis cache stores those as they are, without pickling.
-    return secrets.randbits(63)
+    return (int(time.time() * 1000) << _RANDOM_BITS) | secrets.randbits(_RANDOM_BITS)
+
+
+def token_made_at(token) -> float:
+    """When a token was made (seconds since the epoch)."""
+    return (token >> _RANDOM_BITS) / 1000
+
+
+# Per request (reset when one starts, caching.apps): the moment the newest token read was made,
+# and how new the rows read may be at worst (a replica's horizon; inf: only the primary's).
+_newest_read = ContextVar("mlqa_newest_token_read", default=0.0)
+_rows_as_of = ContextVar("mlqa_rows_read_as_of", default=math.inf)
+
+
+def newest_token_read() -> float:
+    """The moment the newest version token this request read was made (0: none yet): rows read
+    from now on must be at least that new for what is rendered from them to be stored."""
+    return _newest_read.get()
+
+
+def rows_read_as_of(moment) -> None:
+    """Said by a reader of a server that has every write committed before `moment` but perhaps
+    not later ones (a replica): entries under tokens newer than that are not stored."""
+    if moment < _rows_as_of.get():
+        _rows_as_of.set(moment)
+
+
+def start_reading(**kwargs) -> None:
+    """A new request: nothing read yet (connected to `request_started`)."""
+    _newest_read.set(0.0)
+    _rows_as_of.set(math.inf)
+
+
+def _note_read(tokens) -> None:
+    newest = max(tokens, default=0) >> _RANDOM_BITS
+    if newest / 1000 > _newest_read.get():
+        _newest_read.set(newest / 1000)
 
 
 def replace_tokens(*names) -> None:
@@ -95,6 +141,7 @@ def lookup(depends_on, raw_keys=()):
         key: [found[version_keys[name]] for name in names]
         for key, names in depends_on.items()
     }
+    _note_read(found[vk] for vk in version_keys.values())
     stale = []
     for key, (copy_tokens, value) in copies.items():
         if copy_tokens == tokens[key]:
@@ -123,11 +170,18 @@ def current_tokens(names) -> list:
     version_keys = [_version_key(name) for name in names]
     found = cache.get_many(version_keys)
     _make_missing_tokens(found, version_keys)
-    return [found[vk] for vk in version_keys]
+    tokens = [found[vk] for vk in version_keys]
+    _note_read(tokens)
+    return tokens
 
 
 def store(key, tokens, value, timeout):
-    """Store `value` computed under `tokens` for `timeout` seconds (None: until evicted)."""
+    """Store `value` computed under `tokens` for `timeout` seconds (None: until evicted); not if
+    this request read rows from a server that may miss a write a token it read follows (one
+    found while rendering, `page_depends_on`, included)."""
+    newest = max(_newest_read.get(), token_made_at(max(tokens, default=0)))
+    if newest > _rows_as_of.get():
+        return
     expires_at = None if timeout is None else time.time() + timeout
     cache.set(key, (tokens, value, expires_at), timeout)
     if nearcache.holds(key):

@@ -111,6 +111,8 @@ INSTALLED_APPS = [
     # Infrastructure below the domain apps: knows only Django (caching/__init__.py, jobs/).
     "caching",
     "jobs",
+    # Read replicas (DATABASE_REPLICA_URLS): knows Django and caching's token clock.
+    "replicas",
     "accounts",
     "questions",
     "practice",
@@ -168,10 +170,11 @@ TEMPLATES = [
 
 # DATABASES
 # SQLite by default so a newcomer needs nothing installed; DATABASE_URL=postgres://... for PostgreSQL.
+CONN_MAX_AGE = int(os.environ.get("CONN_MAX_AGE", "60"))
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_max_age=CONN_MAX_AGE,
         conn_health_checks=True,
     )
 }
@@ -185,6 +188,60 @@ if not IS_POSTGRES:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+# Read replicas (PostgreSQL streaming replicas of DATABASE_URL's server), comma-separated URLs:
+# GET requests read from them, everything else goes to the primary (replicas/, README
+# *Read replicas and connection pooling*). None: every query goes to DATABASE_URL, as before.
+for number, url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    replica = dj_database_url.parse(
+        url, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
+    )
+    # A replica that doesn't answer is skipped quickly rather than waited for.
+    replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Tests read the test database through the replica (and never create one there).
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{number}"] = replica
+if len(DATABASES) > 1:
+    DATABASE_ROUTERS = ["replicas.router.ReplicaRouter"]
+    # Around everything that reads the database (sessions, the member, the views); inside
+    # PrivatePagesMiddleware, which makes a response that sets its cookie private.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("caching.middleware.PrivatePagesMiddleware") + 1,
+        "replicas.middleware.ReadYourWritesMiddleware",
+    )
+# Connection pooling (PostgreSQL). DATABASE_POOL_MAX=N: each process keeps a psycopg pool of at
+# most N connections per database (instead of one persistent connection, CONN_MAX_AGE), checked
+# before each use; a request waits up to DATABASE_POOL_TIMEOUT seconds for one. Sync gunicorn
+# workers use one at a time, so N=1 is enough there. DATABASE_TRANSACTION_POOLING=1: DATABASE_URL
+# is a PgBouncer in transaction mode, which shares few server connections among every worker of
+# every server (no server-side cursors then). README *Read replicas and connection pooling*.
+DATABASE_POOL_MAX = int(os.environ.get("DATABASE_POOL_MAX", "0"))
+if IS_POSTGRES:
+    for database in DATABASES.values():
+        if DATABASE_POOL_MAX > 0:
+            database["CONN_MAX_AGE"] = 0  # the pool keeps them instead
+            database["CONN_HEALTH_CHECKS"] = False  # the pool checks each one it lends
+            database.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": min(
+                    int(os.environ.get("DATABASE_POOL_MIN", "1")), DATABASE_POOL_MAX
+                ),
+                "max_size": DATABASE_POOL_MAX,
+                "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+            }
+            if (
+                "connect_timeout" in database["OPTIONS"]
+            ):  # a replica: skip it, don't wait
+                database["OPTIONS"]["pool"]["timeout"] = 2
+        if env_bool("DATABASE_TRANSACTION_POOLING"):
+            database["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A replica more than this many seconds behind the primary is skipped; each process checks at
+# most this often; a member's reads follow their own writes for this long (>= the sum + 0.5).
+DATABASE_REPLICA_MAX_LAG = float(os.environ.get("DATABASE_REPLICA_MAX_LAG", "5"))
+DATABASE_REPLICA_CHECK_SECONDS = float(
+    os.environ.get("DATABASE_REPLICA_CHECK_SECONDS", "2")
+)
+DATABASE_READ_YOUR_WRITES_SECONDS = int(
+    os.environ.get("DATABASE_READ_YOUR_WRITES_SECONDS", "10")
+)
 
 # CACHES
 # The caching layer (caching/) is on everywhere: with Redis (REDIS_URL) every worker and server

@@ -48,6 +48,14 @@ def practice_settings(user) -> PracticeSettings:
     return saved or PracticeSettings(user_id=user_id)
 
 
+def session_settings(session: PracticeSession) -> PracticeSettings:
+    """The session's member's settings, read once for this session object (one request: a
+    grade records the review with them, then the next card's daily limits read them again)."""
+    if getattr(session, "member_settings", None) is None:
+        session.member_settings = practice_settings(session.user_id)
+    return session.member_settings
+
+
 def current_parameters(user) -> FsrsParameters | None:
     """The member's latest fitted FSRS parameters, or None for FSRS's defaults."""
     user_id = getattr(user, "pk", user)
@@ -309,7 +317,7 @@ def _allowances(session, rows, items, now) -> tuple[int, int]:
     every session, whatever its mode (one query: the settings)."""
     new_reasons = (SessionItem.Reason.WEAK, SessionItem.Reason.NEW)
     carded = {row["question_id"] for row in rows}
-    settings = practice_settings(session.user_id)
+    settings = session_settings(session)
     day_start = settings.day_start(now)
     allowance = new_allowance_left(
         created_today=sum(1 for row in rows if row["created_at"] >= day_start),

@@ -3,13 +3,18 @@
 from datetime import datetime, time, timedelta
 from http import HTTPStatus
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from .models import Card, Mode, PracticeSession, PracticeSettings, Review, SessionItem
 from .scheduling import apply_review, rebuild_card
-from .selectors import current_parameters, next_pick, practice_settings
+from .selectors import (
+    current_parameters,
+    next_pick,
+    practice_settings,
+    session_settings,
+)
 
 # Time spent counts from showing the question to grading it, capped so that a tab left open
 # overnight does not count as hours of practice.
@@ -57,10 +62,12 @@ def session_start(
         time_limit=time_limit if mode == Mode.MOCK else None,
         question_list=question_list if mode == Mode.LIST else None,
         study_plan=study_plan if mode == Mode.PLAN else None,
-        desired_retention=practice_settings(user).desired_retention,
         parameters=current_parameters(user),
         started_at=now,
     )
+    # Read once: choosing the first card reads the daily limits from the same row.
+    session.member_settings = practice_settings(user)
+    session.desired_retention = session.member_settings.desired_retention
     session.full_clean()
     session.save()
     session.topics.set(topics)
@@ -115,16 +122,52 @@ def item_reveal(*, item: SessionItem, attempt="", thought_through=False, now=Non
     return item
 
 
-@transaction.atomic
-def review_record(*, item: SessionItem, rating, now=None) -> Review:
-    """Grade a revealed card: schedule it with FSRS, append to the log, show the next card."""
-    now = now or timezone.now()
-    item = (
+def _locked_item(item: SessionItem, member=None) -> SessionItem:
+    """The session item `item` names (its key and its session's), locked with its session, the
+    session's parameters read along. With `member`, an item of another member's session is
+    not found (SessionItem.DoesNotExist): the views pass an unsaved SessionItem(pk, session_id)
+    built from the URL, and this one query is both their permission check and the lock."""
+    items = (
         # Not the parameters: a row lock can't reach the nullable side of an outer join.
         SessionItem.objects.select_for_update(of=("self", "session"))
         .select_related("session__parameters")
-        .get(pk=item.pk)
+        .filter(pk=item.pk, session_id=item.session_id)
     )
+    if member is not None:
+        items = items.filter(session__user=member)
+    return items.get()
+
+
+def _inserted(card: Card) -> bool:
+    """Insert a card graded for the first time; False if another tab's grade made it first
+    (then grade that one: it is locked once this transaction reads it again)."""
+    try:
+        with (
+            transaction.atomic()
+        ):  # a savepoint: the transaction goes on after a conflict
+            card.save(force_insert=True)
+    except IntegrityError:
+        if not Card.objects.filter(
+            user_id=card.user_id, question_id=card.question_id
+        ).exists():
+            raise
+        return False
+    return True
+
+
+# Check constraints are left to the database, which enforces them on every write anyway:
+# Django's full_clean would ask it each one again (a query and a savepoint per constraint).
+NO_CONSTRAINTS = {"validate_unique": False, "validate_constraints": False}
+
+
+@transaction.atomic
+def review_record(*, item: SessionItem, rating, now=None, member=None) -> Review:
+    """Grade a revealed card: schedule it with FSRS, append to the log, show the next card.
+
+    The graded item (`review.item`) carries its session as it is after the grade (ended, if
+    that was its last card); `member`: see `_locked_item`."""
+    now = now or timezone.now()
+    item = _locked_item(item, member)
     session = item.session
     if not item.is_revealed:
         raise PracticeRefused(
@@ -132,11 +175,18 @@ def review_record(*, item: SessionItem, rating, now=None) -> Review:
         )
     if item.is_graded:
         raise AlreadyGraded("This card is already graded.", HTTPStatus.CONFLICT)
-    card, _ = Card.objects.select_for_update().get_or_create(
-        user_id=session.user_id,
-        question_id=item.question_id,
-        defaults={"due": now, "created_at": now},
+    card = (
+        Card.objects.select_for_update()
+        .filter(user_id=session.user_id, question_id=item.question_id)
+        .first()
     )
+    if card is None:  # first sight: the card is made with its first review, below
+        card = Card(
+            user_id=session.user_id,
+            question_id=item.question_id,
+            due=now,
+            created_at=now,
+        )
     if card.last_review is not None and card.last_review > now:
         # The same card graded in another tab committed first with a later clock reading: this
         # review goes after it, so the log's order is the order the card went through them and
@@ -146,20 +196,27 @@ def review_record(*, item: SessionItem, rating, now=None) -> Review:
         # Replaying the log starts strictly after the reset (scheduling.replayed_reviews).
         now = card.reset_at + RESET_GAP
     parameters = session.parameters
-    member = practice_settings(session.user_id)
-    fuzz = member.interval_fuzz
+    member_settings = session_settings(session)
+    fuzz = member_settings.interval_fuzz
+    if card.pk is None and fuzz and not _inserted(card):
+        # The fuzz is seeded by the card's key (scheduling.apply_review): it needs one first.
+        return review_record(item=item, rating=rating, now=now, member=member)
     before = apply_review(
         card,
         rating=rating,
         fuzz=fuzz,
-        learning_steps=member.learning_steps,
-        relearning_steps=member.relearning_steps,
+        learning_steps=member_settings.learning_steps,
+        relearning_steps=member_settings.relearning_steps,
         reviewed_at=now,
         desired_retention=session.desired_retention,
         weights=parameters.weights_tuple if parameters else None,
     )
-    card.full_clean(exclude=["user", "question"], validate_unique=False)
-    card.save()
+    card.full_clean(exclude=["user", "question"], **NO_CONSTRAINTS)
+    if card.pk is None:
+        if not _inserted(card):
+            return review_record(item=item, rating=rating, now=now, member=member)
+    else:
+        card.save()
     spent = min(max(now - item.shown_at, timedelta(0)), MAX_DURATION)
     review = Review(
         user_id=session.user_id,
@@ -172,12 +229,12 @@ def review_record(*, item: SessionItem, rating, now=None) -> Review:
         parameters=parameters,
         attempt=item.attempt,
         fuzzed=fuzz,
-        learning_steps=member.learning_steps,
-        relearning_steps=member.relearning_steps,
+        learning_steps=member_settings.learning_steps,
+        relearning_steps=member_settings.relearning_steps,
     )
-    review.full_clean(exclude=["user", "card"])
+    review.full_clean(exclude=["user", "card"], **NO_CONSTRAINTS)
     review.save()
-    item.review = review
+    item.review = review  # and review.item is this item (one-to-one)
     item.save(update_fields=["review"])
     session_advance(session=session, now=now)
     return review
@@ -192,15 +249,12 @@ class SetAside:
 
 
 @transaction.atomic
-def item_set_aside(*, item: SessionItem, action, now=None) -> SessionItem | None:
+def item_set_aside(*, item: SessionItem, action, now=None, member=None) -> SessionItem:
     """Take the current card out of the session ungraded (skip), and bury it until the member's
-    tomorrow or suspend it if asked; the next card follows. Returns the next item."""
+    tomorrow or suspend it if asked; the next card follows. Returns the item set aside, with its
+    session as it is now (ended, if no card was left); `member`: see `_locked_item`."""
     now = now or timezone.now()
-    item = (
-        SessionItem.objects.select_for_update()
-        .select_related("session")
-        .get(pk=item.pk)
-    )
+    item = _locked_item(item, member)
     if item.is_graded:
         raise AlreadyGraded("This card is already graded.", HTTPStatus.CONFLICT)
     if item.skipped_at is not None:
@@ -209,16 +263,20 @@ def item_set_aside(*, item: SessionItem, action, now=None) -> SessionItem | None
     item.skipped_at = now
     item.save(update_fields=["skipped_at"])
     if action == SetAside.BURY:
-        card_bury(user=session.user, question_id=item.question_id, now=now)
+        card_bury(user=session.user_id, question_id=item.question_id, now=now)
     elif action == SetAside.SUSPEND:
-        card_suspend(user=session.user, question_id=item.question_id, now=now)
-    return session_advance(session=session, now=now)
+        card_suspend(user=session.user_id, question_id=item.question_id, now=now)
+    session_advance(session=session, now=now)
+    return item
 
 
 def _card_for(user, question_id, now) -> Card:
-    """The member's card for the question, created (new, never graded) if there is none."""
+    """The member's card for the question, created (new, never graded) if there is none
+    (`user`: a member or their key)."""
     card, _ = Card.objects.select_for_update().get_or_create(
-        user=user, question_id=question_id, defaults={"due": now, "created_at": now}
+        user_id=getattr(user, "pk", user),
+        question_id=question_id,
+        defaults={"due": now, "created_at": now},
     )
     return card
 

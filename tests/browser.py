@@ -75,8 +75,9 @@ def _page_for_axe(page):
     """Where axe runs: the page itself; or, for a page without JavaScript (where axe can't run:
     its timers never fire), its DOM as it is now without the page's scripts, served at the same
     address (so its styles load) in a page of its own that runs axe only."""
-    # Every page of the site loads htmx: where it isn't there, the page's scripts don't run.
-    if page.evaluate("() => 'htmx' in window"):
+    # Every page of the site loads static/js/math.js (members' pages htmx too): where its
+    # function isn't there, the page's scripts don't run.
+    if page.evaluate("() => 'mlqaRenderMath' in window"):
         return page
     html = _SCRIPT_RE.sub("", page.content())
     mirror = page.context.browser.new_page(viewport=page.viewport_size)

@@ -94,6 +94,33 @@ def test_questions_are_filtered_and_paged(client, openapi):
     assert refused.status_code == 422 and "topic" in refused.json()["detail"]
 
 
+def test_a_page_size_of_ones_own_within_bounds(client, openapi):
+    topic = TopicFactory(slug="optimisation")
+    made = [QuestionFactory(topic=topic) for _ in range(7)]
+    url = f"{API}/questions"
+    first = valid(
+        openapi, client.get(url, {"topic": "optimisation", "page_size": 3}), url
+    )
+    assert first["count"] == 7 and first["pages"] == 3 and len(first["results"]) == 3
+    assert "page_size=3" in first["next"]  # the next link keeps the size
+    second = valid(openapi, client.get(first["next"]), url)
+    third = valid(openapi, client.get(second["next"]), url)
+    assert third["next"] is None and len(third["results"]) == 1
+    ids = [q["id"] for page in (first, second, third) for q in page["results"]]
+    assert sorted(ids) == sorted(q.pk for q in made)
+    # The same filters with the default size are another cached answer, not this one.
+    whole = valid(openapi, client.get(url, {"topic": "optimisation"}), url)
+    assert whole["pages"] == 1 and len(whole["results"]) == 7
+    for bad in (0, 101, -5):
+        refused = client.get(url, {"page_size": bad})
+        assert refused.status_code == 422
+        assert (
+            "page_size must be a whole number from 1 to 100" in refused.json()["detail"]
+        )
+    assert client.get(url, {"page_size": "many"}).status_code == 422
+    assert "page_size" in str(openapi["paths"][url]["get"]["parameters"])
+
+
 def test_search(client, openapi):
     match = QuestionFactory(title="How does dropout regularise a network?")
     QuestionFactory(title="What is a convolution?")
@@ -192,10 +219,17 @@ def test_a_token_reads_its_members_practice_and_nobody_elses(openapi):
     assert data["count"] == 1
     assert data["results"][0]["question"] == "What is an epoch?"
     assert data["results"][0]["attempt"] == "One pass over the data."
+    grade(owner.member, practisable_question(), 4, NOW, attempt="A second one.")
+    small = valid(
+        openapi, api.get(f"{API}/me/reviews", {"page_size": 1}), f"{API}/me/reviews"
+    )
+    assert small["count"] == 2 and small["pages"] == 2 and len(small["results"]) == 1
+    assert "page_size=1" in small["next"]
+    assert api.get(f"{API}/me/reviews", {"page_size": 101}).status_code == 422
     export = api.get(f"{API}/me/export.csv")
     assert export.status_code == 200 and export["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
-    assert len(rows) == 2 and rows[1][2] == "What is an epoch?"
+    assert len(rows) == 3 and "What is an epoch?" in {row[2] for row in rows[1:]}
     anki = api.get(f"{API}/me/export.apkg")
     assert anki.status_code == 200 and anki.content[:2] == b"PK"
     assert AccessToken.objects.get(pk=stored.pk).last_used_at is not None

@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = [
     "caching",
     "jobs",
+    "replicas",
     "accounts",
     "questions",
     "practice",
@@ -119,6 +120,16 @@ def test_domain_code_names_no_cache_token():
                     "caching."
                 ):
                     pytest.fail(f"{relative} imports {node.module}")
+
+
+def test_the_replicas_layer_knows_only_django_and_the_caching_clock():
+    allowed = {"replicas", "django", *sys.stdlib_module_names}
+    imported = imports_of("replicas")
+    foreign = {name: where for name, where in imported.items() if name not in allowed}
+    assert set(foreign) <= {"caching"}
+    assert [where.split(":")[0] for where in imported["caching"]] == [
+        "replicas/router.py"
+    ]
 
 
 def test_the_jobs_layer_knows_only_django_and_the_queue():

@@ -5,6 +5,8 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from practice.bookmarks import (
     ListEntry,
@@ -13,10 +15,10 @@ from practice.bookmarks import (
     QuestionList,
     StudyPlan,
 )
-from practice.models import Mode, PracticeSession, SessionItem
+from practice.models import Card, Mode, PracticeSession, SessionItem
 from practice.selectors import next_pick
 from practice.services import item_reveal, review_record, session_start
-from tests.factories import QuestionFactory, TopicFactory
+from tests.factories import QuestionFactory, TopicFactory, UserFactory
 from tests.practice_factories import (
     NOW,
     bulk_history,
@@ -30,6 +32,17 @@ pytestmark = pytest.mark.django_db
 # Items, topics, cards, the member's settings (daily limits, time zone), then new questions
 # counted per topic and one taken at a random offset.
 NEXT_PICK_QUERIES = 6
+# Exactly, with every card due (the test at 10 and at 10,000 reviews): the session's items, its
+# topics, then the cards and the member's settings (daily limits), or in a mock interview the
+# new questions; a new question costs two more (counted per topic, one taken).
+NEXT_PICK_BY_MODE = {
+    Mode.DUE: 6,  # the placement samples every topic first: a new question
+    Mode.NEW: 6,
+    Mode.WEAK: 4,  # a due card of a focus topic
+    Mode.MOCK: 4,
+    Mode.LIST: 4,  # its due cards first
+    Mode.PLAN: 4,
+}
 W, N, D = SessionItem.Reason.WEAK, SessionItem.Reason.NEW, SessionItem.Reason.DUE
 
 
@@ -273,3 +286,46 @@ def test_a_closed_question_is_never_drawn_new_but_its_card_stays_reviewable(
         ListEntry.objects.create(question_list=session.question_list, question=question)
     shown = {p.question_id: p.reason for p in take(session, 10)}
     assert shown == {due_closed.pk: D, open_one.pk: N}
+
+
+def test_choosing_the_next_card_costs_the_same_queries_at_10_and_10000_reviews(db):
+    """Issue 14: a fixed number of queries, the same whatever the size of the history.
+
+    Two members practise the same questions, one with 10 reviews and one with 10,000; every
+    card is due, so each mode takes the same path for both (new or due, through the same
+    selectors) and only the history's size differs. Each pick is counted on a fresh session
+    object, as a request would have it."""
+    topics = [TopicFactory() for _ in range(3)]
+    questions = [practisable_question(topic=topics[i % 3]) for i in range(30)]
+    for _ in range(5):
+        practisable_question()
+    small, large = UserFactory(), UserFactory()
+    # The same ten cards: one review each, or a thousand.
+    bulk_history(small, questions, reviews=10)
+    bulk_history(large, questions[:10], reviews=10_000)
+    Card.objects.update(due=NOW - timedelta(hours=1))
+    question_list = QuestionList.objects.create(user=large, name="Mine")
+    plan = StudyPlan.objects.create(slug="plan", title="Plan")
+    section = PlanSection.objects.create(plan=plan, title="One", position=1)
+    for position, question in enumerate(questions[:10], 1):
+        ListEntry.objects.create(question_list=question_list, question=question)
+        PlanItem.objects.create(section=section, question=question, position=position)
+    counts = {}
+    for member in (small, large):
+        random.seed(14)
+        session = new_session(member, size=50)
+        take(session, 3)
+        for mode in Mode.values:
+            PracticeSession.objects.filter(pk=session.pk).update(
+                mode=mode,
+                question_list=question_list if mode == Mode.LIST else None,
+                study_plan=plan if mode == Mode.PLAN else None,
+                time_limit=timedelta(minutes=30) if mode == Mode.MOCK else None,
+            )
+            fresh = PracticeSession.objects.get(pk=session.pk)
+            with CaptureQueriesContext(connection) as queries:
+                assert next_pick(fresh, now=NOW) is not None
+            counts[member.pk, mode] = len(queries)
+    for mode in Mode.values:
+        assert counts[small.pk, mode] == counts[large.pk, mode], mode
+        assert counts[large.pk, mode] == NEXT_PICK_BY_MODE[mode], mode

@@ -3,9 +3,11 @@ public address (SITE_URL), that visitors get them from the cache and that a new 
 answer is in them at once, and that pages link to them."""
 
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 from http import HTTPStatus
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -140,6 +142,47 @@ def test_code_in_a_cached_feed_keeps_its_indentation():
     assert cached[HIT_HEADER] == "hit"
     _, items = rss_items(cached)
     assert "\n    " in items[0].findtext("description")
+
+
+def test_a_cached_feed_keeps_its_last_modified_and_answers_if_modified_since():
+    with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=UTC), tick=False):
+        QuestionFactory(title="What is a learning rate?")
+    visitor = Client()
+    url = reverse("questions:feed-atom")
+    first = visitor.get(url)
+    assert first[HIT_HEADER] == "miss"
+    last_modified = first["Last-Modified"]
+    assert last_modified == "Mon, 02 Nov 2026 09:00:00 GMT"
+    hit = visitor.get(url)
+    assert hit[HIT_HEADER] == "hit" and hit["Last-Modified"] == last_modified
+    # A feed reader that has this version is told so, from the cache, without the body.
+    unchanged = visitor.get(url, headers={"If-Modified-Since": last_modified})
+    assert unchanged.status_code == HTTPStatus.NOT_MODIFIED
+    assert unchanged.content == b""
+    older = "Sun, 01 Nov 2026 09:00:00 GMT"
+    stale = visitor.get(url, headers={"If-Modified-Since": older})
+    assert stale.status_code == HTTPStatus.OK and stale[HIT_HEADER] == "hit"
+    etag = first["ETag"]
+    assert etag.startswith('W/"') and hit["ETag"] == etag
+    by_tag = visitor.get(url, headers={"If-None-Match": etag})
+    assert by_tag.status_code == HTTPStatus.NOT_MODIFIED
+    # A question added in the same second as the reader's copy: the date alone would say
+    # "not modified"; the tag, which wins, says otherwise.
+    with time_machine.travel(datetime(2026, 11, 2, 9, 0, tzinfo=UTC), tick=False):
+        same_second = QuestionFactory(title="What is dropout?")
+    both = visitor.get(
+        url, headers={"If-None-Match": etag, "If-Modified-Since": last_modified}
+    )
+    assert both.status_code == HTTPStatus.OK and both["ETag"] != etag
+    same_second.delete()
+    # A new question replaces the copy: the reader's date now gets the new feed.
+    with time_machine.travel(datetime(2026, 11, 3, 9, 0, tzinfo=UTC), tick=False):
+        QuestionFactory(title="What is weight decay?")
+    fresh = visitor.get(url, headers={"If-Modified-Since": last_modified})
+    assert fresh.status_code == HTTPStatus.OK
+    assert fresh["Last-Modified"] == "Tue, 03 Nov 2026 09:00:00 GMT"
+    _, entries = atom_entries(fresh)
+    assert entries[0].findtext(f"{ATOM}title") == "What is weight decay?"
 
 
 @pytest.mark.parametrize("page", ["home", "questions:list", "topic", "question"])

@@ -4,8 +4,11 @@ The card is a `{% partialdef practice-card %}` of practice/session.html: htmx re
 the card back (the next card loads in place); plain form posts redirect to the session page.
 """
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
@@ -23,14 +26,13 @@ from ..forms import (
 )
 from ..models import Card, PracticeSession, QuestionNote, Rating, SessionItem
 from ..scheduling import format_interval, next_intervals
-from ..selectors import practice_settings, reveal_answers
+from ..selectors import practice_settings, reveal_answers, session_settings
 from ..services import (
     AlreadyGraded,
     NothingToPractise,
     PracticeRefused,
     item_reveal,
     item_set_aside,
-    last_undoable_item,
     practice_settings_update,
     review_record,
     review_undo,
@@ -101,21 +103,18 @@ def _own_session(request, pk):
 
 def _session_context(request, session, *, now, attempt_form=None, error=""):
     """The current card (question, or question with answers once attempted) or the summary."""
+    places = _places(session)
     item = None
-    if session.ended_at is None:
-        item = (
-            session.items.filter(review__isnull=True, skipped_at__isnull=True)
-            .select_related("question__topic")
-            .order_by("-position")
-            .first()
+    if session.ended_at is None and places.current is not None:
+        item = SessionItem.objects.select_related("question__topic").get(
+            pk=places.current
         )
-    last_graded = last_undoable_item(session)
     context = {
         "session": session,
         "item": item,
         "error": error,
-        "can_undo": last_graded is not None,
-        "leech": _new_leech(session, last_graded),
+        "can_undo": places.last_graded is not None,
+        "leech": _new_leech(session, places),
     }
     if session.deadline:
         context["seconds_left"] = max(0, int((session.deadline - now).total_seconds()))
@@ -124,13 +123,7 @@ def _session_context(request, session, *, now, attempt_form=None, error=""):
     if item is None:
         context.update(_summary(session))
         return context
-    # Cards shown again after a slip (relearning) do not count against the session's size.
-    context["card_number"] = (
-        session.items.filter(position__lte=item.position)
-        .exclude(reason=SessionItem.Reason.RELEARN)
-        .exclude(skipped_at__isnull=False)
-        .count()
-    )
+    context["card_number"] = places.card_number
     # The card shows the question, and its answers once revealed.
     page_depends_on(request, question_token(item.question_id))
     context["question"] = item.question
@@ -144,7 +137,7 @@ def _session_context(request, session, *, now, attempt_form=None, error=""):
     card = Card.objects.filter(
         user_id=session.user_id, question_id=item.question_id
     ).first()
-    member = practice_settings(session.user_id)
+    member = session_settings(session)
     intervals = next_intervals(
         card,
         now=now,
@@ -160,16 +153,56 @@ def _session_context(request, session, *, now, attempt_form=None, error=""):
     return context
 
 
-def _new_leech(session, last_graded):
+@dataclass
+class _Places:
+    current: int | None = (
+        None  # the card shown now: the newest neither graded nor set aside
+    )
+    card_number: int = 0  # its place in the session (cards shown again don't count)
+    last_graded: int | None = None  # the last graded card (its grade can be undone)
+    last_rating: int | None = None
+    last_card: int | None = None
+    last_lapses: int = 0
+    last_suspended: bool = False
+
+
+def _places(session) -> _Places:
+    """Where the session is, from one query over its items (a session holds a few dozen)."""
+    places = _Places()
+    rows = session.items.order_by("position").values_list(
+        "pk",
+        "reason",
+        "skipped_at",
+        "review_id",
+        "review__rating",
+        "review__card_id",
+        "review__card__lapse_count",
+        "review__card__suspended_at",
+    )
+    counted = 0
+    for pk, reason, skipped_at, review_id, rating, card_id, lapses, suspended in rows:
+        # Cards shown again after a slip (relearning) do not count against the session's size.
+        if skipped_at is None and reason != SessionItem.Reason.RELEARN:
+            counted += 1
+        if review_id is not None:
+            places.last_graded, places.last_rating = pk, rating
+            places.last_card, places.last_lapses = card_id, lapses
+            places.last_suspended = suspended is not None
+        elif skipped_at is None:
+            places.current, places.card_number = pk, counted
+    return places
+
+
+def _new_leech(session, places):
     """The card just failed, if that makes it a leech (forgotten the member's leech threshold
     times or more) and it is not suspended yet: the page tells them and offers what helps."""
-    if last_graded is None or last_graded.review.rating != Rating.AGAIN:
+    if places.last_graded is None or places.last_rating != Rating.AGAIN:
         return None
-    card = last_graded.review.card
-    if card.suspended_at is not None or card.lapse_count == 0:
+    if places.last_suspended or places.last_lapses == 0:
         return None  # no lapse: no need to read the member's threshold
-    threshold = practice_settings(session.user_id).leech_threshold
-    return card if card.is_leech(threshold) else None
+    if places.last_lapses < session_settings(session).leech_threshold:
+        return None
+    return Card.objects.select_related("question").get(pk=places.last_card)
 
 
 def _summary(session):
@@ -205,9 +238,12 @@ def _render_session(request, session, *, status=200, refresh=False, **extra):
     return render(request, template, context, status=status)
 
 
-def _done(request, session):
+def _done(request, session, *, refresh=True):
+    """After a write: the card now shown (htmx), or the session page to load (a redirect).
+    `refresh`: the session was changed through another instance (not so after `_item_action`,
+    whose service hands back the session it changed)."""
     if request.htmx:
-        return _render_session(request, session, refresh=True)
+        return _render_session(request, session, refresh=refresh)
     return redirect(session.get_absolute_url() + "#practice-card", permanent=False)
 
 
@@ -237,48 +273,56 @@ def item_reveal_view(request, pk, item_pk):
     return _done(request, session)
 
 
+def _item_action(request, pk, item_pk, form, act):
+    """Grade or set aside the session's card `item_pk` with the bound `form`, then the next card.
+
+    `act(item, data)` calls the service with an unsaved SessionItem naming the card and returns
+    the session after it (the service's lookup is the permission check: another member's card,
+    or one of another session, is a 404). A double submit shows where the session is now."""
+    if not form.is_valid():
+        session = _own_session(request, pk)
+        get_object_or_404(session.items, pk=item_pk)
+        error = next(iter(form.errors.values()))[0]
+        return _render_session(request, session, status=400, error=error)
+    try:
+        session = act(SessionItem(pk=item_pk, session_id=pk), form.cleaned_data)
+    except SessionItem.DoesNotExist:
+        raise Http404("No such card in your sessions.") from None
+    except AlreadyGraded:
+        return _done(request, _own_session(request, pk))
+    except PracticeRefused as refused:
+        return _render_session(
+            request,
+            _own_session(request, pk),
+            status=refused.status,
+            error=refused.message,
+        )
+    return _done(request, session, refresh=False)
+
+
 @login_required
 @require_POST
 def item_grade_view(request, pk, item_pk):
     """Grade a revealed card Again / Hard / Good / Easy; the next card follows."""
-    session = _own_session(request, pk)
-    item = get_object_or_404(session.items, pk=item_pk)
-    form = GradeForm(request.POST)
-    if not form.is_valid():
-        return _render_session(
-            request, session, status=400, error=form.errors["rating"][0]
-        )
-    try:
-        review_record(item=item, rating=form.cleaned_data["rating"])
-    except AlreadyGraded:
-        pass  # a double submit: show where the session is now
-    except PracticeRefused as refused:
-        return _render_session(
-            request, session, status=refused.status, error=refused.message
-        )
-    return _done(request, session)
+
+    def grade(item, data):
+        review = review_record(item=item, rating=data["rating"], member=request.user)
+        return review.item.session
+
+    return _item_action(request, pk, item_pk, GradeForm(request.POST), grade)
 
 
 @login_required
 @require_POST
 def item_set_aside_view(request, pk, item_pk):
     """Skip the card in this session, bury it until tomorrow or suspend it; the next follows."""
-    session = _own_session(request, pk)
-    item = get_object_or_404(session.items, pk=item_pk)
-    form = SetAsideForm(request.POST)
-    if not form.is_valid():
-        return _render_session(
-            request, session, status=400, error=form.errors["action"][0]
-        )
-    try:
-        item_set_aside(item=item, action=form.cleaned_data["action"])
-    except AlreadyGraded:
-        pass  # a double submit: show where the session is now
-    except PracticeRefused as refused:
-        return _render_session(
-            request, session, status=refused.status, error=refused.message
-        )
-    return _done(request, session)
+
+    def set_aside(item, data):
+        return item_set_aside(
+            item=item, action=data["action"], member=request.user
+        ).session
+
+    return _item_action(request, pk, item_pk, SetAsideForm(request.POST), set_aside)
 
 
 @login_required
