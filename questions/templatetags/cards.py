@@ -4,13 +4,15 @@ Python) as template tags: `{% load cards %}`.
 {% answer_card answer %}
 {% vote_box answer %}
 {% comment_thread comments answer=answer question=question %}
+{% question_rows questions %}      the rows of a question list (questions/rows.py)
+{% select_options options %}       a filter <select>'s options
 
 Each reads the reader (`user`), the CSRF token and, for a thread, `comment_form` from the
 context, as the templates they replace did."""
 
 from django import template
 
-from .. import cards
+from .. import cards, rows
 
 register = template.Library()
 
@@ -55,3 +57,13 @@ def comment_thread(context, comments, answer=None, question=None):
         comment_form=context.get("comment_form"),
         form_html=_form_html(context),
     )
+
+
+@register.simple_tag(takes_context=True)
+def question_rows(context, questions):
+    return rows.question_rows(questions, context.get("search_query") or "")
+
+
+@register.simple_tag
+def select_options(options):
+    return rows.select_options(options)
