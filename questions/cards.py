@@ -322,3 +322,131 @@ def answer_card(answer, reader, csrf_token) -> str:
         "</div>\n"
         "</article>"
     )
+
+
+# The box of members' signals (asked in interviews, useful, difficulty): see feedback.html.
+
+
+def _interview_totals(question, summary) -> str:
+    count = question.interview_count
+    if not count:
+        return "No member has said an interview asked this yet."
+    text = f"Asked in <strong>{count}</strong> interview{_plural(count)}"
+    roles = summary.roles if summary else None
+    if roles:
+        text += ": " + ", ".join(f"{n} {_e(str(role))}" for role, n in roles)
+    years = summary.years if summary else None
+    if years:
+        text += f"; {_e(str(years))}"
+    companies = summary.companies if summary else None
+    if companies:
+        text += "; at " + ", ".join(f"{_e(str(name))} ({n})" for name, n in companies)
+    return text + "."
+
+
+def _difficulty_total(question, community_min_ratings) -> str:
+    ratings = question.difficulty_rating_count
+    if question.difficulty != "unrated":
+        text = f'<span class="difficulty difficulty-{_e(str(question.difficulty))}">{_e(str(question.get_difficulty_display()))}</span> (from the source)'
+        if ratings:
+            text += f"; {ratings} member rating{_plural(ratings)}"
+        return text + ".\n"
+    if question.community_difficulty != "unrated":
+        return f'<span class="difficulty difficulty-{_e(str(question.community_difficulty))}">{_e(str(question.get_community_difficulty_display()))}</span> (the community\'s: the middle of {ratings} ratings).\n'
+    return f"not given by its source; {ratings} member rating{_plural(ratings)} so far (the community's difficulty shows from {_e(str(community_min_ratings))}).\n"
+
+
+def _field(field) -> str:
+    help_text = (
+        f'<p class="help">{_e(str(field.help_text))}</p>\n' if field.help_text else ""
+    )
+    return (
+        f'<div class="field{" field-error" if field.errors else ""}">\n'
+        f'<label for="{_e(str(field.id_for_label))}">{_e(str(field.label))}</label>\n'
+        f"{field}\n{help_text}{field.errors}\n</div>\n"
+    )
+
+
+def _feedback_forms(question, reader, csrf_token, form, difficulty_levels) -> str:
+    pk = question.pk
+    csrf = csrf_input(csrf_token)
+    useful_url = reader.url("questions:useful-vote", pk)
+    if question.my_useful:
+        useful = '<button type="submit" name="useful" value="0" class="button-small" aria-pressed="true">Useful (your vote: take it back)</button>'
+    else:
+        useful = '<button type="submit" name="useful" value="1" class="button-small button-secondary" aria-pressed="false">Useful to practise</button>'
+    mine = question.my_difficulty_rating
+    rate_url = reader.url("questions:difficulty-rate", pk)
+    levels = "".join(
+        f'<label class="check"><input type="radio" name="difficulty" value="{_e(str(value))}"{" checked" if mine == value else ""}> {_e(str(label))}</label> '
+        for value, label in difficulty_levels
+    )
+    said = f' <span class="muted">(you said {_e(str(mine))})</span>' if mine else ""
+    remove_rating = (
+        '<button type="submit" name="remove" value="1" class="button-small button-secondary">Remove my rating</button>\n'
+        if mine
+        else ""
+    )
+    marked = question.my_interview
+    interview_url = reader.url("questions:interview-mark", pk)
+    return (
+        '<div class="feedback-forms">\n'
+        f'<form class="inline-form" method="post" action="{useful_url}" data-hx-post="{useful_url}">\n{csrf}\n{useful}\n</form>\n'
+        f'<form class="feedback-rate" method="post" action="{rate_url}" data-hx-post="{rate_url}">\n{csrf}\n'
+        f"<fieldset>\n<legend>How difficult did you find it?{said}</legend>\n{levels}\n"
+        '<button type="submit" class="button-small button-secondary">Rate</button>\n'
+        f"{remove_rating}</fieldset>\n</form>\n"
+        f'<details class="feedback-interview"{" open" if form.errors else ""}>\n'
+        f"<summary>{'You were asked this in an interview: change or remove' if marked else 'I was asked this in an interview'}</summary>\n"
+        f'<form method="post" action="{interview_url}" data-hx-post="{interview_url}" novalidate>\n{csrf}\n'
+        '<p class="help">All optional. Others see only totals (“5 ML engineer, 3 data scientist; 2024–2026”), never who said what.</p>\n'
+        f'{form.non_field_errors()}\n<div class="field-row">\n'
+        + "".join(_field(field) for field in form)
+        + "</div>\n"
+        f'<button type="submit" class="button-small">{"Save changes" if marked else "I was asked this"}</button>\n'
+        + (
+            '<button type="submit" name="remove" value="1" class="button-small button-secondary">Remove my mark</button>\n'
+            if marked
+            else ""
+        )
+        + "</form>\n</details>\n</div>\n"
+    )
+
+
+def feedback_box(
+    question,
+    reader,
+    csrf_token,
+    *,
+    summary,
+    interview_form,
+    difficulty_levels,
+    community_min_ratings,
+    error="",
+    saved="",
+) -> str:
+    """The box of members' signals on a question (feedback.html#feedback-box): totals for
+    everyone, the three forms for a member, a sign-in link for a visitor."""
+    if error:
+        message = f'<p class="form-errors" role="alert">{_e(str(error))}</p>\n'
+    elif saved:
+        message = f'<p class="feedback-saved" role="status">{_e(str(saved))}</p>\n'
+    else:
+        message = ""
+    useful = question.useful_count
+    if reader.is_authenticated:
+        actions = _feedback_forms(
+            question, reader, csrf_token, interview_form, difficulty_levels
+        )
+    else:
+        after = _e(quote(question.get_absolute_url(), safe="/"))
+        actions = f'<p class="muted"><a href="{reader.login_url()}?next={after}%23feedback">Sign in</a> to say an interview asked this, vote it useful or rate its difficulty.</p>\n'
+    return mark_safe(
+        '<section class="feedback card" id="feedback" aria-labelledby="feedback-heading" data-hx-target="this" data-hx-swap="outerHTML">\n'
+        '<h2 id="feedback-heading">In interviews</h2>\n'
+        f'{message}<ul class="feedback-totals">\n'
+        f'<li class="feedback-asked">{_interview_totals(question, summary)}</li>\n'
+        f'<li class="feedback-useful"><strong>{useful}</strong> member{_plural(useful)} found it useful.</li>\n'
+        f'<li class="feedback-difficulty">Difficulty:\n{_difficulty_total(question, community_min_ratings)}</li>\n'
+        f"</ul>\n{actions}</section>\n"
+    )

@@ -6,6 +6,7 @@ Python) as template tags: `{% load cards %}`.
 {% comment_thread comments answer=answer question=question %}
 {% question_rows questions %}      the rows of a question list (questions/rows.py)
 {% select_options options %}       a filter <select>'s options
+{% feedback_box %}                 the question's box of members' signals (questions/cards.py)
 
 Each reads the reader (`user`), the CSRF token and, for a thread, `comment_form` from the
 context, as the templates they replace did."""
@@ -67,3 +68,18 @@ def question_rows(context, questions):
 @register.simple_tag
 def select_options(options):
     return rows.select_options(options)
+
+
+@register.simple_tag(takes_context=True)
+def feedback_box(context):
+    return cards.feedback_box(
+        context["question"],
+        _reader(context),
+        context.get("csrf_token"),
+        summary=context.get("interview_summary"),
+        interview_form=context.get("interview_form"),
+        difficulty_levels=context.get("difficulty_levels") or (),
+        community_min_ratings=context.get("community_min_ratings"),
+        error=context.get("feedback_error") or "",
+        saved=context.get("feedback_saved") or "",
+    )
