@@ -208,6 +208,31 @@ if len(DATABASES) > 1:
         MIDDLEWARE.index("caching.middleware.PrivatePagesMiddleware") + 1,
         "replicas.middleware.ReadYourWritesMiddleware",
     )
+# Connection pooling (PostgreSQL). DATABASE_POOL_MAX=N: each process keeps a psycopg pool of at
+# most N connections per database (instead of one persistent connection, CONN_MAX_AGE), checked
+# before each use; a request waits up to DATABASE_POOL_TIMEOUT seconds for one. Sync gunicorn
+# workers use one at a time, so N=1 is enough there. DATABASE_TRANSACTION_POOLING=1: DATABASE_URL
+# is a PgBouncer in transaction mode, which shares few server connections among every worker of
+# every server (no server-side cursors then). README *Read replicas and connection pooling*.
+DATABASE_POOL_MAX = int(os.environ.get("DATABASE_POOL_MAX", "0"))
+if IS_POSTGRES:
+    for database in DATABASES.values():
+        if DATABASE_POOL_MAX > 0:
+            database["CONN_MAX_AGE"] = 0  # the pool keeps them instead
+            database["CONN_HEALTH_CHECKS"] = False  # the pool checks each one it lends
+            database.setdefault("OPTIONS", {})["pool"] = {
+                "min_size": min(
+                    int(os.environ.get("DATABASE_POOL_MIN", "1")), DATABASE_POOL_MAX
+                ),
+                "max_size": DATABASE_POOL_MAX,
+                "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+            }
+            if (
+                "connect_timeout" in database["OPTIONS"]
+            ):  # a replica: skip it, don't wait
+                database["OPTIONS"]["pool"]["timeout"] = 2
+        if env_bool("DATABASE_TRANSACTION_POOLING"):
+            database["DISABLE_SERVER_SIDE_CURSORS"] = True
 # A replica more than this many seconds behind the primary is skipped; each process checks at
 # most this often; a member's reads follow their own writes for this long (>= the sum + 0.5).
 DATABASE_REPLICA_MAX_LAG = float(os.environ.get("DATABASE_REPLICA_MAX_LAG", "5"))

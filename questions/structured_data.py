@@ -7,6 +7,7 @@ Only published answers go in: a member's own answer awaiting review shows on the
 not the site's to announce."""
 
 import json
+import re
 
 from django.conf import settings
 from django.utils.html import strip_tags
@@ -21,8 +22,17 @@ SUGGESTED_ANSWERS = 10
 _SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
 
+# A tag, its attribute values quoted or not.
+_TAG = re.compile(r"""<(?:[^<>"']|"[^"]*"|'[^']*')*>""")
+
+
 def _text(html):
-    return strip_tags(html).strip()
+    """strip_tags(html), the fast way for the renderer's well-formed output: Django's parses the
+    HTML again until nothing changes, which cost a question page about 1.5 ms for its answers."""
+    text = _TAG.sub("", html)
+    if "<" in text or "<!--" in html:  # not the renderer's: Django's careful way
+        text = strip_tags(html)
+    return text.strip()
 
 
 def _site_author(request):

@@ -50,12 +50,17 @@ def stop(token) -> None:
 
 
 def _connected(alias) -> bool:
-    """Open the replica's connection (health-checked once per request, as the primary's is);
-    a replica that refuses is skipped until the next check."""
+    """Open the replica's connection, or check the one kept from an earlier request (as
+    CONN_HEALTH_CHECKS does for the primary's), once per request: a replica that refuses or
+    has gone away is skipped until the next check finds it back."""
     connection = connections[alias]
     try:
-        connection.close_if_health_check_failed()
+        if connection.connection is not None and not connection.is_usable():
+            connection.close()
         connection.ensure_connection()
+        connection.health_check_done = (
+            True  # checked: Django needn't again this request
+        )
     except Exception as error:
         connection.close()
         health.mark_down(alias, error)

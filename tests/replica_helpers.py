@@ -7,7 +7,6 @@ import urllib.parse
 from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.test.utils import CaptureQueriesContext
 
 from replicas import health
 
@@ -52,12 +51,20 @@ def use_replicas(settings, *, max_lag=5, check_seconds=3600, window=10) -> None:
 
 @contextmanager
 def queries_by_server():
-    """{alias: [sql, ...]} of the queries sent to the primary and the replica meanwhile."""
-    found = {}
+    """{alias: [sql, ...]} of the queries sent to the primary and the replica meanwhile (seen by
+    execute wrappers, which, unlike CaptureQueriesContext, don't connect: the replica may be
+    down)."""
+    found = {DEFAULT_DB_ALIAS: [], ALIAS: []}
+
+    def recorder(alias):
+        def record(execute, sql, params, many, context):
+            found[alias].append(sql)
+            return execute(sql, params, many, context)
+
+        return record
+
     with (
-        CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as primary,
-        CaptureQueriesContext(connections[ALIAS]) as replica,
+        connections[DEFAULT_DB_ALIAS].execute_wrapper(recorder(DEFAULT_DB_ALIAS)),
+        connections[ALIAS].execute_wrapper(recorder(ALIAS)),
     ):
         yield found
-    found["default"] = [q["sql"] for q in primary.captured_queries]
-    found[ALIAS] = [q["sql"] for q in replica.captured_queries]

@@ -245,3 +245,27 @@ def test_json_ld_cannot_be_closed_by_what_members_write(client):
     data = json.loads(block)
     assert payload in data["mainEntity"]["name"]
     assert_valid_qa_page(data)
+
+
+def test_the_answers_text_is_what_strip_tags_makes_of_it():
+    """The JSON-LD's text of an answer (a regular expression, for speed) is what Django's
+    strip_tags makes of the rendered Markdown: the demo answers (code, math, tables), the XSS
+    corpus and markup that isn't the renderer's."""
+    from django.utils.html import strip_tags
+
+    from devtools.demo_data.text import ANSWER_TEMPLATES
+    from questions.markdown import render_markdown
+    from questions.structured_data import _text
+    from tests.xss_payloads import CORPUS
+
+    bodies = [render_markdown(body) for body in ANSWER_TEMPLATES]
+    bodies += [render_markdown(payload) for _, payload in CORPUS]
+    bodies += [
+        '<p title="a>b">x</p>',
+        "<p>a <!-- <b> --> b</p>",
+        "<p>3 < 4</p><",
+        "<<b>>x",
+    ]
+    assert any("<math" in body for body in bodies)
+    for body in bodies:
+        assert _text(body) == strip_tags(body).strip(), body

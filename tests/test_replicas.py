@@ -50,7 +50,8 @@ def settings_with(env) -> dict:
     code = (
         "import json, django; django.setup(); from django.conf import settings as s;"
         "print(json.dumps({'databases': sorted(s.DATABASES), 'routers': s.DATABASE_ROUTERS,"
-        "'middleware': s.MIDDLEWARE, 'replica': s.DATABASES.get('replica2')}, default=str))"
+        "'middleware': s.MIDDLEWARE, 'replica': s.DATABASES.get('replica2'),"
+        "'all': s.DATABASES}, default=str))"
     )
     clean = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
     out = subprocess.run(
@@ -83,6 +84,30 @@ def test_without_replica_urls_nothing_changes_and_with_them_router_and_middlewar
     assert wired["replica"]["HOST"] == "db2" and wired["replica"]["PORT"] == 6432
     assert wired["replica"]["OPTIONS"]["connect_timeout"] == 5
     assert wired["replica"]["TEST"]["MIRROR"] == "default"
+    assert wired["replica"]["CONN_MAX_AGE"] == 60
+
+
+def test_a_connection_pool_replaces_persistent_connections_when_asked_for():
+    pooled = settings_with(
+        {
+            "DATABASE_URL": "postgres://u@db0/mlqa",
+            "DATABASE_REPLICA_URLS": "postgres://u@db2/mlqa",
+            "DATABASE_POOL_MAX": "4",
+            "DATABASE_TRANSACTION_POOLING": "1",
+        }
+    )
+    for alias, timeout in (("default", 10), ("replica1", 2)):
+        database = pooled["all"][alias]
+        assert database["OPTIONS"]["pool"] == {
+            "min_size": 1,
+            "max_size": 4,
+            "timeout": timeout,
+        }
+        assert database["CONN_MAX_AGE"] == 0
+        assert database["DISABLE_SERVER_SIDE_CURSORS"] is True
+    plain = settings_with({"DATABASE_URL": "postgres://u@db0/mlqa"})
+    assert "pool" not in plain["all"]["default"].get("OPTIONS", {})
+    assert plain["all"]["default"]["DISABLE_SERVER_SIDE_CURSORS"] is False
 
 
 @REPLICA_DB
