@@ -422,6 +422,13 @@ def main():
         "replica of the bench database's server (devtools/pg_replica makes one)",
     )
     parser.add_argument(
+        "--pgbouncer-port",
+        type=int,
+        default=0,
+        help="the server reaches the bench database through a PgBouncer (transaction mode) on "
+        "this port of 127.0.0.1 (DATABASE_TRANSACTION_POOLING=1)",
+    )
+    parser.add_argument(
         "--redis-db",
         type=int,
         default=REDIS_DB,
@@ -463,6 +470,12 @@ def main():
     if args.replica_url:
         # The server only: the preparation and the query counts read the primary, as before.
         env["DATABASE_REPLICA_URLS"] = f"{args.replica_url.rstrip('/')}/{args.database}"
+    if args.pgbouncer_port:
+        env["DATABASE_URL"] = (
+            f"postgres://postgres@127.0.0.1:{args.pgbouncer_port}/{args.database}"
+        )
+        env["DATABASE_TRANSACTION_POOLING"] = "1"
+    servers_before = database_activity(args)
     server = Server(env, access_log=access_log, workers=args.workers)
     try:
         reader_cookie = (
@@ -485,6 +498,13 @@ def main():
             for pid, value in rss.items()
         }
     )
+    report["activity"] = {
+        name: [
+            after - before
+            for before, after in zip(servers_before[name], counts, strict=True)
+        ]
+        for name, counts in database_activity(args).items()
+    }
     total = time.monotonic() - started
     write_results(args, info, report, memory, total)
     shutil.rmtree(args.tmp, ignore_errors=True)
@@ -570,6 +590,24 @@ def single_report(server, pages, cookies, access_log, args, per_page):
     return {"rows": rows}
 
 
+def database_activity(args) -> dict:
+    """{server: [transactions, rows returned, blocks read or hit]} of the bench database on the
+    primary and the replica (pg_stat_database: the run's share of the work is the difference)."""
+    servers = {"primary": PG}
+    if args.replica_url:
+        servers["replica"] = args.replica_url.rstrip("/")
+    found = {}
+    for name, url in servers.items():
+        out = sh(
+            "psql", f"{url}/postgres", "-Atc",
+            "SELECT xact_commit + xact_rollback, tup_returned, blks_read + blks_hit"
+            f" FROM pg_stat_database WHERE datname = '{args.database}'",
+            capture=True,
+        )  # fmt: skip
+        found[name] = [int(value) for value in out.stdout.strip().split("|")]
+    return found
+
+
 def write_results(args, info, report, memory, total):
     mode = "single" if args.single else "load"
     if args.single:
@@ -591,6 +629,16 @@ def write_results(args, info, report, memory, total):
         f"- server: gunicorn, {args.workers} sync workers, 127.0.0.1, DEBUG off, manifest static files (whitenoise), "
         "PostgreSQL 127.0.0.1:5432"
         + (
+            f" through PgBouncer (transaction mode, 127.0.0.1:{args.pgbouncer_port})"
+            if args.pgbouncer_port
+            else ""
+        )
+        + (
+            f", psycopg pool of {os.environ['DATABASE_POOL_MAX']} per worker"
+            if os.environ.get("DATABASE_POOL_MAX")
+            else ""
+        )
+        + (
             f" plus a streaming replica ({args.replica_url}) for GET requests' reads"
             if args.replica_url
             else ""
@@ -604,6 +652,16 @@ def write_results(args, info, report, memory, total):
         fmt_table(report["rows"], columns),
         "",
     ]
+    if report.get("activity"):
+        lines += [
+            "Database work during the server's run (pg_stat_database of the bench database; the "
+            "primary's includes the POSTs' writes and the replica checks): "
+            + "; ".join(
+                f"{name}: {xacts:,} transactions, {rows:,} rows returned, {blocks:,} blocks read"
+                for name, (xacts, rows, blocks) in report["activity"].items()
+            ),
+            "",
+        ]
     if report.get("verify"):
         lines += [
             "Vote/answer check after the run: `" + json.dumps(report["verify"]) + "`",
@@ -624,6 +682,12 @@ def write_results(args, info, report, memory, total):
         + ("-nocache" if args.page_cache_seconds == 0 else "")
         + (f"-{args.workers}workers" if args.workers != 2 else "")
         + ("-replica" if args.replica_url else "")
+        + ("-pgbouncer" if args.pgbouncer_port else "")
+        + (
+            f"-pool{os.environ['DATABASE_POOL_MAX']}"
+            if os.environ.get("DATABASE_POOL_MAX")
+            else ""
+        )
     )
     path = results / f"{date}-{args.scale}-{info['commit']}{suffix}.md"
     path.write_text(text)
