@@ -15,6 +15,9 @@ from caching.checks import borrowed_from_django
 from mlqa.settings import git_commit
 
 
+# The model checks ask the database whether it supports JSONField, so the whole `check` needs it
+# (alone this test would otherwise fail; in a full run another test had already asked).
+@pytest.mark.django_db
 def test_what_the_layer_borrows_from_django_still_holds():
     assert borrowed.check_borrowed() == []
     assert borrowed.django_is_tested()
